@@ -1,0 +1,45 @@
+/**
+ * Platform name -> connector definition (the Verity guide's CONNECTOR_REGISTRY). `main.ts` and
+ * embedding programs look connectors up here by the `platform` of each configured connector.
+ */
+import type { HttpClient } from "@effect/platform"
+import { Effect } from "effect"
+import { ConfigError } from "../domain/Errors.js"
+import type { ConnectorId } from "../domain/Ids.js"
+import type { Connector } from "./Connector.js"
+import type { RateLimiter } from "../layers/RateLimiter.js"
+
+export interface ConnectorArgs {
+  readonly id: ConnectorId
+  /** the connector's `settings` object from the config file (unknown: each definition decodes its own) */
+  readonly settings: unknown
+}
+
+export interface ConnectorDefinition {
+  readonly platform: string
+  readonly description: string
+  /** Decode `settings` (falling back to the platform's environment variables) and build the connector. */
+  readonly make: (args: ConnectorArgs) => Effect.Effect<Connector, ConfigError, HttpClient.HttpClient | RateLimiter>
+}
+
+const definitions: Record<string, ConnectorDefinition> = {
+  // platform connectors register here
+}
+
+export const knownPlatforms = (): ReadonlyArray<string> => Object.keys(definitions).sort()
+
+export const register = (definition: ConnectorDefinition): void => {
+  definitions[definition.platform] = definition
+}
+
+export const lookup = (platform: string): Effect.Effect<ConnectorDefinition, ConfigError> => {
+  const found = Object.hasOwn(definitions, platform) ? definitions[platform] : undefined
+  return found
+    ? Effect.succeed(found)
+    : Effect.fail(
+      new ConfigError({
+        field: "platform",
+        message: `unknown platform "${platform}"; known platforms: ${knownPlatforms().join(", ") || "(none)"}`
+      })
+    )
+}

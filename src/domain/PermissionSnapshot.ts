@@ -1,0 +1,25 @@
+import { Schema } from "effect"
+import { GrantMechanism, Privilege } from "./Access.js"
+import { Platform } from "./Ids.js"
+
+const Ref = Schema.NonEmptyString
+
+/**
+ * Who holds which privilege on which asset, and through which mechanism, as seen at `snapshotAt`.
+ * Wire form (Kafka value) is snake_case JSON; `snapshot_at` is ISO-8601 UTC.
+ */
+export class PermissionSnapshot extends Schema.Class<PermissionSnapshot>("PermissionSnapshot")({
+  platform: Platform,
+  principalRef: Schema.propertySignature(Ref).pipe(Schema.fromKey("principal_ref")),
+  assetRef: Schema.propertySignature(Ref).pipe(Schema.fromKey("asset_ref")),
+  privilege: Privilege,
+  grantMechanism: Schema.propertySignature(GrantMechanism).pipe(Schema.fromKey("grant_mechanism")),
+  snapshotAt: Schema.propertySignature(Schema.DateFromString.pipe(Schema.validDate())).pipe(
+    Schema.fromKey("snapshot_at")
+  )
+}) {
+  /** The Kafka key: one slot per (principal, asset, privilege), so a compacted topic keeps the latest. */
+  get key(): string {
+    return `${this.platform}:${this.principalRef}:${this.assetRef}:${this.privilege}`
+  }
+}

@@ -1,0 +1,335 @@
+/**
+ * decode -> normalise -> dedup -> batch -> publish (await ack) -> checkpoint.
+ *
+ * One batch at a time, so checkpoints only move forward. A batch's messages (events and dead letters)
+ * go to the sink in one `publish`; only once it is acknowledged are its keys committed to dedup and its
+ * last position saved. A failed publish is retried with backoff and leaves the checkpoint where it was.
+ * A publish attempt and the checkpoint save that follows its ack are uninterruptible together, so a
+ * shutdown finishes the in-flight batch and saves its checkpoint; between attempts a shutdown is free
+ * to stop (nothing of that batch was acknowledged).
+ */
+import { Chunk, Clock, Duration, Effect, Either, Option, Schedule, Stream } from "effect"
+import type { AuditRecord, Connector, SourceRecord } from "../connectors/Connector.js"
+import type { Checkpoint, CheckpointStream } from "../domain/Checkpoint.js"
+import { Checkpoint as CheckpointClass } from "../domain/Checkpoint.js"
+import { DeadLetter, type DeadLetterStage } from "../domain/DeadLetter.js"
+import type { CheckpointError, ConnectorError, SinkError } from "../domain/Errors.js"
+import type { PermissionSnapshot } from "../domain/PermissionSnapshot.js"
+import { CheckpointStore } from "../layers/CheckpointStore.js"
+import { EventSink, type WireMessage } from "../layers/EventSink.js"
+import { Dedup, defaultDedupCapacity } from "./Dedup.js"
+import { normaliseEvent, normaliseSnapshot } from "./Normalise.js"
+import { deadLetterMessage, eventMessage, snapshotMessage } from "./Wire.js"
+
+export type PipelineError = ConnectorError | SinkError | CheckpointError
+
+export interface PipelineOptions {
+  /** records per publish */
+  readonly batchSize: number
+  /** a partial batch is published after this long */
+  readonly batchWindow: Duration.DurationInput
+  /** keys the dedup remembers (memory stays flat past it) */
+  readonly dedupCapacity: number
+  /** records read ahead of publishing, so fetching overlaps publishing; bounds memory */
+  readonly prefetch: number
+  /** retries of a refused or timed-out publish, and of a failed checkpoint save */
+  readonly publishRetry: { readonly times: number; readonly base: Duration.DurationInput; readonly cap: Duration.DurationInput }
+  /** how often a long run logs its progress */
+  readonly progressEvery: Duration.DurationInput
+}
+
+export const defaultPipelineOptions: PipelineOptions = {
+  batchSize: 500,
+  batchWindow: "1 second",
+  dedupCapacity: defaultDedupCapacity,
+  prefetch: 1000,
+  publishRetry: { times: 8, base: "500 millis", cap: "30 seconds" },
+  progressEvery: "10 seconds"
+}
+
+export interface StreamSummary {
+  readonly stream: CheckpointStream
+  /** events or snapshots acknowledged by the sink */
+  readonly published: number
+  readonly duplicates: number
+  readonly deadLettered: number
+  readonly batches: number
+  readonly checkpointBefore: Option.Option<Checkpoint>
+  readonly checkpointAfter: Option.Option<Checkpoint>
+  readonly durationMs: number
+}
+
+export interface ConnectorSummary {
+  readonly connectorId: string
+  readonly platform: string
+  readonly snapshots: number
+  readonly events: number
+  readonly duplicates: number
+  readonly deadLettered: number
+  /** the audit stream's checkpoint before and after the run */
+  readonly checkpointBefore: Option.Option<Checkpoint>
+  readonly checkpointAfter: Option.Option<Checkpoint>
+  readonly durationMs: number
+  /** one line per stream that failed; empty when the run succeeded */
+  readonly errors: ReadonlyArray<string>
+}
+
+const retrySchedule = (policy: PipelineOptions["publishRetry"]) =>
+  Schedule.exponential(policy.base, 2).pipe(
+    Schedule.jittered,
+    Schedule.modifyDelay((d) => Duration.min(d, Duration.decode(policy.cap))),
+    Schedule.intersect(Schedule.recurs(policy.times))
+  )
+
+interface Counters {
+  published: number
+  duplicates: number
+  deadLettered: number
+  batches: number
+  seen: number
+}
+
+const deadLetter = (
+  connector: Connector,
+  kind: "event" | "snapshot",
+  stage: DeadLetterStage,
+  reason: string,
+  payload: unknown
+): WireMessage =>
+  deadLetterMessage(
+    new DeadLetter({ platform: connector.platform, connectorId: connector.id, kind, stage, reason, payload, failedAt: new Date() })
+  )
+
+/** Publish one batch, then (still uninterruptible) commit and save; retry refusals with backoff. */
+const publishThenCommit = (
+  messages: ReadonlyArray<WireMessage>,
+  afterAck: Effect.Effect<void, CheckpointError>,
+  options: PipelineOptions
+) =>
+  Effect.gen(function*() {
+    const sink = yield* EventSink
+    const publish = messages.length === 0 ? Effect.void : sink.publish(messages)
+    const attempt = Effect.uninterruptible(publish.pipe(Effect.zipRight(afterAck)))
+    yield* attempt.pipe(
+      Effect.tapError((e) =>
+        e._tag === "SinkError"
+          ? Effect.logWarning(`publish failed, will retry: ${e.message}`).pipe(Effect.annotateLogs("records", messages.length))
+          : Effect.void
+      ),
+      Effect.retry({ schedule: retrySchedule(options.publishRetry), while: (e) => e._tag === "SinkError" })
+    )
+  })
+
+const progress = (connector: Connector, stream: CheckpointStream, counters: Counters, startedAt: number, every: number) => {
+  let lastLog = startedAt
+  return Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    if (now - lastLog < every) return
+    lastLog = now
+    const seconds = Math.max(0.001, (now - startedAt) / 1000)
+    yield* Effect.logInfo("progress").pipe(
+      Effect.annotateLogs({
+        connector: connector.id,
+        stream,
+        records: counters.seen,
+        published: counters.published,
+        rate_per_s: Math.round(counters.seen / seconds)
+      })
+    )
+  })
+}
+
+/**
+ * Pull the audit stream from the stored checkpoint (inclusive) and publish it. `dedup` may be shared
+ * across runs and connectors: it is keyed on `(platform, event_id)`.
+ */
+export const runAudit = (
+  connector: Connector,
+  options: PipelineOptions = defaultPipelineOptions,
+  dedup: Dedup = new Dedup(options.dedupCapacity)
+): Effect.Effect<StreamSummary, PipelineError, EventSink | CheckpointStore> =>
+  Effect.gen(function*() {
+    const store = yield* CheckpointStore
+    const key = { connectorId: connector.id, stream: "audit" as const }
+    const startedAt = yield* Clock.currentTimeMillis
+    const before = yield* store.load(key)
+    // the ids published at the boundary: the inclusive resume re-reads them, dedup drops them
+    for (const cp of Option.toArray(before)) dedup.commit(cp.idsAtTimestamp.map((id) => Dedup.key(connector.platform, id)))
+    let after = before
+    const counters: Counters = { published: 0, duplicates: 0, deadLettered: 0, batches: 0, seen: 0 }
+    const logProgress = progress(connector, "audit", counters, startedAt, Duration.toMillis(options.progressEvery))
+    const normaliseOptions = { caseInsensitivePrincipals: connector.caseInsensitivePrincipals }
+
+    const processBatch = (batch: Chunk.Chunk<AuditRecord>) =>
+      Effect.gen(function*() {
+        const messages: Array<WireMessage> = []
+        const keys: Array<string> = []
+        const inBatch = new Set<string>()
+        let published = 0
+        let duplicates = 0
+        let dead = 0
+        for (const { record } of batch) {
+          if (record._tag === "Invalid") {
+            messages.push(deadLetter(connector, "event", "decode", record.reason, record.original))
+            dead++
+            continue
+          }
+          const normal = normaliseEvent(record.value, normaliseOptions)
+          if (Either.isLeft(normal)) {
+            messages.push(deadLetter(connector, "event", "normalise", normal.left, record.original))
+            dead++
+            continue
+          }
+          const k = Dedup.key(normal.right.platform, normal.right.eventId)
+          if (dedup.has(k) || inBatch.has(k)) {
+            duplicates++
+            continue
+          }
+          inBatch.add(k)
+          keys.push(k)
+          messages.push(eventMessage(normal.right, connector.id))
+          published++
+        }
+        const last = Chunk.unsafeLast(batch).position
+        const commit = Effect.suspend(() => {
+          dedup.commit(keys)
+          return store.save(key, connector.platform, last)
+        }).pipe(Effect.retry(retrySchedule(options.publishRetry)))
+        yield* publishThenCommit(messages, commit, options)
+        after = Option.some(last)
+        counters.published += published
+        counters.duplicates += duplicates
+        counters.deadLettered += dead
+        counters.batches++
+        counters.seen += batch.length
+        yield* logProgress
+      })
+
+    yield* connector.auditEvents(before).pipe(
+      Stream.buffer({ capacity: options.prefetch }),
+      Stream.groupedWithin(options.batchSize, options.batchWindow),
+      Stream.mapEffect(processBatch),
+      Stream.runDrain
+    )
+    const finishedAt = yield* Clock.currentTimeMillis
+    return {
+      stream: "audit",
+      published: counters.published,
+      duplicates: counters.duplicates,
+      deadLettered: counters.deadLettered,
+      batches: counters.batches,
+      checkpointBefore: before,
+      checkpointAfter: after,
+      durationMs: finishedAt - startedAt
+    } satisfies StreamSummary
+  }).pipe(Effect.withSpan("Pipeline.runAudit", { attributes: { connector: connector.id } }))
+
+/**
+ * Pull a full permission snapshot and publish it. Its checkpoint records when the last complete
+ * snapshot was taken and how many grants it held; it is saved only after every batch was acknowledged.
+ */
+export const runPermissions = (
+  connector: Connector,
+  options: PipelineOptions = defaultPipelineOptions
+): Effect.Effect<StreamSummary, PipelineError, EventSink | CheckpointStore> =>
+  Effect.gen(function*() {
+    const store = yield* CheckpointStore
+    const key = { connectorId: connector.id, stream: "permissions" as const }
+    const startedAt = yield* Clock.currentTimeMillis
+    const before = yield* store.load(key)
+    const counters: Counters = { published: 0, duplicates: 0, deadLettered: 0, batches: 0, seen: 0 }
+    const logProgress = progress(connector, "permissions", counters, startedAt, Duration.toMillis(options.progressEvery))
+    const normaliseOptions = { caseInsensitivePrincipals: connector.caseInsensitivePrincipals }
+
+    const processBatch = (batch: Chunk.Chunk<SourceRecord<PermissionSnapshot>>) =>
+      Effect.gen(function*() {
+        const messages: Array<WireMessage> = []
+        let published = 0
+        let dead = 0
+        for (const record of batch) {
+          if (record._tag === "Invalid") {
+            messages.push(deadLetter(connector, "snapshot", "decode", record.reason, record.original))
+            dead++
+            continue
+          }
+          const normal = normaliseSnapshot(record.value, normaliseOptions)
+          if (Either.isLeft(normal)) {
+            messages.push(deadLetter(connector, "snapshot", "normalise", normal.left, record.original))
+            dead++
+            continue
+          }
+          messages.push(snapshotMessage(normal.right, connector.id))
+          published++
+        }
+        yield* publishThenCommit(messages, Effect.void, options)
+        counters.published += published
+        counters.deadLettered += dead
+        counters.batches++
+        counters.seen += batch.length
+        yield* logProgress
+      })
+
+    yield* connector.permissions.pipe(
+      Stream.buffer({ capacity: options.prefetch }),
+      Stream.groupedWithin(options.batchSize, options.batchWindow),
+      Stream.mapEffect(processBatch),
+      Stream.runDrain
+    )
+    const finishedAt = yield* Clock.currentTimeMillis
+    const after = new CheckpointClass({
+      version: 1,
+      timestamp: startedAt,
+      idsAtTimestamp: [],
+      count: counters.published
+    })
+    yield* store.save(key, connector.platform, after).pipe(Effect.retry(retrySchedule(options.publishRetry)))
+    return {
+      stream: "permissions",
+      published: counters.published,
+      duplicates: 0,
+      deadLettered: counters.deadLettered,
+      batches: counters.batches,
+      checkpointBefore: before,
+      checkpointAfter: Option.some(after),
+      durationMs: finishedAt - startedAt
+    } satisfies StreamSummary
+  }).pipe(Effect.withSpan("Pipeline.runPermissions", { attributes: { connector: connector.id } }))
+
+const describeError = (e: PipelineError): string => `${e._tag}: ${e.message}`
+
+/**
+ * One cycle of a connector: its permission snapshot and its audit events, side by side. Never fails:
+ * a stream that failed is reported in `errors`, with whatever it managed before failing.
+ */
+export const runConnectorOnce = (
+  connector: Connector,
+  options: PipelineOptions = defaultPipelineOptions,
+  dedup: Dedup = new Dedup(options.dedupCapacity)
+): Effect.Effect<ConnectorSummary, never, EventSink | CheckpointStore> =>
+  Effect.gen(function*() {
+    const startedAt = yield* Clock.currentTimeMillis
+    const [permissions, audit] = yield* Effect.all(
+      [Effect.either(runPermissions(connector, options)), Effect.either(runAudit(connector, options, dedup))],
+      { concurrency: 2 }
+    )
+    const store = yield* CheckpointStore
+    const finishedAt = yield* Clock.currentTimeMillis
+    const auditKey = { connectorId: connector.id, stream: "audit" as const }
+    const storedAudit = yield* store.load(auditKey).pipe(Effect.orElseSucceed(() => Option.none<Checkpoint>()))
+    const errors = [permissions, audit].flatMap((r) => Either.isLeft(r) ? [describeError(r.left)] : [])
+    for (const error of errors) yield* Effect.logError(error).pipe(Effect.annotateLogs("connector", connector.id))
+    const p = Either.getOrUndefined(permissions)
+    const a = Either.getOrUndefined(audit)
+    return {
+      connectorId: connector.id,
+      platform: connector.platform,
+      snapshots: p?.published ?? 0,
+      events: a?.published ?? 0,
+      duplicates: a?.duplicates ?? 0,
+      deadLettered: (p?.deadLettered ?? 0) + (a?.deadLettered ?? 0),
+      checkpointBefore: a?.checkpointBefore ?? Option.none(),
+      checkpointAfter: a ? a.checkpointAfter : storedAudit,
+      durationMs: finishedAt - startedAt,
+      errors
+    } satisfies ConnectorSummary
+  })
