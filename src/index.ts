@@ -12,6 +12,7 @@ export * from "./domain/RawEvent.js"
 
 export * from "./connectors/Connector.js"
 export * as Registry from "./connectors/registry.js"
+export * from "./connectors/scripted/ScriptedConnector.js"
 
 export * from "./layers/CheckpointStore.js"
 export * from "./layers/EventSink.js"

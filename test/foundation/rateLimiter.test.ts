@@ -1,0 +1,103 @@
+import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Fiber, Layer, Option, Redacted, Ref, TestClock } from "effect"
+import { makeApiClient } from "../../src/layers/Http.js"
+import { RateLimiter } from "../../src/layers/RateLimiter.js"
+
+const limiter = RateLimiter.layer({ limit: 1000, interval: "1 second", maxConcurrency: 4 })
+
+/** A scripted HttpClient: answers each request with the next scripted response, recording when it was sent. */
+const scripted = (responses: ReadonlyArray<{ status: number; headers?: Record<string, string>; body?: string }>) =>
+  Effect.gen(function*() {
+    const sentAt = yield* Ref.make<ReadonlyArray<number>>([])
+    const next = yield* Ref.make(0)
+    const client = HttpClient.make((request) =>
+      Effect.gen(function*() {
+        const now = yield* TestClock.currentTimeMillis
+        yield* Ref.update(sentAt, (all) => [...all, now])
+        const i = yield* Ref.getAndUpdate(next, (n) => n + 1)
+        const r = responses[Math.min(i, responses.length - 1)]!
+        return HttpClientResponse.fromWeb(
+          request,
+          new Response(r.body ?? "{}", { status: r.status, headers: { "content-type": "application/json", ...r.headers } })
+        )
+      })
+    )
+    return { client, sentAt: Ref.get(sentAt) }
+  })
+
+describe("RateLimiter", () => {
+  it.effect("with x-ratelimit-remaining 0 and the reset 30 s ahead, the next request waits 30 s", () =>
+    Effect.gen(function*() {
+      const rl = yield* RateLimiter
+      yield* rl.observe("github:core", { status: 200, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "30" } })
+      const fiber = yield* Effect.fork(rl.withPermit("github:core")(Effect.succeed("sent")))
+      yield* TestClock.adjust("29 seconds")
+      expect(Option.isNone(yield* Fiber.poll(fiber))).toBe(true)
+      yield* TestClock.adjust("1 second")
+      expect(yield* Fiber.join(fiber)).toBe("sent")
+      // another budget is not paused
+      expect(yield* rl.withPermit("github:graphql")(Effect.succeed("free"))).toBe("free")
+    }).pipe(Effect.provide(limiter)))
+
+  it.effect("a retry-after: 5 delays the retry by 5 s", () =>
+    Effect.gen(function*() {
+      const { client, sentAt } = yield* scripted([
+        { status: 429, headers: { "retry-after": "5" }, body: "{\"message\":\"slow down\"}" },
+        { status: 200, body: "[]" }
+      ])
+      const api = yield* makeApiClient({
+        platform: "test",
+        baseUrl: "http://api.test",
+        token: Option.some(Redacted.make("t0ken")),
+        limiterKey: "test",
+        retry: { times: 3, base: "10 millis", cap: "10 millis" }
+      }).pipe(Effect.provide(Layer.succeed(HttpClient.HttpClient, client)))
+      const fiber = yield* Effect.fork(api.execute(HttpClientRequest.get("/things")))
+      yield* TestClock.adjust("4900 millis")
+      expect(yield* sentAt).toEqual([0])
+      yield* TestClock.adjust("200 millis")
+      const response = yield* Fiber.join(fiber)
+      expect(response.status).toBe(200)
+      const times = yield* sentAt
+      expect(times).toHaveLength(2)
+      expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(Duration.toMillis("5 seconds"))
+    }).pipe(Effect.provide(limiter)))
+
+  it.effect("a 5xx is retried with backoff and a lasting one is handed back after the bound", () =>
+    Effect.gen(function*() {
+      const { client, sentAt } = yield* scripted([{ status: 502 }])
+      const api = yield* makeApiClient({
+        platform: "test",
+        baseUrl: "http://api.test",
+        token: Option.none(),
+        limiterKey: "test",
+        retry: { times: 3, base: "100 millis", cap: "1 second" }
+      }).pipe(Effect.provide(Layer.succeed(HttpClient.HttpClient, client)))
+      const fiber = yield* Effect.fork(api.execute(HttpClientRequest.get("/things")))
+      yield* TestClock.adjust("10 seconds")
+      const response = yield* Fiber.join(fiber)
+      expect(response.status).toBe(502)
+      expect(yield* sentAt).toHaveLength(4) // the first attempt and three retries
+    }).pipe(Effect.provide(limiter)))
+
+  it.effect("a secondary limit without retry-after backs off at least 60 s", () =>
+    Effect.gen(function*() {
+      const { client, sentAt } = yield* scripted([
+        { status: 403, body: "{\"message\":\"You have exceeded a secondary rate limit\"}" },
+        { status: 200 }
+      ])
+      const api = yield* makeApiClient({
+        platform: "test",
+        baseUrl: "http://api.test",
+        token: Option.none(),
+        limiterKey: "test",
+        retry: { times: 3, base: "10 millis", cap: "10 millis" }
+      }).pipe(Effect.provide(Layer.succeed(HttpClient.HttpClient, client)))
+      const fiber = yield* Effect.fork(api.execute(HttpClientRequest.get("/things")))
+      yield* TestClock.adjust("59 seconds")
+      expect(yield* sentAt).toHaveLength(1)
+      yield* TestClock.adjust("2 seconds")
+      expect((yield* Fiber.join(fiber)).status).toBe(200)
+    }).pipe(Effect.provide(limiter)))
+})
