@@ -1,0 +1,266 @@
+/**
+ * The program's configuration: a JSON file (see `verity.config.example.json`) decoded with Schema, then
+ * overridden by the guide's environment variables (`VERITY_KAFKA_BROKERS`, `VERITY_POSTGRES_DSN`,
+ * `VERITY_CONNECTOR`; the GitHub connector reads `VERITY_GITHUB_*` itself as a fallback for its settings).
+ *
+ * Every failure is a `ConfigError` naming the file and the dotted path of the bad field, written to be
+ * printed as one line.
+ */
+import { FileSystem } from "@effect/platform"
+import { Config, Duration, Effect, Option, ParseResult, Redacted, Schema } from "effect"
+import { ConnectorId, Platform } from "../domain/Ids.js"
+import { ConfigError } from "../domain/Errors.js"
+import { defaultPipelineOptions, type PipelineOptions } from "../pipeline/Pipeline.js"
+
+/** A duration as a string Effect understands ("90 seconds", "1 hour") or a number of seconds. */
+export const DurationFromConfig = Schema.transformOrFail(
+  Schema.Union(Schema.String, Schema.Number.pipe(Schema.nonNegative())),
+  Schema.DurationFromSelf,
+  {
+    strict: true,
+    decode: (input, _, ast) => {
+      const decoded = typeof input === "number"
+        ? Option.some(Duration.seconds(input))
+        : Duration.decodeUnknown(input.trim())
+      return Option.match(decoded, {
+        onNone: () =>
+          ParseResult.fail(
+            new ParseResult.Type(ast, input, `expected a duration such as "90 seconds" or "1 hour", or a number of seconds`)
+          ),
+        onSome: (d) => ParseResult.succeed(d)
+      })
+    },
+    encode: (d) => ParseResult.succeed(Duration.toSeconds(d))
+  }
+)
+
+const PositiveInt = Schema.Number.pipe(Schema.int(), Schema.positive())
+
+export const Compression = Schema.Literal("none", "gzip", "snappy", "lz4", "zstd")
+export type Compression = typeof Compression.Type
+
+export const SaslConfig = Schema.Struct({
+  mechanism: Schema.Literal("plain", "scram-sha-256", "scram-sha-512"),
+  username: Schema.String,
+  password: Schema.Redacted(Schema.String)
+})
+export type SaslConfig = typeof SaslConfig.Type
+
+export const SslConfig = Schema.Union(
+  Schema.Boolean,
+  Schema.Struct({
+    rejectUnauthorized: Schema.optional(Schema.Boolean),
+    /** PEM text of the CA, client certificate and key (not file paths) */
+    ca: Schema.optional(Schema.String),
+    cert: Schema.optional(Schema.String),
+    key: Schema.optional(Schema.Redacted(Schema.String))
+  })
+)
+export type SslConfig = typeof SslConfig.Type
+
+/** Brokers as a list, or a comma-separated string (what `VERITY_KAFKA_BROKERS` holds). */
+export const Brokers = Schema.Union(
+  Schema.Array(Schema.NonEmptyTrimmedString),
+  Schema.transform(Schema.String, Schema.Array(Schema.String), {
+    strict: true,
+    decode: (s) => s.split(",").map((b) => b.trim()).filter((b) => b.length > 0),
+    encode: (bs) => bs.join(",")
+  })
+)
+
+export const KafkaConfig = Schema.Struct({
+  brokers: Schema.optionalWith(Brokers, { default: () => [] }),
+  clientId: Schema.optionalWith(Schema.NonEmptyString, { default: () => "verity-ingest" }),
+  compression: Schema.optionalWith(Compression, { default: () => "gzip" as const }),
+  ssl: Schema.optional(SslConfig),
+  sasl: Schema.optional(SaslConfig),
+  /** the idempotent producer: for real clusters only (the librdkafka mock cluster cannot serve it) */
+  idempotent: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  /** our own bound on one `send` (kafkajs can hang) */
+  sendTimeoutMs: Schema.optionalWith(PositiveInt, { default: () => 30_000 }),
+  /** kafkajs's own log lines at or above this level reach our logs */
+  logLevel: Schema.optionalWith(Schema.Literal("nothing", "error", "warn", "info", "debug"), { default: () => "warn" as const })
+})
+export type KafkaConfig = typeof KafkaConfig.Type
+
+export const PostgresConfig = Schema.Struct({
+  dsn: Schema.optional(Schema.Redacted(Schema.String))
+})
+
+export const PipelineConfig = Schema.Struct({
+  batchSize: Schema.optional(PositiveInt),
+  batchWindow: Schema.optional(DurationFromConfig),
+  dedupCapacity: Schema.optional(PositiveInt),
+  prefetch: Schema.optional(PositiveInt),
+  progressEvery: Schema.optional(DurationFromConfig),
+  publishRetry: Schema.optional(Schema.Struct({
+    times: Schema.Number.pipe(Schema.int(), Schema.nonNegative()),
+    base: DurationFromConfig,
+    cap: DurationFromConfig
+  }))
+})
+
+export const ScheduleConfig = Schema.Struct({
+  permissions: Schema.optionalWith(DurationFromConfig, { default: () => Duration.hours(1) }),
+  audit: Schema.optionalWith(DurationFromConfig, { default: () => Duration.minutes(1) })
+})
+export type ScheduleConfig = typeof ScheduleConfig.Type
+
+export const ConnectorConfig = Schema.Struct({
+  id: ConnectorId,
+  platform: Platform,
+  /** handed to the platform's connector, which decodes it itself */
+  settings: Schema.optionalWith(Schema.Unknown, { default: () => ({}) }),
+  schedule: Schema.optionalWith(ScheduleConfig, { default: () => ({ permissions: Duration.hours(1), audit: Duration.minutes(1) }) })
+})
+export type ConnectorConfig = typeof ConnectorConfig.Type
+
+export const AppConfigFile = Schema.Struct({
+  kafka: Schema.optional(KafkaConfig),
+  postgres: Schema.optional(PostgresConfig),
+  pipeline: Schema.optional(PipelineConfig),
+  /** where the embedded defaults keep their data (PGlite, JSON lines) */
+  dataDir: Schema.optionalWith(Schema.NonEmptyString, { default: () => ".verity" }),
+  connectors: Schema.optionalWith(Schema.Array(ConnectorConfig), { default: () => [] })
+})
+export type AppConfigFile = typeof AppConfigFile.Type
+
+export interface AppConfig {
+  /** the file it came from, for messages */
+  readonly file: string | undefined
+  /** `undefined`: no brokers, the embedded JSON-lines sink */
+  readonly kafka: KafkaConfig | undefined
+  /** `undefined`: no DSN, the embedded PGlite store */
+  readonly postgresDsn: Redacted.Redacted<string> | undefined
+  readonly pipeline: PipelineOptions
+  readonly dataDir: string
+  readonly connectors: ReadonlyArray<ConnectorConfig>
+}
+
+const pathOf = (path: ReadonlyArray<PropertyKey>) => path.map(String).join(".")
+
+/** One line: the first issue's field and message (plus how many more there are). */
+export const formatIssues = (error: ParseResult.ParseError): { field: string | undefined; message: string } => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  const first = issues[0]
+  if (first === undefined) return { field: undefined, message: "invalid" }
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : ""
+  return {
+    field: first.path.length > 0 ? pathOf(first.path) : undefined,
+    message: `${first.message.replace(/\s*\n\s*/g, " ")}${more}`
+  }
+}
+
+/** The one line an operator reads for a `ConfigError`. */
+export const describeConfigError = (e: ConfigError): string => {
+  const where = e.file !== undefined ? ` in ${e.file}` : ""
+  const field = e.field !== undefined ? `: field "${e.field}"` : ""
+  return `config error${where}${field}: ${e.message}`
+}
+
+const toPipelineOptions = (p: typeof PipelineConfig.Type | undefined): PipelineOptions => ({
+  batchSize: p?.batchSize ?? defaultPipelineOptions.batchSize,
+  batchWindow: p?.batchWindow ?? defaultPipelineOptions.batchWindow,
+  dedupCapacity: p?.dedupCapacity ?? defaultPipelineOptions.dedupCapacity,
+  prefetch: p?.prefetch ?? defaultPipelineOptions.prefetch,
+  progressEvery: p?.progressEvery ?? defaultPipelineOptions.progressEvery,
+  publishRetry: p?.publishRetry ?? defaultPipelineOptions.publishRetry
+})
+
+const decodeFile = Schema.decodeUnknown(AppConfigFile, { errors: "all", onExcessProperty: "error" })
+
+/** Decode a parsed JSON document (no environment applied). */
+export const decodeAppConfigFile = (json: unknown, file: string | undefined) =>
+  decodeFile(json).pipe(
+    Effect.mapError((error) => {
+      const { field, message } = formatIssues(error)
+      return new ConfigError({ file, field, message })
+    })
+  )
+
+/** The environment variables that override the file. Read through Effect's `Config`, so tests can provide them. */
+const envOverrides = Config.all({
+  brokers: Config.option(Config.string("VERITY_KAFKA_BROKERS")),
+  dsn: Config.option(Config.redacted("VERITY_POSTGRES_DSN")),
+  only: Config.option(Config.string("VERITY_CONNECTOR"))
+})
+
+export const applyEnvironment = (decoded: AppConfigFile, file: string | undefined) =>
+  Effect.gen(function*() {
+    const env = yield* envOverrides.pipe(
+      Effect.mapError((e) => new ConfigError({ file, message: `environment: ${String(e).replace(/\s*\n\s*/g, " ")}` }))
+    )
+    const brokersOverride = env.brokers.pipe(
+      Option.map((s) => s.split(",").map((b) => b.trim()).filter((b) => b.length > 0)),
+      Option.filter((bs) => bs.length > 0)
+    )
+    const brokers = Option.getOrElse(brokersOverride, () => decoded.kafka?.brokers ?? [])
+    const kafkaBase = decoded.kafka ?? Schema.decodeUnknownSync(KafkaConfig)({})
+    const kafka = brokers.length > 0 ? { ...kafkaBase, brokers } : undefined
+    const dsn = Option.getOrElse(
+      Option.filter(env.dsn, (d) => Redacted.value(d).trim() !== ""),
+      () => decoded.postgres?.dsn
+    )
+    const only = Option.filter(env.only, (s) => s.trim() !== "")
+    let connectors = decoded.connectors
+    if (Option.isSome(only)) {
+      connectors = decoded.connectors.filter((c) => c.id === only.value.trim())
+      if (connectors.length === 0) {
+        return yield* new ConfigError({
+          file,
+          field: "VERITY_CONNECTOR",
+          message: `no connector with id "${only.value}"; configured: ${decoded.connectors.map((c) => c.id).join(", ") || "(none)"}`
+        })
+      }
+    }
+    const ids = new Set<string>()
+    for (const [i, c] of connectors.entries()) {
+      if (ids.has(c.id)) {
+        return yield* new ConfigError({ file, field: `connectors.${i}.id`, message: `duplicate connector id "${c.id}"` })
+      }
+      ids.add(c.id)
+    }
+    return {
+      file,
+      kafka,
+      postgresDsn: dsn,
+      pipeline: toPipelineOptions(decoded.pipeline),
+      dataDir: decoded.dataDir,
+      connectors
+    } satisfies AppConfig
+  })
+
+/** Read, parse, decode and apply the environment. Without a file: defaults (embedded stores), then the environment. */
+export const loadAppConfig = (file: Option.Option<string>) =>
+  Effect.gen(function*() {
+    if (Option.isNone(file)) {
+      const decoded = yield* decodeAppConfigFile({}, undefined)
+      return yield* applyEnvironment(decoded, undefined)
+    }
+    const path = file.value
+    const fs = yield* FileSystem.FileSystem
+    const text = yield* fs.readFileString(path).pipe(
+      Effect.mapError((e) =>
+        new ConfigError({
+          file: path,
+          message: e._tag === "SystemError" && e.reason === "NotFound" ? "file not found" : `cannot read the file (${e.message})`
+        })
+      )
+    )
+    const json = yield* Effect.try({
+      try: (): unknown => JSON.parse(text),
+      catch: (e) => new ConfigError({ file: path, message: `not valid JSON: ${e instanceof Error ? e.message : String(e)}` })
+    })
+    const decoded = yield* decodeAppConfigFile(json, path)
+    return yield* applyEnvironment(decoded, path)
+  })
+
+/** A DSN without its password, for summaries and logs. */
+export const describeDsn = (dsn: Redacted.Redacted<string>): string => {
+  try {
+    const url = new URL(Redacted.value(dsn))
+    return `postgres ${url.hostname}${url.port ? `:${url.port}` : ""}${url.pathname}`
+  } catch {
+    return "postgres (unparsable DSN)"
+  }
+}

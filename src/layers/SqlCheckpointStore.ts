@@ -1,0 +1,161 @@
+/**
+ * `CheckpointStore` on SQL: PostgreSQL in production (`@effect/sql-pg`), and PGlite as the embedded
+ * default (see `Pglite.ts`), through the same client and the same SQL.
+ *
+ * Table `connector_checkpoints(connector_id, stream, platform, checkpoint JSONB, updated_at)`, key
+ * `(connector_id, stream)`. The checkpoint column holds the encoded `Checkpoint` (`{"v":1,"ts":...}`), so
+ * the guide's `DELETE FROM connector_checkpoints WHERE platform = 'github'` is a valid reset.
+ *
+ * A checkpoint never moves backwards: the UPSERT replaces a row only when the new position is at or
+ * after the stored one (timestamp first, then the number of ids at that timestamp). A save that would
+ * move it back (a second runner of the same connector, a clock gone back) is refused with a
+ * `CheckpointError`, so the caller knows its position was not recorded. A stored row that is not a
+ * valid checkpoint is overwritten by any save (that is how an operator repairs it), and reading it gives
+ * `CheckpointError("corrupt")` naming the row.
+ */
+import { Migrator, SqlClient } from "@effect/sql"
+import type { SqlError } from "@effect/sql/SqlError"
+import { Effect, Layer, Option, ParseResult, Schema } from "effect"
+import { Checkpoint, CheckpointStream } from "../domain/Checkpoint.js"
+import { CheckpointError } from "../domain/Errors.js"
+import { CheckpointStore, type StoredCheckpoint } from "./CheckpointStore.js"
+
+export const migrationsTable = "verity_migrations"
+
+/** Migrations, by id. Each one is idempotent on its own too (`IF NOT EXISTS`). */
+export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
+  "1_connector_checkpoints": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`
+      CREATE TABLE IF NOT EXISTS connector_checkpoints (
+        connector_id TEXT NOT NULL,
+        stream TEXT NOT NULL CHECK (stream IN ('audit', 'permissions')),
+        platform TEXT NOT NULL,
+        checkpoint JSONB NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        PRIMARY KEY (connector_id, stream)
+      )`
+    yield* sql`CREATE INDEX IF NOT EXISTS connector_checkpoints_platform ON connector_checkpoints (platform)`
+  })
+}
+
+/** Run the migrations (idempotent: a second run applies nothing). Returns the ones applied now. */
+export const migrate = Migrator.make({})({ loader: Migrator.fromRecord(migrations), table: migrationsTable })
+
+const encodeCheckpoint = Schema.encodeSync(Checkpoint)
+const decodeCheckpoint = Schema.decodeUnknownEither(Checkpoint, { errors: "all" })
+
+const queryError = (what: string) => (cause: SqlError) =>
+  new CheckpointError({ reason: "query", message: `checkpoint store: ${what} failed: ${cause.message}`, cause })
+
+interface Row {
+  readonly connector_id: string
+  readonly stream: string
+  readonly platform: string
+  readonly checkpoint: unknown
+  readonly updated_at: Date | string
+}
+
+const parseStored = (raw: unknown): unknown => {
+  // jsonb arrives parsed; tolerate a driver that hands back text
+  if (typeof raw !== "string") return raw
+  try {
+    return JSON.parse(raw)
+  } catch {
+    return raw
+  }
+}
+
+const decodeRow = (row: Row): Effect.Effect<Checkpoint, CheckpointError> => {
+  const decoded = decodeCheckpoint(parseStored(row.checkpoint))
+  if (decoded._tag === "Right") return Effect.succeed(decoded.right)
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)
+  const first = issues[0]
+  const detail = first ? `${first.path.length > 0 ? `${first.path.join(".")}: ` : ""}${first.message}` : "invalid"
+  return Effect.fail(
+    new CheckpointError({
+      reason: "corrupt",
+      message:
+        `checkpoint of connector "${row.connector_id}" stream "${row.stream}" is not a valid checkpoint (${detail}); ` +
+        `reset it with: checkpoint reset ${row.connector_id} --stream ${row.stream}`
+    })
+  )
+}
+
+// a position as SQL sees it; a row that is not a checkpoint counts as the very beginning
+const positionOf = (column: string) => `(
+  CASE WHEN jsonb_typeof(${column}->'ts') = 'number' THEN (${column}->>'ts')::numeric ELSE -1 END,
+  CASE WHEN jsonb_typeof(${column}->'ids_at_ts') = 'array' THEN jsonb_array_length(${column}->'ids_at_ts') ELSE 0 END
+)`
+
+export const makeSqlCheckpointStore = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* migrate.pipe(
+    Effect.mapError((e) =>
+      new CheckpointError({ reason: "unavailable", message: `checkpoint store: migrations failed: ${e.message}`, cause: e })
+    )
+  )
+  const newer = sql.unsafe(positionOf("EXCLUDED.checkpoint"))
+  const stored = sql.unsafe(positionOf("connector_checkpoints.checkpoint"))
+
+  return CheckpointStore.of({
+    load: (key) =>
+      sql<Row>`SELECT connector_id, stream, platform, checkpoint, updated_at FROM connector_checkpoints
+               WHERE connector_id = ${key.connectorId} AND stream = ${key.stream}`.pipe(
+        Effect.mapError(queryError("load")),
+        Effect.flatMap((rows) => {
+          const row = rows[0]
+          return row === undefined ? Effect.succeed(Option.none()) : Effect.map(decodeRow(row), Option.some)
+        })
+      ),
+    save: (key, platform, checkpoint) =>
+      Effect.gen(function*() {
+        const json = JSON.stringify(encodeCheckpoint(checkpoint))
+        const written = yield* sql<{ readonly connector_id: string }>`
+          INSERT INTO connector_checkpoints (connector_id, stream, platform, checkpoint, updated_at)
+          VALUES (${key.connectorId}, ${key.stream}, ${platform}, ${json}::jsonb, now())
+          ON CONFLICT (connector_id, stream) DO UPDATE
+            SET platform = EXCLUDED.platform, checkpoint = EXCLUDED.checkpoint, updated_at = now()
+            WHERE ${newer} >= ${stored}
+          RETURNING connector_id`.pipe(Effect.mapError(queryError("save")))
+        if (written.length === 0) {
+          return yield* new CheckpointError({
+            reason: "query",
+            message:
+              `checkpoint of connector "${key.connectorId}" stream "${key.stream}" not saved: ` +
+              `${checkpoint.describe()} is before the stored position (checkpoints never move backwards; is another runner of this connector active?)`
+          })
+        }
+      }),
+    list: sql<Row>`SELECT connector_id, stream, platform, checkpoint, updated_at FROM connector_checkpoints
+                   ORDER BY connector_id, stream`.pipe(
+      Effect.mapError(queryError("list")),
+      Effect.flatMap((rows) =>
+        Effect.forEach(rows, (row) =>
+          decodeRow(row).pipe(
+            Effect.map((checkpoint): StoredCheckpoint => ({
+              connectorId: row.connector_id,
+              stream: Schema.is(CheckpointStream)(row.stream) ? row.stream : "audit",
+              platform: row.platform,
+              checkpoint,
+              updatedAt: row.updated_at instanceof Date ? row.updated_at : new Date(row.updated_at)
+            }))
+          ))
+      )
+    ),
+    reset: (connectorId, stream) =>
+      (stream === undefined
+        ? sql<{ readonly connector_id: string }>`DELETE FROM connector_checkpoints WHERE connector_id = ${connectorId} RETURNING connector_id`
+        : sql<{ readonly connector_id: string }>`DELETE FROM connector_checkpoints
+            WHERE connector_id = ${connectorId} AND stream = ${stream} RETURNING connector_id`).pipe(
+          Effect.map((rows) => rows.length),
+          Effect.mapError(queryError("reset"))
+        )
+  })
+})
+
+/** `CheckpointStore` over whatever `SqlClient` is provided (PostgreSQL or the embedded PGlite). Runs the migrations. */
+export const SqlCheckpointStoreLive: Layer.Layer<CheckpointStore, CheckpointError, SqlClient.SqlClient> = Layer.effect(
+  CheckpointStore,
+  makeSqlCheckpointStore
+)
