@@ -35,7 +35,7 @@ export class Checkpoint extends Schema.Class<Checkpoint>("Checkpoint")({
       // a resume re-reads the boundary's ids: keep each once
       idsAtTimestamp: sameInstant ? (this.idsAtTimestamp.includes(id) ? this.idsAtTimestamp : [...this.idsAtTimestamp, id]) : [id],
       count: this.count + 1
-    })
+    }, true) // built from valid parts; this runs once per event, so skip re-validation
   }
 
   /** `true` when this position is at or after `that` (checkpoints only ever move forward) */

@@ -22,4 +22,25 @@ export class PermissionSnapshot extends Schema.Class<PermissionSnapshot>("Permis
   get key(): string {
     return `${this.platform}:${this.principalRef}:${this.assetRef}:${this.privilege}`
   }
+
+  /** The wire form, equal to `Schema.encodeSync(PermissionSnapshot)` (a property test holds them equal). */
+  toWire(): PermissionSnapshotWire {
+    return {
+      platform: this.platform,
+      principal_ref: this.principalRef,
+      asset_ref: this.assetRef,
+      privilege: this.privilege,
+      grant_mechanism: this.grantMechanism,
+      snapshot_at: this.snapshotAt.toISOString()
+    }
+  }
+}
+
+export interface PermissionSnapshotWire {
+  platform: string
+  principal_ref: string
+  asset_ref: string
+  privilege: string
+  grant_mechanism: string
+  snapshot_at: string
 }

@@ -21,21 +21,22 @@ export const splitOperation = (operation: string): readonly [category: string, v
   return dot < 0 ? [op.toLowerCase(), ""] : [op.slice(0, dot).toLowerCase(), op.slice(dot + 1).toLowerCase()]
 }
 
-const ref = (value: string, field: string): Either.Either<string, string> => {
-  const trimmed = value.trim()
-  return trimmed.length > 0 ? Either.right(trimmed) : Either.left(`${field} is empty after trimming`)
-}
+// Plain code rather than Either.gen: this runs once per record.
+const trimmedOrEmpty = (value: string): string => (value.length > 0 && value.charCodeAt(0) > 32 && value.charCodeAt(value.length - 1) > 32 ? value : value.trim())
 
-export const normaliseEvent = (event: RawEvent, options: NormaliseOptions): Either.Either<RawEvent, string> =>
-  Either.gen(function*() {
-    const eventId = yield* ref(event.eventId, "event_id")
-    const principal = yield* ref(event.principalRef, "principal_ref")
-    const assetRef = yield* ref(event.assetRef, "asset_ref")
-    const operation = yield* ref(event.operation, "operation")
-    if (Number.isNaN(event.occurredAt.getTime())) return yield* Either.left("occurred_at is not a valid time")
-    const [operationCategory, operationVerb] = splitOperation(operation)
-    // validated field by field above: skip the constructor's second pass on this hot path
-    return new RawEvent({
+export const normaliseEvent = (event: RawEvent, options: NormaliseOptions): Either.Either<RawEvent, string> => {
+  const eventId = trimmedOrEmpty(event.eventId)
+  if (eventId.length === 0) return Either.left("event_id is empty after trimming")
+  const principal = trimmedOrEmpty(event.principalRef)
+  if (principal.length === 0) return Either.left("principal_ref is empty after trimming")
+  const assetRef = trimmedOrEmpty(event.assetRef)
+  if (assetRef.length === 0) return Either.left("asset_ref is empty after trimming")
+  if (trimmedOrEmpty(event.operation).length === 0) return Either.left("operation is empty after trimming")
+  if (Number.isNaN(event.occurredAt.getTime())) return Either.left("occurred_at is not a valid time")
+  const [operationCategory, operationVerb] = splitOperation(event.operation)
+  // validated field by field above: skip the constructor's second pass on this hot path
+  return Either.right(
+    new RawEvent({
       platform: event.platform,
       eventId: eventId as RawEvent["eventId"],
       occurredAt: event.occurredAt,
@@ -46,18 +47,22 @@ export const normaliseEvent = (event: RawEvent, options: NormaliseOptions): Eith
       operationVerb,
       rawPayload: event.rawPayload
     }, true)
-  })
+  )
+}
 
 export const normaliseSnapshot = (
   snapshot: PermissionSnapshot,
   options: NormaliseOptions
-): Either.Either<PermissionSnapshot, string> =>
-  Either.gen(function*() {
-    const principal = yield* ref(snapshot.principalRef, "principal_ref")
-    const assetRef = yield* ref(snapshot.assetRef, "asset_ref")
-    const privilege = yield* ref(snapshot.privilege, "privilege")
-    if (Number.isNaN(snapshot.snapshotAt.getTime())) return yield* Either.left("snapshot_at is not a valid time")
-    return new PermissionSnapshot({
+): Either.Either<PermissionSnapshot, string> => {
+  const principal = trimmedOrEmpty(snapshot.principalRef)
+  if (principal.length === 0) return Either.left("principal_ref is empty after trimming")
+  const assetRef = trimmedOrEmpty(snapshot.assetRef)
+  if (assetRef.length === 0) return Either.left("asset_ref is empty after trimming")
+  const privilege = trimmedOrEmpty(snapshot.privilege)
+  if (privilege.length === 0) return Either.left("privilege is empty after trimming")
+  if (Number.isNaN(snapshot.snapshotAt.getTime())) return Either.left("snapshot_at is not a valid time")
+  return Either.right(
+    new PermissionSnapshot({
       platform: snapshot.platform,
       principalRef: options.caseInsensitivePrincipals ? principal.toLowerCase() : principal,
       assetRef,
@@ -65,4 +70,5 @@ export const normaliseSnapshot = (
       grantMechanism: snapshot.grantMechanism,
       snapshotAt: snapshot.snapshotAt
     }, true)
-  })
+  )
+}

@@ -30,7 +30,10 @@ export interface PipelineOptions {
   readonly batchWindow: Duration.DurationInput
   /** keys the dedup remembers (memory stays flat past it) */
   readonly dedupCapacity: number
-  /** records read ahead of publishing, so fetching overlaps publishing; bounds memory */
+  /**
+   * records read ahead of publishing, so fetching overlaps publishing; bounds memory. Read-ahead is
+   * counted in connector pages (chunks) of up to 100 records: buffering per record costs a handoff each.
+   */
   readonly prefetch: number
   /** retries of a refused or timed-out publish, and of a failed checkpoint save */
   readonly publishRetry: { readonly times: number; readonly base: Duration.DurationInput; readonly cap: Duration.DurationInput }
@@ -73,6 +76,8 @@ export interface ConnectorSummary {
   /** one line per stream that failed; empty when the run succeeded */
   readonly errors: ReadonlyArray<string>
 }
+
+const prefetchChunks = (options: PipelineOptions) => Math.max(1, Math.ceil(options.prefetch / 100))
 
 const retrySchedule = (policy: PipelineOptions["publishRetry"]) =>
   Schedule.exponential(policy.base, 2).pipe(
@@ -206,7 +211,7 @@ export const runAudit = (
       })
 
     yield* connector.auditEvents(before).pipe(
-      Stream.buffer({ capacity: options.prefetch }),
+      Stream.bufferChunks({ capacity: prefetchChunks(options) }),
       Stream.groupedWithin(options.batchSize, options.batchWindow),
       Stream.mapEffect(processBatch),
       Stream.runDrain
@@ -270,7 +275,7 @@ export const runPermissions = (
       })
 
     yield* connector.permissions.pipe(
-      Stream.buffer({ capacity: options.prefetch }),
+      Stream.bufferChunks({ capacity: prefetchChunks(options) }),
       Stream.groupedWithin(options.batchSize, options.batchWindow),
       Stream.mapEffect(processBatch),
       Stream.runDrain

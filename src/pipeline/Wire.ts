@@ -30,21 +30,19 @@ const headers = (kind: string, connectorId: string) => ({
   [headerNames.connectorId]: connectorId
 })
 
-const encodeRawEvent = Schema.encodeSync(RawEvent)
-const encodeSnapshot = Schema.encodeSync(PermissionSnapshot)
 const encodeDeadLetter = Schema.encodeSync(DeadLetter)
 
 export const eventMessage = (event: RawEvent, connectorId: string): WireMessage => ({
   topic: topics.events(event.platform),
   key: event.key,
-  value: JSON.stringify(encodeRawEvent(event)),
+  value: JSON.stringify(event.toWire()),
   headers: headers("raw_event", connectorId)
 })
 
 export const snapshotMessage = (snapshot: PermissionSnapshot, connectorId: string): WireMessage => ({
   topic: topics.snapshots(snapshot.platform),
   key: snapshot.key,
-  value: JSON.stringify(encodeSnapshot(snapshot)),
+  value: JSON.stringify(snapshot.toWire()),
   headers: headers("permission_snapshot", connectorId)
 })
 

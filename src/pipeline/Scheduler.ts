@@ -1,0 +1,100 @@
+/**
+ * Runs connectors on their schedules: for each connector, its permission snapshot every `permissions`
+ * and its audit events every `audit` (the next run starts that long after the previous one finished).
+ * Connectors and their streams are independent fibers: a stream that fails is logged and retried with
+ * exponential backoff (capped), while every other stream goes on. Runs until interrupted; an interrupt
+ * lets an in-flight batch finish and save its checkpoint (the pipeline makes that part uninterruptible).
+ */
+import { Cause, Duration, Effect, Exit } from "effect"
+import type { Connector } from "../connectors/Connector.js"
+import type { CheckpointStore } from "../layers/CheckpointStore.js"
+import type { EventSink } from "../layers/EventSink.js"
+import { Dedup } from "./Dedup.js"
+import { type PipelineOptions, runAudit, runPermissions, type StreamSummary } from "./Pipeline.js"
+
+export interface ConnectorSchedule {
+  readonly permissions: Duration.DurationInput
+  readonly audit: Duration.DurationInput
+}
+
+export interface ScheduledConnector {
+  readonly connector: Connector
+  readonly schedule: ConnectorSchedule
+}
+
+export interface FailureBackoff {
+  readonly base: Duration.DurationInput
+  readonly cap: Duration.DurationInput
+}
+
+export const defaultFailureBackoff: FailureBackoff = { base: "5 seconds", cap: "5 minutes" }
+
+/** The wait after `failures` consecutive failures: base * 2^(failures-1), at most cap. */
+export const backoffDelay = (backoff: FailureBackoff, failures: number): Duration.Duration => {
+  const base = Duration.toMillis(backoff.base)
+  const cap = Duration.toMillis(backoff.cap)
+  return Duration.millis(Math.min(cap, base * 2 ** Math.max(0, failures - 1)))
+}
+
+const every = <R>(
+  connector: Connector,
+  stream: "audit" | "permissions",
+  cycle: Effect.Effect<StreamSummary, unknown, R>,
+  interval: Duration.DurationInput,
+  backoff: FailureBackoff
+): Effect.Effect<never, never, R> => {
+  const go = (failures: number): Effect.Effect<never, never, R> =>
+    Effect.exit(cycle).pipe(
+      Effect.flatMap((exit) => {
+        if (Exit.isSuccess(exit)) {
+          const s = exit.value
+          return Effect.logInfo("cycle done").pipe(
+            Effect.annotateLogs({
+              published: s.published,
+              duplicates: s.duplicates,
+              dead_lettered: s.deadLettered,
+              duration_ms: s.durationMs,
+              next_in: Duration.format(Duration.decode(interval))
+            }),
+            Effect.zipRight(Effect.sleep(interval)),
+            Effect.zipRight(Effect.suspend(() => go(0)))
+          )
+        }
+        if (Cause.isInterruptedOnly(exit.cause)) return Effect.interrupt
+        const delay = backoffDelay(backoff, failures + 1)
+        const failure = Cause.failureOption(exit.cause)
+        const reason = failure._tag === "Some" && typeof failure.value === "object" && failure.value !== null && "message" in failure.value
+          ? String(failure.value.message)
+          : Cause.pretty(exit.cause).split("\n")[0] ?? "failed"
+        return Effect.logError(`cycle failed, retrying in ${Duration.format(delay)}: ${reason}`).pipe(
+          Effect.annotateLogs({ failures: failures + 1 }),
+          Effect.zipRight(Effect.sleep(delay)),
+          Effect.zipRight(Effect.suspend(() => go(failures + 1)))
+        )
+      }),
+      Effect.annotateLogs({ connector: connector.id, stream })
+    )
+  return go(0)
+}
+
+/** Run every connector on its schedule until interrupted. */
+export const runScheduled = (
+  connectors: ReadonlyArray<ScheduledConnector>,
+  options: PipelineOptions,
+  backoff: FailureBackoff = defaultFailureBackoff
+): Effect.Effect<never, never, EventSink | CheckpointStore> =>
+  Effect.forEach(
+    connectors,
+    ({ connector, schedule }) => {
+      // one dedup per connector, kept across its audit cycles
+      const dedup = new Dedup(options.dedupCapacity)
+      return Effect.all(
+        [
+          every(connector, "permissions", runPermissions(connector, options), schedule.permissions, backoff),
+          every(connector, "audit", runAudit(connector, options, dedup), schedule.audit, backoff)
+        ],
+        { concurrency: 2, discard: true }
+      )
+    },
+    { concurrency: "unbounded", discard: true }
+  ).pipe(Effect.zipRight(Effect.never))
