@@ -7,6 +7,7 @@ import { Effect } from "effect"
 import { ConfigError } from "../domain/Errors.js"
 import type { ConnectorId } from "../domain/Ids.js"
 import type { Connector } from "./Connector.js"
+import { GitHubDefinition } from "./github/GitHubConnector.js"
 import type { RateLimiter } from "../layers/RateLimiter.js"
 
 export interface ConnectorArgs {
@@ -24,6 +25,7 @@ export interface ConnectorDefinition {
 
 const definitions: Record<string, ConnectorDefinition> = {
   // platform connectors register here
+  github: GitHubDefinition,
 }
 
 export const knownPlatforms = (): ReadonlyArray<string> => Object.keys(definitions).sort()

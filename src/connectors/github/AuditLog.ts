@@ -1,0 +1,86 @@
+/**
+ * The audit events stream: `/orgs/{org}/audit-log?phrase=created:>=<checkpoint>&order=asc&per_page=N`,
+ * following the `after` cursors in `Link`. Resume is inclusive: entries older than the checkpoint's
+ * millisecond are skipped here (the phrase has one-second resolution), entries at that millisecond come
+ * through and the pipeline drops the ids the checkpoint says were already published.
+ */
+import { Chunk, Effect, Option, Stream } from "effect"
+import { createHash } from "node:crypto"
+import { type AuditRecord, decodeRecord } from "../Connector.js"
+import { Checkpoint } from "../../domain/Checkpoint.js"
+import type { ConnectorError } from "../../domain/Errors.js"
+import { makePlatform } from "../../domain/Ids.js"
+import { RawEvent } from "../../domain/RawEvent.js"
+import { type GitHubClient, platform } from "./Client.js"
+import { AuditEntry, UnknownPage as AuditPageSchema } from "./Payloads.js"
+
+const githubPlatform = makePlatform(platform)
+
+export const unsupportedAuditLogWarning =
+  "github: audit log unsupported: org not on Enterprise Cloud or token lacks read:audit_log; permissions are still pulled"
+
+/** JSON with sorted keys, so the same entry always hashes the same. */
+const canonicalJson = (value: unknown): string => {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`
+  if (typeof value === "object" && value !== null) {
+    const record = value as Record<string, unknown>
+    return `{${Object.keys(record).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(",")}}`
+  }
+  return JSON.stringify(value) ?? "null"
+}
+
+/** An id for an entry without `_document_id`: a digest of its canonical JSON (stable across re-reads). */
+export const deterministicEventId = (entry: unknown): string =>
+  `sha256:${createHash("sha256").update(canonicalJson(entry)).digest("hex").slice(0, 40)}`
+
+const orgOf = (org: AuditEntry["org"]): string | undefined => (typeof org === "string" ? org : org?.[0])
+
+export const decodeAuditEntry = decodeRecord(AuditEntry, (entry, original) =>
+  new RawEvent({
+    platform: githubPlatform,
+    eventId: (entry._document_id ?? deterministicEventId(original)) as RawEvent["eventId"],
+    occurredAt: new Date(entry["@timestamp"]),
+    principalRef: entry.actor && entry.actor.length > 0 ? entry.actor : "unknown",
+    assetRef: entry.repo && entry.repo.length > 0 ? entry.repo : (orgOf(entry.org) ?? ""),
+    operation: entry.action,
+    rawPayload: original
+  }))
+
+/** `created:>=` takes seconds: floor the checkpoint's ms (the skipped sub-second part is filtered here). */
+export const createdPhrase = (ms: number): string => `created:>=${new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "+00:00")}`
+
+export const auditStream = (client: GitHubClient) => (from: Option.Option<Checkpoint>): Stream.Stream<AuditRecord, ConnectorError> => {
+  const { org, pageSize } = client.settings
+  const fromTs = Option.flatMap(from, (cp) => Option.fromNullable(cp.timestamp))
+  const params = new URLSearchParams()
+  Option.map(fromTs, (ts) => params.set("phrase", createdPhrase(ts)))
+  params.set("order", "asc")
+  params.set("per_page", String(pageSize))
+  const firstUrl = `/orgs/${org}/audit-log?${params.toString()}`
+  const start = Option.getOrElse(from, () => Checkpoint.initial)
+
+  const page = (url: string) =>
+    client.getJson("audit_log", url, AuditPageSchema, `read the audit log of ${org}`).pipe(
+      Effect.map(({ body, next }) => [Chunk.fromIterable(body), next] as const),
+      Effect.catchIf(
+        (e) => e.status === 403 && e.reason === "forbidden" || e.status === 404,
+        () => Effect.logWarning(unsupportedAuditLogWarning).pipe(Effect.as([Chunk.empty<unknown>(), Option.none<string>()] as const))
+      )
+    )
+
+  return Stream.paginateChunkEffect(firstUrl, page).pipe(
+    Stream.filter((entry) => {
+      // already published: older than the checkpoint's millisecond
+      if (Option.isNone(fromTs) || typeof entry !== "object" || entry === null) return true
+      const ts = (entry as Record<string, unknown>)["@timestamp"]
+      return typeof ts !== "number" || ts >= fromTs.value
+    }),
+    Stream.mapAccum(start, (position, entry): readonly [Checkpoint, AuditRecord] => {
+      const record = decodeAuditEntry(entry)
+      const next = record._tag === "Valid"
+        ? position.advance(record.value.occurredAt.getTime(), record.value.eventId)
+        : position
+      return [next, { record, position: next }]
+    })
+  )
+}
