@@ -144,7 +144,10 @@ export const formatIssues = (error: ParseResult.ParseError): { field: string | u
   const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
   const first = issues[0]
   if (first === undefined) return { field: undefined, message: "invalid" }
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : ""
+  // a union reports one issue per member at the same path: count other fields only
+  const others = new Set(issues.map((i) => pathOf(i.path)))
+  others.delete(pathOf(first.path))
+  const more = others.size > 0 ? ` (and ${others.size} more field${others.size > 1 ? "s" : ""} with problems)` : ""
   return {
     field: first.path.length > 0 ? pathOf(first.path) : undefined,
     message: `${first.message.replace(/\s*\n\s*/g, " ")}${more}`

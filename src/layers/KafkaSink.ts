@@ -15,11 +15,17 @@
  *   without the codec fails at start-up with a clear message instead of at the first send.
  * - kafkajs's own logs are routed into Effect's logger at or above the configured `logLevel`.
  */
-import { CompressionCodecs, CompressionTypes, Kafka, logLevel as KafkaLogLevel, type LogEntry, Partitioners } from "kafkajs"
+import type { LogEntry } from "kafkajs"
+// kafkajs is CommonJS whose named exports Node's ESM loader cannot see: take them off the default export
+import Kafkajs from "kafkajs"
 import { Effect, Layer, Redacted, Runtime } from "effect"
 import { SinkError } from "../domain/Errors.js"
 import type { Compression, KafkaConfig } from "./AppConfig.js"
 import { EventSink } from "./EventSink.js"
+
+const { CompressionCodecs, CompressionTypes, Kafka, logLevel: KafkaLogLevel, Partitioners } = Kafkajs
+type CompressionTypes = Kafkajs.CompressionTypes
+type KafkaLogLevel = Kafkajs.logLevel
 
 const compressionType = (c: Compression): CompressionTypes => {
   switch (c) {
