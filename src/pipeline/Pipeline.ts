@@ -86,6 +86,20 @@ const retrySchedule = (policy: PipelineOptions["publishRetry"]) =>
     Schedule.intersect(Schedule.recurs(policy.times))
   )
 
+interface PreparedItem {
+  /** the dedup key of an event; undefined for a dead letter */
+  readonly key: string | undefined
+  readonly message: WireMessage
+}
+
+interface PreparedBatch {
+  readonly items: ReadonlyArray<PreparedItem>
+  readonly duplicates: number
+  readonly dead: number
+  readonly size: number
+  readonly last: Checkpoint
+}
+
 interface Counters {
   published: number
   duplicates: number
@@ -165,55 +179,74 @@ export const runAudit = (
     const logProgress = progress(connector, "audit", counters, startedAt, Duration.toMillis(options.progressEvery))
     const normaliseOptions = { caseInsensitivePrincipals: connector.caseInsensitivePrincipals }
 
-    const processBatch = (batch: Chunk.Chunk<AuditRecord>) =>
+    // Stage 1 (pure, runs ahead while the previous batch is in flight): normalise, encode, and drop
+    // what dedup already knows or what repeats inside the batch.
+    const prepare = (batch: Chunk.Chunk<AuditRecord>): PreparedBatch => {
+      const items: Array<PreparedItem> = []
+      const inBatch = new Set<string>()
+      let duplicates = 0
+      let dead = 0
+      for (const { record } of batch) {
+        if (record._tag === "Invalid") {
+          items.push({ key: undefined, message: deadLetter(connector, "event", "decode", record.reason, record.original) })
+          dead++
+          continue
+        }
+        const normal = normaliseEvent(record.value, normaliseOptions)
+        if (Either.isLeft(normal)) {
+          items.push({ key: undefined, message: deadLetter(connector, "event", "normalise", normal.left, record.original) })
+          dead++
+          continue
+        }
+        const k = Dedup.key(normal.right.platform, normal.right.eventId)
+        if (dedup.has(k) || inBatch.has(k)) {
+          duplicates++
+          continue
+        }
+        inBatch.add(k)
+        items.push({ key: k, message: eventMessage(normal.right, connector.id) })
+      }
+      return { items, duplicates, dead, size: batch.length, last: Chunk.unsafeLast(batch).position }
+    }
+
+    // Stage 2 (one batch at a time): keys acknowledged since stage 1 looked are dropped now, then
+    // publish, and only after the ack commit the keys and save the position.
+    const publishBatch = (batch: PreparedBatch) =>
       Effect.gen(function*() {
         const messages: Array<WireMessage> = []
         const keys: Array<string> = []
-        const inBatch = new Set<string>()
-        let published = 0
-        let duplicates = 0
-        let dead = 0
-        for (const { record } of batch) {
-          if (record._tag === "Invalid") {
-            messages.push(deadLetter(connector, "event", "decode", record.reason, record.original))
-            dead++
-            continue
+        let duplicates = batch.duplicates
+        for (const item of batch.items) {
+          if (item.key !== undefined) {
+            if (dedup.has(item.key)) {
+              duplicates++
+              continue
+            }
+            keys.push(item.key)
           }
-          const normal = normaliseEvent(record.value, normaliseOptions)
-          if (Either.isLeft(normal)) {
-            messages.push(deadLetter(connector, "event", "normalise", normal.left, record.original))
-            dead++
-            continue
-          }
-          const k = Dedup.key(normal.right.platform, normal.right.eventId)
-          if (dedup.has(k) || inBatch.has(k)) {
-            duplicates++
-            continue
-          }
-          inBatch.add(k)
-          keys.push(k)
-          messages.push(eventMessage(normal.right, connector.id))
-          published++
+          messages.push(item.message)
         }
-        const last = Chunk.unsafeLast(batch).position
         const commit = Effect.suspend(() => {
           dedup.commit(keys)
-          return store.save(key, connector.platform, last)
+          return store.save(key, connector.platform, batch.last)
         }).pipe(Effect.retry(retrySchedule(options.publishRetry)))
         yield* publishThenCommit(messages, commit, options)
-        after = Option.some(last)
-        counters.published += published
+        after = Option.some(batch.last)
+        counters.published += keys.length
         counters.duplicates += duplicates
-        counters.deadLettered += dead
+        counters.deadLettered += batch.dead
         counters.batches++
-        counters.seen += batch.length
+        counters.seen += batch.size
         yield* logProgress
       })
 
     yield* connector.auditEvents(before).pipe(
       Stream.bufferChunks({ capacity: prefetchChunks(options) }),
       Stream.groupedWithin(options.batchSize, options.batchWindow),
-      Stream.mapEffect(processBatch),
+      Stream.map(prepare),
+      // one prepared batch waits while the previous one is in flight: CPU work overlaps the ack wait
+      Stream.buffer({ capacity: 1 }),
+      Stream.mapEffect(publishBatch),
       Stream.runDrain
     )
     const finishedAt = yield* Clock.currentTimeMillis
@@ -246,8 +279,7 @@ export const runPermissions = (
     const logProgress = progress(connector, "permissions", counters, startedAt, Duration.toMillis(options.progressEvery))
     const normaliseOptions = { caseInsensitivePrincipals: connector.caseInsensitivePrincipals }
 
-    const processBatch = (batch: Chunk.Chunk<SourceRecord<PermissionSnapshot>>) =>
-      Effect.gen(function*() {
+    const prepare = (batch: Chunk.Chunk<SourceRecord<PermissionSnapshot>>) => {
         const messages: Array<WireMessage> = []
         let published = 0
         let dead = 0
@@ -266,18 +298,26 @@ export const runPermissions = (
           messages.push(snapshotMessage(normal.right, connector.id))
           published++
         }
-        yield* publishThenCommit(messages, Effect.void, options)
-        counters.published += published
-        counters.deadLettered += dead
-        counters.batches++
-        counters.seen += batch.length
-        yield* logProgress
-      })
+        return { messages, published, dead, size: batch.length }
+    }
+
+    const publishBatch = (batch: ReturnType<typeof prepare>) =>
+      publishThenCommit(batch.messages, Effect.void, options).pipe(
+        Effect.zipRight(Effect.suspend(() => {
+          counters.published += batch.published
+          counters.deadLettered += batch.dead
+          counters.batches++
+          counters.seen += batch.size
+          return logProgress
+        }))
+      )
 
     yield* connector.permissions.pipe(
       Stream.bufferChunks({ capacity: prefetchChunks(options) }),
       Stream.groupedWithin(options.batchSize, options.batchWindow),
-      Stream.mapEffect(processBatch),
+      Stream.map(prepare),
+      Stream.buffer({ capacity: 1 }),
+      Stream.mapEffect(publishBatch),
       Stream.runDrain
     )
     const finishedAt = yield* Clock.currentTimeMillis
