@@ -1,5 +1,87 @@
-// Placeholder: issue 3 (GitHub simulator) replaces this file.
-import { Command } from "@effect/cli"
-import { Effect } from "effect"
+/**
+ * `simulate github`: serve the GitHub API simulator until stopped.
+ *
+ *   node --import tsx main.ts simulate github --port 8787 --org acme-corp --token T --repos 60 \
+ *     --members 50 --teams 8 --events 500 --seed 42 [--latency-ms 20] [--error-rate 0.1] \
+ *     [--malformed-rate 0.05] [--rate-limit 100 --rate-window-s 10] [--max-concurrency 10]
+ */
+import { Command, Options } from "@effect/cli"
+import { Effect, Option } from "effect"
+import { startGitHubSimulator } from "./simulator.js"
 
-export const githubSimulateCommand = Command.make("github", {}, () => Effect.logWarning("simulate github: not built yet"))
+const port = Options.integer("port").pipe(Options.withDefault(8787), Options.withDescription("port on 127.0.0.1 (0: random)"))
+const org = Options.text("org").pipe(Options.withDefault("acme-corp"))
+const token = Options.text("token").pipe(Options.withDefault("ghp_simulated_token"), Options.withDescription("the token clients must send as Bearer"))
+const repos = Options.integer("repos").pipe(Options.withDefault(60))
+const members = Options.integer("members").pipe(Options.withDefault(50))
+const teams = Options.integer("teams").pipe(Options.withDefault(8))
+const outside = Options.integer("outside-collaborators").pipe(Options.withDefault(6))
+const events = Options.integer("events").pipe(Options.withDefault(500))
+const seed = Options.integer("seed").pipe(Options.withDefault(42))
+const latencyMs = Options.integer("latency-ms").pipe(Options.withDefault(0))
+const jitterMs = Options.integer("latency-jitter-ms").pipe(Options.withDefault(0))
+const errorRate = Options.float("error-rate").pipe(Options.withDefault(0), Options.withDescription("share of requests answered 5xx"))
+const malformedRate = Options.float("malformed-rate").pipe(Options.withDefault(0), Options.withDescription("share of pages with truncated JSON"))
+const secondaryRate = Options.float("secondary-rate-limit-rate").pipe(Options.withDefault(0))
+const rateLimit = Options.integer("rate-limit").pipe(Options.optional, Options.withDescription("budget per window and resource"))
+const rateWindow = Options.integer("rate-window-s").pipe(Options.withDefault(3600))
+const maxConcurrency = Options.integer("max-concurrency").pipe(Options.withDefault(100))
+const noAuditLog = Options.boolean("no-audit-log").pipe(Options.withDescription("answer 404 on the audit log, like a non-Enterprise org"))
+
+export const githubSimulateCommand = Command.make(
+  "github",
+  {
+    port,
+    org,
+    token,
+    repos,
+    members,
+    teams,
+    outside,
+    events,
+    seed,
+    latencyMs,
+    jitterMs,
+    errorRate,
+    malformedRate,
+    secondaryRate,
+    rateLimit,
+    rateWindow,
+    maxConcurrency,
+    noAuditLog
+  },
+  (o) =>
+    Effect.scoped(
+      Effect.gen(function*() {
+        const sim = yield* startGitHubSimulator({
+          port: o.port,
+          org: o.org,
+          token: o.token,
+          repos: o.repos,
+          members: o.members,
+          teams: o.teams,
+          outsideCollaborators: o.outside,
+          events: o.events,
+          seed: o.seed,
+          latencyMs: o.latencyMs,
+          latencyJitterMs: o.jitterMs,
+          errorRate: o.errorRate,
+          malformedRate: o.malformedRate,
+          secondaryRateLimitRate: o.secondaryRate,
+          ...Option.match(o.rateLimit, {
+            onNone: () => ({}),
+            onSome: (limit) => ({ rateLimit: { limit, windowSeconds: o.rateWindow } })
+          }),
+          maxConcurrency: o.maxConcurrency,
+          auditLogEnabled: !o.noAuditLog
+        })
+        yield* Effect.logInfo(`GitHub simulator for org ${sim.org} listening on ${sim.url}`).pipe(
+          Effect.annotateLogs({ url: sim.url, org: sim.org })
+        )
+        // printing the simulator's own token is the point of this command: clients need it
+        yield* Effect.logInfo(`export VERITY_GITHUB_API_URL=${sim.url} VERITY_GITHUB_ORG=${sim.org} VERITY_GITHUB_TOKEN=${sim.token}`)
+        yield* Effect.logInfo(`ground truth: ${sim.url}/_simulator/truth/grants and ${sim.url}/_simulator/truth/events`)
+        return yield* Effect.never
+      })
+    )
+).pipe(Command.withDescription("Serve a simulator of GitHub's REST and GraphQL APIs (deterministic from --seed, with fault injection)"))
