@@ -6,8 +6,11 @@ import type { HttpClient } from "@effect/platform"
 import { Effect } from "effect"
 import { ConfigError } from "../domain/Errors.js"
 import type { ConnectorId } from "../domain/Ids.js"
+import type { Integration } from "./Capabilities.js"
 import type { Connector } from "./Connector.js"
 import { GitHubDefinition } from "./github/GitHubConnector.js"
+import { MockAppDefinition } from "./mockapp/MockAppConnector.js"
+// scaffold:imports
 import type { RateLimiter } from "../layers/RateLimiter.js"
 
 export interface ConnectorArgs {
@@ -21,11 +24,15 @@ export interface ConnectorDefinition {
   readonly description: string
   /** Decode `settings` (falling back to the platform's environment variables) and build the connector. */
   readonly make: (args: ConnectorArgs) => Effect.Effect<Connector, ConfigError, HttpClient.HttpClient | RateLimiter>
+  /** The platform's capabilities (validate_credentials, list_accounts, ...), when it speaks them. */
+  readonly integration?: Integration
 }
 
 const definitions: Record<string, ConnectorDefinition> = {
   // platform connectors register here
   github: GitHubDefinition,
+  mockapp: MockAppDefinition,
+  // scaffold:entries
 }
 
 export const knownPlatforms = (): ReadonlyArray<string> => Object.keys(definitions).sort()

@@ -1,5 +1,20 @@
-// Placeholder: issue 4 (MockApp mock API server) replaces this file.
-import { Command } from "@effect/cli"
+/** `simulate mockapp --port P [--token T] [--seed S] [--users N]`: serve the MockApp mock API server until stopped. */
+import { Command, Options } from "@effect/cli"
 import { Effect } from "effect"
+import { startMockAppSimulator } from "./simulator.js"
 
-export const mockappSimulateCommand = Command.make("mockapp", {}, () => Effect.logWarning("simulate mockapp: not built yet"))
+export const mockappSimulateCommand = Command.make(
+  "mockapp",
+  {
+    port: Options.integer("port").pipe(Options.withDefault(8000), Options.withDescription("port on 127.0.0.1 (0 picks a free one)")),
+    token: Options.text("token").pipe(Options.withDefault("valid-token"), Options.withDescription("the bearer token the API accepts")),
+    seed: Options.integer("seed").pipe(Options.withDefault(42), Options.withDescription("seed of the generated users and grants")),
+    users: Options.integer("users").pipe(Options.withDefault(12), Options.withDescription("how many users to seed"))
+  },
+  ({ port, seed, token, users }) =>
+    Effect.gen(function*() {
+      const sim = yield* startMockAppSimulator({ port, token, seed, users })
+      yield* Effect.logInfo(`MockApp API at ${sim.url}/api (docs ${sim.url}/docs, OpenAPI ${sim.url}/openapi.json); Ctrl-C stops it`)
+      return yield* Effect.never
+    }).pipe(Effect.scoped)
+).pipe(Command.withDescription("Serve the MockApp mock API server (the Lumos tutorial's FastAPI app), seeded and in memory"))
