@@ -108,7 +108,7 @@ export interface PermissionsOptions {
 
 export const defaultPermissionsOptions: PermissionsOptions = {
   graphqlBatch: 100,
-  graphqlBatchWindow: "500 millis",
+  graphqlBatchWindow: "10 seconds",
   fullRefreshEvery: "24 hours"
 }
 

@@ -25,24 +25,30 @@ export interface GitHubSettings {
 export const defaultApiUrl = "https://api.github.com"
 export const defaultConcurrency = 4
 
-const inRange = (min: number, max: number) => (n: number) => n >= min && n <= max
+/** A bounded integer whose error names the field (`Config.validate` would lose the path). */
+const boundedInt = (name: string, fallback: number, min: number, max: number) =>
+  Config.integer(name).pipe(
+    Config.withDefault(fallback),
+    Config.mapOrFail((n) =>
+      n >= min && n <= max
+        ? Either.right(n)
+        : Either.left(EffectConfigError.InvalidData([name], `${name} must be between ${min} and ${max}, got ${n}`))
+    )
+  )
 
 export const GitHubSettingsConfig: Config.Config<GitHubSettings> = Config.all({
   org: Config.nonEmptyString("org"),
   token: Config.redacted("token"),
   apiUrl: Config.string("apiUrl").pipe(
     Config.withDefault(defaultApiUrl),
-    Config.validate({ message: "apiUrl must be an http(s) URL", validation: (u) => /^https?:\/\/\S+$/i.test(u) }),
-    Config.map((u) => u.replace(/\/+$/, ""))
+    Config.mapOrFail((u) =>
+      /^https?:\/\/\S+$/i.test(u)
+        ? Either.right(u.replace(/\/+$/, ""))
+        : Either.left(EffectConfigError.InvalidData(["apiUrl"], "apiUrl must be an http(s) URL"))
+    )
   ),
-  pageSize: Config.integer("pageSize").pipe(
-    Config.withDefault(100),
-    Config.validate({ message: "pageSize must be between 1 and 100", validation: inRange(1, 100) })
-  ),
-  concurrency: Config.integer("concurrency").pipe(
-    Config.withDefault(defaultConcurrency),
-    Config.validate({ message: "concurrency must be between 1 and 64", validation: inRange(1, 64) })
-  )
+  pageSize: boundedInt("pageSize", 100, 1, 100),
+  concurrency: boundedInt("concurrency", defaultConcurrency, 1, 64)
 })
 
 /** `settings` first, then `VERITY_GITHUB_*` from the environment (or from `env` when given, for tests). */
