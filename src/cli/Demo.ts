@@ -103,7 +103,7 @@ export const runDemo = (dataDir: string) =>
       yield* Console.error("demo: no connector could be started (see above)")
       return yield* new ExitCode({ code: 1 })
     }
-    const built = yield* buildConnectors(config).pipe(Effect.provide(connectorRuntimeLayer))
+    const built = yield* buildConnectors(config)
     const program = Effect.gen(function*() {
       const sink = yield* EventSink
       const summaries = yield* Effect.forEach(
@@ -130,4 +130,8 @@ export const runDemo = (dataDir: string) =>
         SinkError: (e) => Console.error(`event sink: ${e.message}`).pipe(Effect.zipRight(new ExitCode({ code: 1 })))
       })
     )
-  }).pipe(Effect.scoped)
+  }).pipe(
+    // the connectors keep their HTTP client and rate limiter for the program's life
+    Effect.provide(connectorRuntimeLayer),
+    Effect.scoped
+  )

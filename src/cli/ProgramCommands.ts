@@ -32,7 +32,7 @@ const configOption = Options.text("config").pipe(
 /** One cycle of every connector, side by side; the summary goes to stdout. Exit 1 if any failed. */
 const runOnce = (config: AppConfig) =>
   Effect.gen(function*() {
-    const built = yield* buildConnectors(config).pipe(Effect.provide(connectorRuntimeLayer))
+    const built = yield* buildConnectors(config)
     const sink = yield* EventSink
     const summaries = yield* Effect.forEach(
       built,
@@ -53,7 +53,7 @@ const runOnce = (config: AppConfig) =>
 
 const runForever = (config: AppConfig) =>
   Effect.gen(function*() {
-    const built = yield* buildConnectors(config).pipe(Effect.provide(connectorRuntimeLayer))
+    const built = yield* buildConnectors(config)
     const sink = yield* EventSink
     yield* Effect.logInfo("running").pipe(
       Effect.annotateLogs({
@@ -71,7 +71,8 @@ const runForever = (config: AppConfig) =>
 /** The infrastructure the config chooses; a failure to start it is one line on stderr and exit 1. */
 const withInfrastructure = <A, E, R>(config: AppConfig, program: Effect.Effect<A, E, R | EventSink | CheckpointStore>) =>
   program.pipe(
-    Effect.provide(Layer.merge(checkpointStoreLayer(config), sinkLayer(config))),
+    // the connectors keep their HTTP client and rate limiter for the program's life
+    Effect.provide(Layer.mergeAll(checkpointStoreLayer(config), sinkLayer(config), connectorRuntimeLayer)),
     Effect.catchIf(
       (e): e is CheckpointError | SinkError => e instanceof CheckpointError || e instanceof SinkError,
       (e) =>
