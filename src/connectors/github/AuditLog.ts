@@ -72,7 +72,9 @@ export const auditStream = (client: GitHubClient) => (from: Option.Option<Checkp
     Stream.filter((entry) => {
       // already published: older than the checkpoint's millisecond
       if (Option.isNone(fromTs) || typeof entry !== "object" || entry === null) return true
-      const ts = (entry as Record<string, unknown>)["@timestamp"]
+      // a record with a bad `@timestamp` may still carry `created_at`: it places the record just as well
+      const record = entry as Record<string, unknown>
+      const ts = typeof record["@timestamp"] === "number" ? record["@timestamp"] : record["created_at"]
       return typeof ts !== "number" || ts >= fromTs.value
     }),
     Stream.mapAccum(start, (position, entry): readonly [Checkpoint, AuditRecord] => {
