@@ -186,6 +186,12 @@ export const makeGitHubClient = (settings: GitHubSettings, options: GitHubClient
       return error
     }
 
+    /** the URL without its query, absolute (for messages) */
+    const absolute = (url: string) => {
+      const path = url.split("?")[0] ?? url
+      return /^https?:\/\//i.test(path) ? path : `${settings.apiUrl}${path.startsWith("/") ? "" : "/"}${path}`
+    }
+
     const malformedRetry = {
       times: options.malformedRetries ?? 3,
       schedule: Schedule.exponential(options.malformedDelay ?? "100 millis"),
@@ -210,7 +216,7 @@ export const makeGitHubClient = (settings: GitHubSettings, options: GitHubClient
                 reason: "decode",
                 platform,
                 status: response.status,
-                message: `${platform}: ${what} returned a malformed page (not JSON, ${text.length} bytes) from ${safePath(url)}`
+                message: `${platform}: ${what} returned a malformed page (not JSON, ${text.length} bytes) from ${absolute(url)}`
               })
             )
           }
@@ -334,5 +340,5 @@ export const makeGitHubClient = (settings: GitHubSettings, options: GitHubClient
     return { settings, api, getJson, conditional, pages, graphql, write, explain } satisfies GitHubClient
   })
 
-const safePath = (url: string) => url.split("?")[0] ?? url
+
 

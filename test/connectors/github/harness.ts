@@ -1,4 +1,5 @@
 /** Shared wiring for the GitHub tests: a simulator, a connector against it, the pipeline on memory layers. */
+import { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Effect, Layer, Logger, LogLevel, Redacted } from "effect"
 import { makeGitHubConnector, type GitHubConnectorOptions } from "../../../src/connectors/github/GitHubConnector.js"
@@ -40,8 +41,44 @@ export const limiterLayer = (config: Partial<RateLimiterConfig> = {}) =>
   RateLimiter.layer({ limit: 2000, interval: "1 second", maxConcurrency: 8, ...config })
 
 /** HttpClient + RateLimiter + memory sink + memory checkpoints, built once per test. */
-export const runtimeLayer = (config: Partial<RateLimiterConfig> = {}) =>
-  Layer.mergeAll(NodeHttpClient.layerUndici, limiterLayer(config), EventSink.memory, CheckpointStore.memory)
+export const runtimeLayer = (config: Partial<RateLimiterConfig> = {}, records?: Array<ClientRecord>) =>
+  Layer.mergeAll(
+    records ? recordingHttpClient(records) : NodeHttpClient.layerUndici,
+    limiterLayer(config),
+    EventSink.memory,
+    CheckpointStore.memory
+  )
+
+/** What the client itself did: when each request left, when its answer came back. */
+export interface ClientRecord {
+  readonly url: string
+  readonly sentAt: number
+  readonly receivedAt: number
+  readonly status: number
+  readonly retryAfter: string | undefined
+}
+
+/** A real HTTP client that records every request it sends (the innermost layer: retries are separate sends). */
+export const recordingHttpClient = (records: Array<ClientRecord>) =>
+  Layer.effect(
+    HttpClient.HttpClient,
+    Effect.map(HttpClient.HttpClient, (client) =>
+      client.pipe(HttpClient.transform((effect, request) =>
+        Effect.suspend(() => {
+          const sentAt = Date.now()
+          return Effect.tap(effect, (response) =>
+            Effect.sync(() => {
+              records.push({
+                url: request.url,
+                sentAt,
+                receivedAt: Date.now(),
+                status: response.status,
+                retryAfter: (response.headers as Record<string, string | undefined>)["retry-after"]
+              })
+            }))
+        })
+      )))
+  ).pipe(Layer.provide(NodeHttpClient.layerUndici))
 
 /** Log lines captured through a test logger (every level), as the default logfmt output would print them. */
 export const captureLogs = () => {
