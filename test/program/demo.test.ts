@@ -1,0 +1,55 @@
+/**
+ * Acceptance: `npm start` in a clean clone (no .verity/) prints the summary; a second `npm start` resumes
+ * from the checkpoints and publishes zero duplicate audit events.
+ */
+import { execFileSync, spawn } from "node:child_process"
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { collect, projectRoot } from "../support/Cli.js"
+
+const npmStart = (cwd: string) =>
+  Effect.suspend(() => {
+    const env: Record<string, string> = {}
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("VERITY_") && !k.startsWith("npm_")) env[k] = v
+    return collect(spawn("npm", ["start", "--silent"], { cwd, env: { ...env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] }), 120_000)
+  })
+
+const auditKeys = (dir: string) =>
+  readdirSync(join(dir, ".verity", "out"))
+    .filter((f) => f.startsWith("verity.events.raw."))
+    .flatMap((f) => readFileSync(join(dir, ".verity", "out", f), "utf8").trim().split("\n").filter((l) => l !== ""))
+    .map((l) => JSON.parse(l).key as string)
+
+describe("npm start (the demo) in a clean clone", () => {
+  it.live("prints the summary; a second run resumes and publishes no audit event twice", () =>
+    Effect.gen(function*() {
+      const clone = join(mkdtempSync(join(tmpdir(), "verity-demo-")), "verity")
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(clone, { recursive: true, force: true })))
+      execFileSync("git", ["clone", "--quiet", projectRoot, clone])
+      symlinkSync(join(projectRoot, "node_modules"), join(clone, "node_modules"), "dir")
+      expect(existsSync(join(clone, ".verity"))).toBe(false)
+
+      const first = yield* npmStart(clone)
+      expect(first.code).toBe(0)
+      for (const id of ["github-demo (github)", "mockapp-demo (mockapp)"]) expect(first.stdout).toContain(id)
+      for (const label of ["permission snapshots", "audit events", "audit checkpoint", "throughput", "files written"]) {
+        expect(first.stdout).toContain(label)
+      }
+      const published = [...first.stdout.matchAll(/audit events\s+(\d+) published/g)].map((m) => Number(m[1]))
+      expect(published).toHaveLength(2)
+      expect(published.every((n) => n > 0)).toBe(true)
+      const keysAfterFirst = auditKeys(clone)
+      expect(keysAfterFirst.length).toBe(published[0]! + published[1]!)
+
+      const second = yield* npmStart(clone)
+      expect(second.code).toBe(0)
+      expect(second.stdout).toContain("Resumed from stored checkpoints")
+      expect([...second.stdout.matchAll(/audit events\s+(\d+) published/g)].map((m) => Number(m[1]))).toEqual([0, 0])
+      const keys = auditKeys(clone)
+      expect(keys).toHaveLength(keysAfterFirst.length)
+      expect(new Set(keys).size).toBe(keys.length)
+    }).pipe(Effect.scoped), 240_000)
+})
