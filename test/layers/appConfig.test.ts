@@ -84,6 +84,14 @@ describe("AppConfig", () => {
       expect(describeConfigError(yield* Effect.flip(load(typo)))).toContain(`field "conectors"`)
     }))
 
+  it.effect("the committed verity.config.example.json decodes", () =>
+    Effect.gen(function*() {
+      const config = yield* load(new URL("../../verity.config.example.json", import.meta.url).pathname)
+      expect(config.connectors.map((c) => c.platform)).toEqual(["github", "mockapp"])
+      expect(config.kafka?.compression).toBe("gzip")
+      expect(config.postgresDsn).toBeDefined()
+    }))
+
   it.effect("a missing file and malformed JSON are one-line errors naming the file", () =>
     Effect.gen(function*() {
       const missing = describeConfigError(yield* Effect.flip(load(join(dir, "nope.json"))))
