@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { startGitHubSimulator, type GitHubSimulatorOptions } from "../../../src/connectors/github/simulator.js"
 import { runConnectorOnce, runPermissions } from "../../../src/pipeline/Pipeline.js"
-import { type ClientRecord, connectorFor, pipelineOptions, publishedEvents, publishedSnapshots, runtimeLayer, sortedKeys } from "./harness.js"
+import { captureLogs, type ClientRecord, connectorFor, pipelineOptions, publishedEvents, publishedSnapshots, runtimeLayer, sortedKeys } from "./harness.js"
 
 /** A full cycle (permissions + audit) that must come out equal to the simulator's truth. */
 const fullPullEqualsTruth = (simOptions: GitHubSimulatorOptions, settings: { readonly pageSize?: number } = {}) =>
@@ -40,6 +40,7 @@ describe("GitHub connector as a good API citizen", () => {
 
   it.live("injected secondary limits: no request is sent before retry-after has passed", () => {
     const sent: Array<ClientRecord> = []
+    const logs = captureLogs()
     return Effect.gen(function*() {
       const { log, stats } = yield* fullPullEqualsTruth({
         repos: 20,
@@ -71,7 +72,10 @@ describe("GitHub connector as a good API citizen", () => {
           .map((r) => `${r.url} sent ${r.sentAt - l.receivedAt} ms after a ${l.status} with retry-after ${l.retryAfter}`)
       )
       expect(violations).toEqual([])
-    }).pipe(Effect.scoped, Effect.provide(runtimeLayer({}, sent)))
+      // the waits were logged, and no log line carries the token
+      expect(logs.lines.some((l) => l.includes("rate limited; waiting before retrying"))).toBe(true)
+      expect(logs.lines.join("\n")).not.toContain("ghp_simulated_token")
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer({}, sent)), Effect.provide(logs.layer))
   }, 60_000)
 
   it.live("10% 5xx answers and latency jitter: the pull completes and is correct", () =>
@@ -102,4 +106,17 @@ describe("GitHub connector as a good API citizen", () => {
       // first try + 3 refetches, then it gave up
       expect((yield* broken.stats).malformed).toBe(4)
     }).pipe(Effect.scoped, Effect.provide(runtimeLayer())), 60_000)
+
+  it.live("more requests in flight than GitHub allows are refused; a limiter capped below it never is", () =>
+    Effect.gen(function*() {
+      const capped = yield* Effect.scoped(
+        fullPullEqualsTruth({ repos: 16, members: 8, teams: 2, events: 20, seed: 12, maxConcurrency: 2, latencyMs: 15 }, { pageSize: 10 })
+      ).pipe(Effect.provide(runtimeLayer({ maxConcurrency: 2 })))
+      expect(capped.stats.rateLimitedResponses).toBe(0)
+      const over = yield* Effect.scoped(
+        fullPullEqualsTruth({ repos: 16, members: 8, teams: 2, events: 20, seed: 12, maxConcurrency: 2, latencyMs: 15 }, { pageSize: 10 })
+      ).pipe(Effect.provide(runtimeLayer({ maxConcurrency: 8 })))
+      // the refused ones were retried after retry-after, and the result is still exact
+      expect(over.stats.rateLimitedResponses).toBeGreaterThan(0)
+    }), 60_000)
 })

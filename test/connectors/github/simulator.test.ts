@@ -4,6 +4,7 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { startGitHubSimulator } from "../../../src/connectors/github/simulator.js"
+import { spawnCli } from "../../support/Cli.js"
 
 const call = (url: string, token: string | undefined, init: { method?: "GET" | "PUT" | "DELETE" | "POST"; body?: unknown; etag?: string } = {}) =>
   Effect.gen(function*() {
@@ -105,4 +106,30 @@ describe("GitHub simulator", () => {
       const off = yield* startGitHubSimulator({ auditLogEnabled: false, repos: 1, members: 1, teams: 0 })
       expect((yield* call(`${off.url}/orgs/acme-corp/audit-log`, off.token)).status).toBe(404)
     }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici)))
+
+  it.live("`simulate github` serves the same org from the same seed and prints its URL and token", () =>
+    Effect.gen(function*() {
+      const child = spawnCli(["simulate", "github", "--port", "0", "--repos", "4", "--members", "5", "--teams", "2", "--events", "12", "--seed", "77", "--token", "ghp_cli_token"])
+      yield* Effect.addFinalizer(() => Effect.sync(() => child.kill("SIGTERM")))
+      const output = yield* Effect.async<string>((resume) => {
+        let seen = ""
+        const onData = (d: Buffer) => {
+          seen += d.toString("utf8")
+          if (/VERITY_GITHUB_TOKEN=\S+/.test(seen) && /listening on http:\/\/127\.0\.0\.1:\d+/.test(seen)) resume(Effect.succeed(seen))
+        }
+        child.stdout?.on("data", onData)
+        child.stderr?.on("data", onData)
+        child.on("exit", () => resume(Effect.succeed(seen)))
+      }).pipe(Effect.timeout("45 seconds"))
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1] ?? ""
+      expect(url).not.toBe("")
+      expect(output).toContain("VERITY_GITHUB_TOKEN=ghp_cli_token")
+      const inProcess = yield* startGitHubSimulator({ repos: 4, members: 5, teams: 2, events: 12, seed: 77 })
+      const grants = yield* call(`${url}/_simulator/truth/grants`, undefined)
+      expect(grants.json).toEqual(yield* inProcess.truthGrants)
+      const events = yield* call(`${url}/_simulator/truth/events`, undefined)
+      expect(events.json).toEqual(yield* inProcess.truthEvents)
+      expect((yield* call(`${url}/orgs/acme-corp`, "ghp_cli_token")).status).toBe(200)
+      expect((yield* call(`${url}/orgs/acme-corp`, inProcess.token)).status).toBe(401)
+    }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici)), 60_000)
 })
