@@ -358,15 +358,19 @@ export const permissionsStream = (
       })
 
     const graphqlBatch = Math.max(1, Math.min(100, options.graphqlBatch))
+    const seen = new Set<string>()
     return conditionalPages(client, state.repoPages, `/orgs/${org}/repos?type=all&${per}`, loginsOf("name"), `list repositories of ${org}`)
       .pipe(
         Stream.flatMap((page) => Stream.fromIterable(page.value)),
+        Stream.tap((name) => Effect.sync(() => seen.add(name))),
         Stream.mapEffect(checkRepo, { concurrency }),
         Stream.groupedWithin(graphqlBatch, options.graphqlBatchWindow),
         Stream.mapEffect(resolveBatch),
         Stream.flattenIterables,
         Stream.onEnd(Effect.sync(() => {
           if (full && allOk) state.lastFullRefresh = now
+          // forget repositories that are gone (deleted, transferred, or no longer visible)
+          for (const name of [...state.repos.keys()]) if (!seen.has(name)) state.repos.delete(name)
         }))
       )
   }))

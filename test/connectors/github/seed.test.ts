@@ -35,13 +35,13 @@ const GRAPHQL_RESPONSE = {
   }
 }
 
-const scripted = (requested: Array<string>) =>
+const scripted = (requested: Array<string>, graphql: unknown = GRAPHQL_RESPONSE) =>
   Layer.succeed(
     HttpClient.HttpClient,
     HttpClient.make((request, url) => {
       requested.push(url.pathname + url.search)
       const body = url.pathname === "/graphql"
-        ? GRAPHQL_RESPONSE
+        ? graphql
         : url.pathname === "/orgs/acme-corp"
         ? { login: "acme-corp", id: 1 }
         : url.pathname === "/orgs/acme-corp/repos"
@@ -107,6 +107,35 @@ describe("the Verity guide's tests, ported", () => {
       expect(url.searchParams.get("per_page")).toBe("100")
     }).pipe(Effect.provide(Layer.merge(scripted(requested), limiterLayer())))
   })
+})
+
+describe("a privilege no permission source accounts for", () => {
+  it.effect("is not guessed: it becomes an Invalid record with the reason, the others are exact", () =>
+    Effect.gen(function*() {
+      const github = yield* connector
+      const records = Chunk.toReadonlyArray(yield* Stream.runCollect(github.permissions))
+      const invalid = records.flatMap((r) => (r._tag === "Invalid" ? [r.reason] : []))
+      expect(invalid).toEqual(["acme-corp/backend: no permission source of alice grants ADMIN"])
+      const valid = records.flatMap((r) => (r._tag === "Valid" ? [`${r.value.privilege}:${r.value.grantMechanism}`] : []))
+      expect(valid).toEqual(["PUSH:group", "PULL:group"])
+    }).pipe(Effect.provide(Layer.merge(
+      scripted([], {
+        data: {
+          r0: {
+            nameWithOwner: "acme-corp/backend",
+            collaborators: {
+              pageInfo: { hasNextPage: false, endCursor: null },
+              edges: [{
+                permission: "WRITE",
+                permissionSources: [{ permission: "WRITE", roleName: "write", source: { __typename: "Team", slug: "devs" } }],
+                node: { login: "alice" }
+              }]
+            }
+          }
+        }
+      }),
+      limiterLayer()
+    ))))
 })
 
 const src = (kind: "Repository" | "Team" | "Organization", permission: string, roleName?: string): PermissionSource => ({
