@@ -1,5 +1,23 @@
-// Placeholder: issue 4 (scaffold) replaces this file.
-import { Command } from "@effect/cli"
-import { Effect } from "effect"
+/** `scaffold <platform>`: generate a connector (settings, payloads, client, connector, simulator), register it, and write its test. */
+import { Args, Command } from "@effect/cli"
+import { Console, Effect } from "effect"
+import { scaffold } from "../scaffold/Scaffold.js"
+import { ExitCode } from "./Program.js"
 
-export const scaffoldCommand = Command.make("scaffold", {}, () => Effect.logWarning("scaffold: not built yet"))
+export const scaffoldCommand = Command.make(
+  "scaffold",
+  { platform: Args.text({ name: "platform" }).pipe(Args.withDescription("the new platform's name, a lower-case identifier such as acme")) },
+  ({ platform }) =>
+    scaffold(process.cwd(), platform).pipe(
+      Effect.flatMap((result) =>
+        Console.log(
+          [
+            `Scaffolded the ${result.platform} connector:`,
+            ...result.files.map((f) => `  ${f}`),
+            `Next: npx vitest run test/connectors/${result.platform}/${result.platform}.test.ts`
+          ].join("\n")
+        )
+      ),
+      Effect.catchTag("ScaffoldError", (e) => Console.error(`scaffold: ${e.message}`).pipe(Effect.zipRight(new ExitCode({ code: 2 }))))
+    )
+).pipe(Command.withDescription("Generate a new connector with its simulator and a passing test, and register it"))
