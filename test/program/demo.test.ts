@@ -14,7 +14,7 @@ const npmStart = (cwd: string) =>
   Effect.suspend(() => {
     const env: Record<string, string> = {}
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("VERITY_") && !k.startsWith("npm_")) env[k] = v
-    return collect(spawn("npm", ["start", "--silent"], { cwd, env: { ...env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] }), 120_000)
+    return collect(spawn("npm", ["start", "--silent"], { cwd, env: { ...env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] }), 240_000)
   })
 
 const auditKeys = (dir: string) =>
@@ -51,5 +51,5 @@ describe("npm start (the demo) in a clean clone", () => {
       const keys = auditKeys(clone)
       expect(keys).toHaveLength(keysAfterFirst.length)
       expect(new Set(keys).size).toBe(keys.length)
-    }).pipe(Effect.scoped), 240_000)
+    }).pipe(Effect.scoped), 300_000)
 })

@@ -45,7 +45,7 @@ describe("run --once against Kafka (mock cluster), PostgreSQL and the GitHub sim
         connectors: [{ id: "github-acme", platform: "github", settings: { org: sim.org, token: sim.token, apiUrl: sim.url, pageSize: 20 } }]
       })
 
-      const first = yield* runCli(["run", "--once", "--config", config], { cwd: dir, timeoutMs: 90_000 })
+      const first = yield* runCli(["run", "--once", "--config", config], { cwd: dir, timeoutMs: 240_000 })
       expect(first.stderr).not.toContain(sim.token)
       expect(first.code).toBe(0)
       expect(first.stdout).toContain("github-acme (github)")
@@ -94,7 +94,7 @@ describe("run --once against Kafka (mock cluster), PostgreSQL and the GitHub sim
 
       // new activity, then a rerun
       const added = yield* sim.addAuditEvents(5)
-      const second = yield* runCli(["run", "--once", "--config", config], { cwd: dir, timeoutMs: 90_000 })
+      const second = yield* runCli(["run", "--once", "--config", config], { cwd: dir, timeoutMs: 240_000 })
       expect(second.code).toBe(0)
       const after = yield* readTopics(kafka.brokers, [topics.events("github")], { expected: truthEvents.length + added.length })
       expect(after).toHaveLength(truthEvents.length + added.length)
@@ -102,7 +102,7 @@ describe("run --once against Kafka (mock cluster), PostgreSQL and the GitHub sim
       expect(after.map((m) => m.key)).toEqual(expect.arrayContaining(added.map((e) => `github:${e.event_id}`)))
       const advanced = yield* auditRow(db)
       expect(advanced?.ts).toBeGreaterThan(before!.ts!)
-    }).pipe(Effect.scoped), 180_000)
+    }).pipe(Effect.scoped), 300_000)
 
   it.live("with the broker frozen mid-run the checkpoint never passes what was acknowledged; after thaw nothing is lost", () =>
     Effect.gen(function*() {
@@ -117,7 +117,7 @@ describe("run --once against Kafka (mock cluster), PostgreSQL and the GitHub sim
         connectors: [{ id: "github-acme", platform: "github", settings: { org: sim.org, token: sim.token, apiUrl: sim.url, pageSize: 10 } }]
       })
       const child = spawnCli(["run", "--once", "--config", config], { cwd: dir })
-      const done = yield* Effect.fork(collect(child, 150_000))
+      const done = yield* Effect.fork(collect(child, 240_000))
 
       // wait for the first acknowledged batch, then freeze the whole cluster
       // (the table appears once the child has run its migrations)
@@ -128,7 +128,7 @@ describe("run --once against Kafka (mock cluster), PostgreSQL and the GitHub sim
         first = yield* poll
       }
       yield* kafka.freeze
-      yield* Effect.sleep("1 second") // a batch acknowledged just before the freeze may still save
+      yield* Effect.sleep("2 seconds") // a batch acknowledged just before the freeze may still save
       const samples: Array<Row["checkpoint"]> = []
       for (let i = 0; i < 8; i++) {
         const row = yield* auditRow(db)
@@ -155,5 +155,5 @@ describe("run --once against Kafka (mock cluster), PostgreSQL and the GitHub sim
       expect([...keys].sort()).toEqual(truth.map((e) => `github:${e.event_id}`).sort())
       const final = yield* auditRow(db)
       expect(final?.ts).toBe(Math.max(...truth.map((e) => Date.parse(e.occurred_at))))
-    }).pipe(Effect.scoped), 180_000)
+    }).pipe(Effect.scoped), 300_000)
 })

@@ -29,7 +29,7 @@ describe("run, interrupted", () => {
         connectors: [{ id: "github-acme", platform: "github", settings: { org: sim.org, token: sim.token, apiUrl: sim.url, pageSize: 10 } }]
       }))
       const child = spawnCli(["run", "--config", config], { cwd: dir })
-      const done = yield* Effect.fork(collect(child, 120_000))
+      const done = yield* Effect.fork(collect(child, 240_000))
       const row = db.query<{ checkpoint: { ts: number; ids_at_ts: ReadonlyArray<string> } }>(
         "SELECT checkpoint FROM connector_checkpoints WHERE connector_id = 'github-acme' AND stream = 'audit'"
       ).pipe(Effect.map((rows) => rows[0]?.checkpoint), Effect.catchAllDefect(() => Effect.succeed(undefined)))
@@ -38,7 +38,7 @@ describe("run, interrupted", () => {
       child.kill("SIGINT")
       const interruptedAt = Date.now()
       const result = yield* done.await.pipe(Effect.flatten)
-      expect(Date.now() - interruptedAt).toBeLessThan(15_000)
+      expect(Date.now() - interruptedAt).toBeLessThan(30_000)
       expect(result.signal).toBeNull()
       expect(result.code).toBe(0)
 
@@ -51,5 +51,5 @@ describe("run, interrupted", () => {
       const read = yield* readTopics(kafka.brokers, [topics.events("github")], { expected: covered.length })
       const keys = new Set(read.map((m) => m.key))
       expect(covered.filter((k) => !keys.has(k))).toEqual([])
-    }).pipe(Effect.scoped), 150_000)
+    }).pipe(Effect.scoped), 300_000)
 })

@@ -39,7 +39,7 @@ export const readTopics = (
       })
       const started = Date.now()
       const quiet = options.quietMs ?? 3000
-      const timeout = options.timeoutMs ?? 30_000
+      const timeout = options.timeoutMs ?? 90_000
       while (Date.now() - started < timeout) {
         await new Promise((r) => setTimeout(r, 200))
         if (options.expected !== undefined && out.length >= options.expected && Date.now() - last > 500) break
