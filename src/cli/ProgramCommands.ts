@@ -3,7 +3,7 @@
  * `npm start` runs: simulators, PGlite and JSON lines, no servers needed) and `checkpoint show|reset`.
  */
 import { Args, Command, Options } from "@effect/cli"
-import { Console, Effect, Layer, Option } from "effect"
+import { Console, Duration, Effect, Layer, Option, Schedule } from "effect"
 import type { Checkpoint } from "../domain/Checkpoint.js"
 import { CheckpointError, SinkError } from "../domain/Errors.js"
 import { type AppConfig, loadAppConfig } from "../layers/AppConfig.js"
@@ -68,11 +68,33 @@ const runForever = (config: AppConfig) =>
     )
   })
 
-/** The infrastructure the config chooses; a failure to start it is one line on stderr and exit 1. */
-const withInfrastructure = <A, E, R>(config: AppConfig, program: Effect.Effect<A, E, R | EventSink | CheckpointStore>) =>
+/** `run` waits for its database and brokers at start-up: 1 s, doubling, at most 30 s apart, for as long as it takes. */
+export const startupRetry = Schedule.exponential("1 second", 2).pipe(
+  Schedule.modifyDelay((d) => Duration.min(d, Duration.seconds(30)))
+)
+
+const retryingStartup = <A>(what: string, layer: Layer.Layer<A, CheckpointError | SinkError>) =>
+  layer.pipe(
+    Layer.tapError((e) => Effect.logError(`${what}: ${e.message}; retrying (at most 30 s apart)`)),
+    Layer.retry(startupRetry)
+  )
+
+/**
+ * The infrastructure the config chooses. `--once` (a job) fails fast: one line on stderr and exit 1.
+ * `run` (a service) logs the same line and retries each store until it starts.
+ */
+const withInfrastructure = <A, E, R>(
+  config: AppConfig,
+  program: Effect.Effect<A, E, R | EventSink | CheckpointStore>,
+  retryStartup = false
+) =>
   program.pipe(
     // the connectors keep their HTTP client and rate limiter for the program's life
-    Effect.provide(Layer.mergeAll(checkpointStoreLayer(config), sinkLayer(config), connectorRuntimeLayer)),
+    Effect.provide(Layer.mergeAll(
+      retryStartup ? retryingStartup("checkpoint store", checkpointStoreLayer(config)) : checkpointStoreLayer(config),
+      retryStartup ? retryingStartup("event sink", sinkLayer(config)) : sinkLayer(config),
+      connectorRuntimeLayer
+    )),
     Effect.catchIf(
       (e): e is CheckpointError | SinkError => e instanceof CheckpointError || e instanceof SinkError,
       (e) =>
@@ -96,12 +118,13 @@ export const runCommand = Command.make(
       if (config.connectors.length === 0) {
         yield* Effect.logWarning(`no connectors configured in ${file}`)
       }
-      yield* withInfrastructure(config, once ? runOnce(config) : runForever(config))
+      yield* once ? withInfrastructure(config, runOnce(config)) : withInfrastructure(config, runForever(config), true)
     })
 ).pipe(
   Command.withDescription(
     "Run every configured connector: permissions every schedule.permissions (default 1 hour), audit events every " +
-      "schedule.audit (default 1 minute). A failing connector is retried with backoff while the others go on."
+      "schedule.audit (default 1 minute). A failing connector is retried with backoff while the others go on. At start-up " +
+      "an unreachable PostgreSQL or Kafka is retried (1 s doubling to 30 s apart); with --once it is an error (exit 1)."
   )
 )
 

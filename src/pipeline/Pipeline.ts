@@ -86,6 +86,9 @@ const retrySchedule = (policy: PipelineOptions["publishRetry"]) =>
     Schedule.intersect(Schedule.recurs(policy.times))
   )
 
+/** A save is retried with `publishRetry` while publishing waits; say so, or a database outage looks like a stall. */
+const saveFailed = (e: CheckpointError) => Effect.logWarning(`checkpoint save failed, will retry: ${e.message}`)
+
 interface PreparedItem {
   /** the dedup key of an event; undefined for a dead letter */
   readonly key: string | undefined
@@ -229,7 +232,7 @@ export const runAudit = (
         const commit = Effect.suspend(() => {
           dedup.commit(keys)
           return store.save(key, connector.platform, batch.last)
-        }).pipe(Effect.retry(retrySchedule(options.publishRetry)))
+        }).pipe(Effect.tapError(saveFailed), Effect.retry(retrySchedule(options.publishRetry)))
         yield* publishThenCommit(messages, commit, options)
         after = Option.some(batch.last)
         counters.published += keys.length
@@ -327,7 +330,7 @@ export const runPermissions = (
       idsAtTimestamp: [],
       count: counters.published
     })
-    yield* store.save(key, connector.platform, after).pipe(Effect.retry(retrySchedule(options.publishRetry)))
+    yield* store.save(key, connector.platform, after).pipe(Effect.tapError(saveFailed), Effect.retry(retrySchedule(options.publishRetry)))
     return {
       stream: "permissions",
       published: counters.published,
