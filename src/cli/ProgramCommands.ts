@@ -5,7 +5,8 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Console, Duration, Effect, Layer, Option, Schedule } from "effect"
 import type { Checkpoint } from "../domain/Checkpoint.js"
-import { CheckpointError, SinkError } from "../domain/Errors.js"
+import { CheckpointError, ConfigError, SinkError } from "../domain/Errors.js"
+import { knownPlatforms } from "../connectors/registry.js"
 import { type AppConfig, loadAppConfig } from "../layers/AppConfig.js"
 import { CheckpointStore } from "../layers/CheckpointStore.js"
 import { EventSink } from "../layers/EventSink.js"
@@ -116,7 +117,13 @@ export const runCommand = Command.make(
     Effect.gen(function*() {
       const config = yield* loadAppConfig(Option.some(file))
       if (config.connectors.length === 0) {
-        yield* Effect.logWarning(`no connectors configured in ${file}`)
+        // nothing to run: `run` would idle forever and `run --once` report an empty success
+        return yield* new ConfigError({
+          file,
+          field: "connectors",
+          message: `no connectors configured; add one such as {"id": "github-acme", "platform": "github", "settings": {...}} ` +
+            `(platforms: ${knownPlatforms().join(", ")})`
+        })
       }
       yield* once ? withInfrastructure(config, runOnce(config)) : withInfrastructure(config, runForever(config), true)
     })

@@ -58,10 +58,21 @@ export const SslConfig = Schema.Union(
 )
 export type SslConfig = typeof SslConfig.Type
 
+/** Why a broker address is not `host:port` (kafkajs would otherwise retry it for as long as it is let), or `undefined`. */
+export const brokerProblem = (broker: string): string | undefined => {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[^\s:,[\]]+):(\d{1,5})$/.exec(broker.trim())
+  const port = m?.[2] === undefined ? NaN : Number(m[2])
+  return m !== null && port >= 1 && port <= 65535
+    ? undefined
+    : `a broker is "host:port" with a port from 1 to 65535, such as "127.0.0.1:9092"; got ${JSON.stringify(broker)}`
+}
+
+const Broker = Schema.NonEmptyTrimmedString.pipe(Schema.filter((b) => brokerProblem(b) ?? true))
+
 /** Brokers as a list, or a comma-separated string (what `VERITY_KAFKA_BROKERS` holds). */
 export const Brokers = Schema.Union(
-  Schema.Array(Schema.NonEmptyTrimmedString),
-  Schema.transform(Schema.String, Schema.Array(Schema.String), {
+  Schema.Array(Broker),
+  Schema.transform(Schema.String, Schema.Array(Broker), {
     strict: true,
     decode: (s) => s.split(",").map((b) => b.trim()).filter((b) => b.length > 0),
     encode: (bs) => bs.join(",")
@@ -83,8 +94,27 @@ export const KafkaConfig = Schema.Struct({
 })
 export type KafkaConfig = typeof KafkaConfig.Type
 
+/**
+ * Why a DSN cannot be a PostgreSQL URL, or `undefined`. The message never quotes the DSN: it may hold
+ * a password. (Without this check an unparsable DSN surfaced only as "Failed to connect", exit 1.)
+ */
+export const dsnProblem = (dsn: string): string | undefined => {
+  const example = `expected a PostgreSQL URL such as "postgres://user:password@host:5432/database"`
+  let url: URL
+  try {
+    url = new URL(dsn.trim())
+  } catch {
+    return `${example} (the value is not a URL; it is not shown, as it may hold a password)`
+  }
+  return url.protocol === "postgres:" || url.protocol === "postgresql:"
+    ? undefined
+    : `${example} (the scheme is "${url.protocol.replace(/:$/, "")}")`
+}
+
+const Dsn = Schema.Redacted(Schema.String).pipe(Schema.filter((d) => dsnProblem(Redacted.value(d)) ?? true))
+
 export const PostgresConfig = Schema.Struct({
-  dsn: Schema.optional(Schema.Redacted(Schema.String))
+  dsn: Schema.optional(Dsn)
 })
 
 export const PipelineConfig = Schema.Struct({
@@ -141,12 +171,20 @@ const pathOf = (path: ReadonlyArray<PropertyKey>) => path.map(String).join(".")
 
 /** One line: the first issue's field and message (plus how many more there are). */
 export const formatIssues = (error: ParseResult.ParseError): { field: string | undefined; message: string } => {
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
-  const first = issues[0]
-  if (first === undefined) return { field: undefined, message: "invalid" }
-  // a union reports one issue per member at the same path: count other fields only
-  const others = new Set(issues.map((i) => pathOf(i.path)))
-  others.delete(pathOf(first.path))
+  const all = ParseResult.ArrayFormatter.formatErrorSync(error)
+  // an optional field is `X | undefined`: its "Expected undefined" branch (and its parents') is noise
+  const meaningful = all.filter((i) => !i.message.startsWith("Expected undefined, actual"))
+  const issues = meaningful.length > 0 ? meaningful : all
+  const head = issues[0]
+  if (head === undefined) return { field: undefined, message: "invalid" }
+  // a union reports one issue per member ("expected an array" beside the member's own complaint about
+  // an element): say the most specific one under the first issue's path, and count unrelated fields only
+  const within = (inner: ReadonlyArray<PropertyKey>, outer: ReadonlyArray<PropertyKey>) =>
+    inner.length >= outer.length && outer.every((k, i) => String(k) === String(inner[i]))
+  const first = issues.reduce((best, i) => (within(i.path, head.path) && i.path.length > best.path.length ? i : best), head)
+  const others = new Set(
+    issues.filter((i) => !within(i.path, first.path) && !within(first.path, i.path)).map((i) => pathOf(i.path))
+  )
   const more = others.size > 0 ? ` (and ${others.size} more field${others.size > 1 ? "s" : ""} with problems)` : ""
   return {
     field: first.path.length > 0 ? pathOf(first.path) : undefined,
@@ -197,6 +235,14 @@ export const applyEnvironment = (decoded: AppConfigFile, file: string | undefine
       Option.map((s) => s.split(",").map((b) => b.trim()).filter((b) => b.length > 0)),
       Option.filter((bs) => bs.length > 0)
     )
+    if (Option.isSome(brokersOverride)) {
+      const problem = brokersOverride.value.map(brokerProblem).find((p) => p !== undefined)
+      if (problem !== undefined) return yield* new ConfigError({ file, field: "VERITY_KAFKA_BROKERS", message: problem })
+    }
+    if (Option.isSome(env.dsn) && Redacted.value(env.dsn.value).trim() !== "") {
+      const problem = dsnProblem(Redacted.value(env.dsn.value))
+      if (problem !== undefined) return yield* new ConfigError({ file, field: "VERITY_POSTGRES_DSN", message: problem })
+    }
     const brokers = Option.getOrElse(brokersOverride, () => decoded.kafka?.brokers ?? [])
     const kafkaBase = decoded.kafka ?? Schema.decodeUnknownSync(KafkaConfig)({})
     const kafka = brokers.length > 0 ? { ...kafkaBase, brokers } : undefined

@@ -69,6 +69,34 @@ const firstPath = (error: EffectConfigError.ConfigError): ReadonlyArray<string> 
   }
 }
 
+/** The first leaf that is about the `settings` object (not the environment fallback). */
+const firstLeaf = (error: EffectConfigError.ConfigError): EffectConfigError.ConfigError => {
+  switch (error._op) {
+    case "And":
+    case "Or": {
+      const left = firstLeaf(error.left)
+      return "path" in left && left.path[0] === "VERITY_GITHUB" ? firstLeaf(error.right) : left
+    }
+    default:
+      return error
+  }
+}
+
+const envName = (field: string) => `VERITY_GITHUB_${field.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase()}`
+
+/**
+ * One readable sentence. Effect's own text of a missing `Config.redacted` is "<redacted>", and it
+ * lists the environment fallback as a second failure; say instead what to set.
+ */
+const describeSettingsError = (error: EffectConfigError.ConfigError, field: string | undefined): string => {
+  const leaf = firstLeaf(error)
+  if (leaf._op === "MissingData" && field !== undefined) {
+    return `"${field}" is missing: set it in the connector's settings or in ${envName(field)}`
+  }
+  if (leaf._op === "InvalidData") return leaf.message.replace(/\s+/g, " ").slice(0, 400)
+  return String(error).replace(/\s+/g, " ").slice(0, 400)
+}
+
 /** Read the settings; a missing or wrongly typed field fails with a `ConfigError` naming it. */
 export const loadGitHubSettings = (
   settings: unknown,
@@ -84,7 +112,7 @@ export const loadGitHubSettings = (
         return Effect.fail(
           new ConfigError({
             ...(field === undefined ? {} : { field }),
-            message: `github settings: ${String(error).replace(/\s+/g, " ").slice(0, 400)}`
+            message: `github settings: ${describeSettingsError(error, field)}`
           })
         )
       }

@@ -10,7 +10,7 @@ import { ConfigError, type ConnectorError } from "../../domain/Errors.js"
 import { type ConnectorId, makePlatform } from "../../domain/Ids.js"
 import { PermissionSnapshot } from "../../domain/PermissionSnapshot.js"
 import { RawEvent } from "../../domain/RawEvent.js"
-import { type AuditRecord, type Connector, decodeRecord, formatParseError } from "../Connector.js"
+import { type AuditRecord, type Connector, decodeRecord } from "../Connector.js"
 import type { ConnectorDefinition } from "../registry.js"
 import { MockAppIntegration } from "./Capabilities.js"
 import { makeMockAppClient } from "./Client.js"
@@ -98,9 +98,16 @@ export const makeMockAppConnector = (id: ConnectorId, settings: MockAppConnector
 
 export const loadMockAppSettings = (settings: unknown): Effect.Effect<MockAppConnectorSettings, ConfigError> =>
   Schema.decodeUnknown(MockAppConnectorSettings, { errors: "all", onExcessProperty: "ignore" })(settings ?? {}).pipe(
-    Effect.mapError((e: ParseResult.ParseError) =>
-      new ConfigError({ field: "settings", message: `mockapp settings: ${formatParseError(e)}` })
-    )
+    Effect.mapError((e: ParseResult.ParseError) => {
+      // one line naming the field inside `settings` (the program prefixes `connectors.N.settings.`)
+      const issues = ParseResult.ArrayFormatter.formatErrorSync(e)
+      const first = issues.find((i) => !i.message.startsWith("Expected undefined, actual")) ?? issues[0]
+      const field = first?.path.map(String).join(".") ?? ""
+      return new ConfigError({
+        ...(field === "" ? {} : { field }),
+        message: `mockapp settings: ${(first?.message ?? "invalid").replace(/\s*\n\s*/g, " ")}`
+      })
+    })
   )
 
 export const MockAppDefinition: ConnectorDefinition = {
