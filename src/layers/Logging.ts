@@ -30,17 +30,25 @@ export const resolveLogging = (
   format: string | undefined,
   level: string | undefined,
   env: Readonly<Record<string, string | undefined>> = {}
-): { readonly format: LogFormat; readonly level: LogLevelName } => ({
-  format: isFormat(format) ? format : isFormat(env.VERITY_LOG_FORMAT) ? env.VERITY_LOG_FORMAT : "logfmt",
-  level: isLevel(level) ? level : isLevel(env.VERITY_LOG_LEVEL?.toLowerCase()) ? (env.VERITY_LOG_LEVEL!.toLowerCase() as LogLevelName) : "info"
-})
+): { readonly format: LogFormat; readonly level: LogLevelName | undefined } => {
+  const fromEnv = env.VERITY_LOG_LEVEL?.toLowerCase()
+  return {
+    format: isFormat(format) ? format : isFormat(env.VERITY_LOG_FORMAT) ? env.VERITY_LOG_FORMAT : "logfmt",
+    level: isLevel(level) ? level : isLevel(fromEnv) ? fromEnv : undefined
+  }
+}
 
-export const loggingLayer = (format: LogFormat, level: LogLevelName): Layer.Layer<never> => {
+/**
+ * `level` undefined leaves the minimum level alone: @effect/cli's own built-in `--log-level` option (which
+ * takes the same names, after any command) sets it then, and Effect's default is `info`.
+ */
+export const loggingLayer = (format: LogFormat, level: LogLevelName | undefined): Layer.Layer<never> => {
   const logger = format === "json"
     ? Logger.jsonLogger
     : format === "pretty"
     ? Logger.prettyLogger({ stderr: true })
     : Logger.logfmtLogger
   const sink = format === "pretty" ? logger : Logger.withConsoleError(logger)
-  return Layer.merge(Logger.replace(Logger.defaultLogger, sink), Logger.minimumLogLevel(levelOf[level]))
+  const replaced = Logger.replace(Logger.defaultLogger, sink)
+  return level === undefined ? replaced : Layer.merge(replaced, Logger.minimumLogLevel(levelOf[level]))
 }
