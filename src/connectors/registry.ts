@@ -8,6 +8,7 @@ import { ConfigError } from "../domain/Errors.js"
 import type { ConnectorId } from "../domain/Ids.js"
 import type { Integration } from "./Capabilities.js"
 import type { Connector } from "./Connector.js"
+import { GitHubIntegration } from "./github/Capabilities.js"
 import { GitHubDefinition } from "./github/GitHubConnector.js"
 import { MockAppDefinition } from "./mockapp/MockAppConnector.js"
 // scaffold:imports
@@ -30,7 +31,8 @@ export interface ConnectorDefinition {
 
 const definitions: Record<string, ConnectorDefinition> = {
   // platform connectors register here
-  github: GitHubDefinition,
+  // GitHub's capabilities live beside its connector (src/connectors/github/Capabilities.ts)
+  github: { ...GitHubDefinition, integration: GitHubIntegration },
   mockapp: MockAppDefinition,
   // scaffold:entries
 }
