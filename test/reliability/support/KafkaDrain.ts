@@ -1,0 +1,78 @@
+/**
+ * Read every message of some topics, exactly up to their current end: the high watermark of each
+ * partition is fetched first (ListOffsets), then a consumer reads from the beginning until every
+ * partition reached it. Unlike "stop when it goes quiet", a slow consumer on a loaded machine cannot
+ * stop early and make a loss appear (or hide one).
+ */
+import { randomUUID } from "node:crypto"
+import { Effect } from "effect"
+import { Kafka, logLevel } from "kafkajs"
+
+export interface DrainedMessage {
+  readonly topic: string
+  readonly partition: number
+  readonly offset: string
+  readonly key: string
+  readonly value: string
+}
+
+export const drainTopics = (brokers: ReadonlyArray<string>, topics: ReadonlyArray<string>, timeoutMs = 120_000) =>
+  Effect.tryPromise({
+    try: async () => {
+      const kafka = new Kafka({ clientId: "verity-test-drain", brokers: [...brokers], logLevel: logLevel.NOTHING })
+      const admin = kafka.admin()
+      await admin.connect()
+      // partition -> offset one past the last message, per topic (only partitions holding messages)
+      const remaining = new Map<string, bigint>()
+      try {
+        for (const topic of topics) {
+          const offsets = await admin.fetchTopicOffsets(topic).catch(() => [])
+          for (const p of offsets) {
+            if (BigInt(p.high) > BigInt(p.low)) remaining.set(`${topic}/${p.partition}`, BigInt(p.high))
+          }
+        }
+      } finally {
+        await admin.disconnect()
+      }
+      const out: Array<DrainedMessage> = []
+      if (remaining.size === 0) return out
+      const consumer = kafka.consumer({ groupId: `verity-test-drain-${randomUUID()}`, maxBytes: 50 * 1024 * 1024 })
+      await consumer.connect()
+      try {
+        for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true })
+        let resolveDone: () => void = () => {}
+        const done = new Promise<void>((resolve) => (resolveDone = resolve))
+        await consumer.run({
+          eachBatchAutoResolve: true,
+          eachBatch: async ({ batch }) => {
+            const id = `${batch.topic}/${batch.partition}`
+            const high = remaining.get(id)
+            for (const m of batch.messages) {
+              if (high !== undefined && BigInt(m.offset) >= high) break
+              out.push({
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: m.offset,
+                key: m.key?.toString("utf8") ?? "",
+                value: m.value?.toString("utf8") ?? ""
+              })
+              if (high !== undefined && BigInt(m.offset) + 1n >= high) remaining.delete(id)
+            }
+            if (remaining.size === 0) resolveDone()
+          }
+        })
+        let timer: NodeJS.Timeout | undefined
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`drained ${out.length} messages; partitions not read to their end within ${timeoutMs} ms: ${[...remaining.keys()].join(", ")}`)),
+            timeoutMs
+          )
+        })
+        await Promise.race([done, timeout]).finally(() => clearTimeout(timer))
+      } finally {
+        await consumer.disconnect()
+      }
+      return out
+    },
+    catch: (e) => (e instanceof Error ? e : new Error(String(e)))
+  }).pipe(Effect.orDie)
