@@ -4,10 +4,11 @@
  * `<dataDir>/out`), and a readable summary. A second run resumes from the stored checkpoints, so no audit
  * event is published twice.
  *
- * The simulators are loaded by module path so the demo keeps working with whichever platforms are built
- * (a platform whose connector or simulator is missing is skipped with a one-line note).
+ * A platform whose connector is not registered is skipped with a one-line note.
  */
 import { Console, Duration, Effect, Layer, Option, Schema, type Scope } from "effect"
+import { startGitHubSimulator } from "../connectors/github/simulator.js"
+import { startMockAppSimulator } from "../connectors/mockapp/simulator.js"
 import { knownPlatforms } from "../connectors/registry.js"
 import type { AppConfig, ConnectorConfig } from "../layers/AppConfig.js"
 import { ConnectorId, Platform } from "../domain/Ids.js"
@@ -25,54 +26,41 @@ import {
   sinkLayer
 } from "./Program.js"
 
-const StartedSimulator = Schema.Struct({ url: Schema.String, token: Schema.String, org: Schema.optional(Schema.String) })
+interface StartedSimulator {
+  readonly url: string
+  readonly token: string
+  readonly org?: string
+}
 
 interface DemoSource {
   readonly platform: string
   readonly id: string
-  /** module path, relative to this file */
-  readonly module: string
-  readonly start: string
-  readonly settings: (sim: typeof StartedSimulator.Type) => Record<string, unknown>
+  readonly start: Effect.Effect<StartedSimulator, never, Scope.Scope>
+  readonly settings: (sim: StartedSimulator) => Record<string, unknown>
 }
 
 const sources: ReadonlyArray<DemoSource> = [
   {
     platform: "github",
     id: "github-demo",
-    module: "../connectors/github/simulator.js",
-    start: "startGitHubSimulator",
+    start: startGitHubSimulator({ seed: 42 }),
     settings: (sim) => ({ org: sim.org ?? "acme-corp", token: sim.token, apiUrl: sim.url })
   },
   {
     platform: "mockapp",
     id: "mockapp-demo",
-    module: "../connectors/mockapp/simulator.js",
-    start: "startMockAppSimulator",
+    start: startMockAppSimulator({ seed: 42 }),
     settings: (sim) => ({ api_url: sim.url, token: sim.token })
   }
 ]
 
-const isEffect = (u: unknown): u is Effect.Effect<unknown, unknown, Scope.Scope> => Effect.isEffect(u)
-
-/** Start a platform's simulator for the scope's life, if that platform is built. */
+/** Start a platform's simulator for the scope's life, if that platform's connector is registered. */
 const startSource = (source: DemoSource) =>
   Effect.gen(function*() {
     if (!knownPlatforms().includes(source.platform)) {
       return yield* Effect.fail(`the ${source.platform} connector is not registered`)
     }
-    const module: Record<string, unknown> = yield* Effect.tryPromise({
-      try: () => import(source.module) as Promise<Record<string, unknown>>,
-      catch: () => `the ${source.platform} simulator (${source.module}) is not available`
-    })
-    const start = module[source.start]
-    if (typeof start !== "function") return yield* Effect.fail(`${source.module} has no ${source.start}`)
-    const started: unknown = start({ seed: 42 })
-    if (!isEffect(started)) return yield* Effect.fail(`${source.start} did not return an Effect`)
-    const sim = yield* started.pipe(
-      Effect.flatMap(Schema.decodeUnknown(StartedSimulator)),
-      Effect.mapError(() => `${source.start} did not start`)
-    )
+    const sim = yield* source.start
     const connector: ConnectorConfig = {
       id: Schema.decodeSync(ConnectorId)(source.id),
       platform: Schema.decodeSync(Platform)(source.platform),
