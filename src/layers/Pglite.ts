@@ -24,16 +24,17 @@ export interface PgliteServer {
 
 /**
  * Start PGlite (on `dataDir`, or in memory) and serve it on 127.0.0.1 on a random port until the scope
- * closes.
+ * closes. More than one connection is allowed on request (the socket server queues their queries; PGlite
+ * still runs one at a time): tests that inspect the database beside the program use that.
  */
-export const servePglite = (dataDir: string | undefined) =>
+export const servePglite = (dataDir: string | undefined, options: { readonly maxConnections?: number } = {}) =>
   Effect.acquireRelease(
     Effect.tryPromise({
       try: async () => {
         if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true })
         const db = dataDir === undefined ? new PGlite() : new PGlite(dataDir)
         await db.waitReady
-        const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0 })
+        const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: options.maxConnections ?? 1 })
         await server.start()
         const [host, port] = server.getServerConn().split(":")
         return { db, server, host: host ?? "127.0.0.1", port: Number(port) }

@@ -4,20 +4,25 @@ import { Effect, Layer, Option } from "effect"
 import { Checkpoint } from "../../src/domain/Checkpoint.js"
 import { CheckpointStore } from "../../src/layers/CheckpointStore.js"
 import { migrate, SqlCheckpointStoreLive } from "../../src/layers/SqlCheckpointStore.js"
+import { pgliteClientLayer } from "../../src/layers/Pglite.js"
 import { sqlLayerFor, testDatabase } from "../support/Postgres.js"
 
 const audit = { connectorId: "github-acme", stream: "audit" as const }
 const permissions = { connectorId: "github-acme", stream: "permissions" as const }
 
-/** A fresh database for each test, the store on it, and the raw SQL client. */
-const withStore = <A, E>(f: Effect.Effect<A, E, CheckpointStore | SqlClient.SqlClient>) =>
+type Backend = "PostgreSQL" | "embedded PGlite"
+
+/** A fresh database for each test (PostgreSQL, or an in-memory PGlite served on loopback), the store on it, and the raw SQL client. */
+const withStoreOn = (backend: Backend) => <A, E>(f: Effect.Effect<A, E, CheckpointStore | SqlClient.SqlClient>) =>
   Effect.gen(function*() {
-    const db = yield* testDatabase
-    const sql = sqlLayerFor(db)
+    const sql = backend === "PostgreSQL" ? sqlLayerFor(yield* testDatabase) : Layer.orDie(pgliteClientLayer(undefined))
     return yield* f.pipe(Effect.provide(Layer.provideMerge(SqlCheckpointStoreLive, sql)))
   }).pipe(Effect.scoped)
 
-describe("SqlCheckpointStore (PostgreSQL)", () => {
+// the same store and the same SQL on both: the embedded default must behave exactly like production
+describe.each<Backend>(["PostgreSQL", "embedded PGlite"])("SqlCheckpointStore (%s)", (backend) => {
+  const withStore = withStoreOn(backend)
+
   it.live("migrations are idempotent: a second run applies nothing and keeps the rows", () =>
     withStore(Effect.gen(function*() {
       const store = yield* CheckpointStore

@@ -58,7 +58,7 @@ export const testDatabase: Effect.Effect<TestDatabase, never, import("effect").S
     }
   }
   yield* Effect.logWarning(`no PostgreSQL answers at ${new URL(baseDsn).host}: running this suite on PGlite instead`)
-  const server = yield* servePglite(undefined).pipe(Effect.orDie)
+  const server = yield* servePglite(undefined, { maxConnections: 8 }).pipe(Effect.orDie)
   const dsn = `postgres://postgres@${server.host}:${server.port}/postgres`
   return {
     dsn: Redacted.make(dsn),
