@@ -9,11 +9,14 @@ export const mockappSimulateCommand = Command.make(
     port: Options.integer("port").pipe(Options.withDefault(8000), Options.withDescription("port on 127.0.0.1 (0 picks a free one)")),
     token: Options.text("token").pipe(Options.withDefault("valid-token"), Options.withDescription("the bearer token the API accepts")),
     seed: Options.integer("seed").pipe(Options.withDefault(42), Options.withDescription("seed of the generated users and grants")),
-    users: Options.integer("users").pipe(Options.withDefault(12), Options.withDescription("how many users to seed"))
+    users: Options.integer("users").pipe(Options.withDefault(12), Options.withDescription("how many users to seed")),
+    errorRate: Options.float("error-rate").pipe(Options.withDefault(0), Options.withDescription("share of API requests answered 503")),
+    rateLimitRate: Options.float("rate-limit-rate").pipe(Options.withDefault(0), Options.withDescription("share of API requests answered 429")),
+    latencyMs: Options.integer("latency-ms").pipe(Options.withDefault(0), Options.withDescription("added latency per request"))
   },
-  ({ port, seed, token, users }) =>
+  ({ errorRate, latencyMs, port, rateLimitRate, seed, token, users }) =>
     Effect.gen(function*() {
-      const sim = yield* startMockAppSimulator({ port, token, seed, users })
+      const sim = yield* startMockAppSimulator({ port, token, seed, users, errorRate, rateLimitRate, latencyMs })
       yield* Effect.logInfo(`MockApp API at ${sim.url}/api (docs ${sim.url}/docs, OpenAPI ${sim.url}/openapi.json); Ctrl-C stops it`)
       return yield* Effect.never
     }).pipe(Effect.scoped)

@@ -15,7 +15,10 @@ import {
   HttpApiSchema,
   HttpApiSecurity,
   HttpApiSwagger,
+  type HttpApp,
   HttpServer,
+  HttpServerRequest,
+  HttpServerResponse,
   OpenApi
 } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
@@ -143,6 +146,10 @@ const logins = HttpApiGroup.make("logins")
         offset: Schema.optional(Offset)
       }))
       .addSuccess(LoginPage)
+      .annotate(
+        OpenApi.Description,
+        "Login history, oldest first (ties by id). `since` keeps logins at or after that instant, so an audit reader resumes inclusively from its checkpoint."
+      )
   )
   .middleware(Authorization)
 
@@ -165,6 +172,8 @@ export interface MockAppState {
   readonly entitlements: ReadonlyArray<Entitlement>
   readonly associations: ReadonlyArray<Association>
   readonly logins: ReadonlyArray<Login>
+  /** API requests answered with an injected 503 or 429 so far */
+  readonly injectedFaults: number
 }
 
 interface MutableState {
@@ -174,6 +183,7 @@ interface MutableState {
   associations: Array<Association>
   logins: Array<Login>
   nextUser: number
+  injectedFaults: number
 }
 
 /** mulberry32: small, fast, and the same sequence for the same seed on every machine */
@@ -216,7 +226,7 @@ const seedEpoch = Date.UTC(2025, 0, 1)
 const minute = 60_000
 const day = 24 * 60 * minute
 
-export const seedState = (seed: number, userCount: number): MockAppState & { readonly nextUser: number } => {
+export const seedState = (seed: number, userCount: number): Omit<MockAppState, "injectedFaults"> & { readonly nextUser: number } => {
   const random = prng(seed)
   const pick = <A>(xs: ReadonlyArray<A>): A => xs[Math.floor(random() * xs.length)] as A
   const users: Array<User> = []
@@ -410,6 +420,12 @@ export interface MockAppSimulatorOptions {
   readonly seed?: number
   /** seeded users; default 12 */
   readonly users?: number
+  /** fault injection (deterministic from the seed): share of API requests answered 503 */
+  readonly errorRate?: number
+  /** share of API requests refused with 429 and `retry-after: 1` */
+  readonly rateLimitRate?: number
+  /** added to every response */
+  readonly latencyMs?: number
 }
 
 export interface MockAppSimulator {
@@ -433,13 +449,38 @@ export const startMockAppSimulator = (
       entitlements: seeded.entitlements,
       associations: [...seeded.associations],
       logins: [...seeded.logins],
-      nextUser: seeded.nextUser
+      nextUser: seeded.nextUser,
+      injectedFaults: 0
     }
     const ApiLive = HttpApiBuilder.api(MockAppApi).pipe(
       Layer.provide(handlersLayer(state)),
       Layer.provide(authorizationLayer(token))
     )
-    const ServerLive = HttpApiBuilder.serve().pipe(
+    // faults hit the API only: health, the docs and the OpenAPI document always answer
+    const faults = prng((options.seed ?? 42) ^ 0x5eed)
+    const errorRate = options.errorRate ?? 0
+    const rateLimitRate = options.rateLimitRate ?? 0
+    const latency = options.latencyMs ?? 0
+    const withFaults = (app: HttpApp.Default): HttpApp.Default =>
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        if (latency > 0) yield* Effect.sleep(latency)
+        if (request.url.startsWith("/api/") && !request.url.startsWith("/api/health")) {
+          const roll = faults()
+          if (roll < errorRate + rateLimitRate) state.injectedFaults++
+          if (roll < errorRate) {
+            return HttpServerResponse.unsafeJson({ detail: "Service temporarily unavailable (injected)" }, { status: 503 })
+          }
+          if (roll < errorRate + rateLimitRate) {
+            return HttpServerResponse.unsafeJson({ detail: "Too many requests (injected)" }, {
+              status: 429,
+              headers: { "retry-after": "1" }
+            })
+          }
+        }
+        return yield* app
+      })
+    const ServerLive = HttpApiBuilder.serve(withFaults).pipe(
       Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
       Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
       Layer.provide(ApiLive),
@@ -457,7 +498,8 @@ export const startMockAppSimulator = (
         resources: state.resources,
         entitlements: state.entitlements,
         associations: state.associations.map((a) => ({ ...a })),
-        logins: [...state.logins]
+        logins: [...state.logins],
+        injectedFaults: state.injectedFaults
       }))
     }
   })

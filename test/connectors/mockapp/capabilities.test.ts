@@ -184,6 +184,21 @@ describe("MockApp capabilities over HTTP", () => {
       expect(Either.isLeft(notAssigned)).toBe(!holds)
     }).pipe(Effect.provide(services)))
 
+  it.scopedLive("pages through every account although the server injects 503s and 429s (the client retries)", () =>
+    Effect.gen(function*() {
+      const sim = yield* startMockAppSimulator({ seed: 9, users: 30, errorRate: 0.3, rateLimitRate: 0.1 })
+      const seen: Array<string> = []
+      let token: string | undefined
+      do {
+        const page = yield* call<ReadonlyArray<Account>>(MockAppIntegration, "list_accounts", requestFor(sim.url, {}, { page: { size: 3, ...(token ? { token } : {}) } }))
+        seen.push(...page.response.map((a) => a.account_id))
+        token = page.page?.token
+      } while (token !== undefined)
+      const state = yield* sim.state
+      expect(seen).toEqual(state.users.map((u) => u.id))
+      expect(state.injectedFaults).toBeGreaterThan(0)
+    }).pipe(Effect.provide(services)))
+
   it.effect("malformed requests name the bad field", () =>
     Effect.gen(function*() {
       const e1 = yield* MockAppIntegration.run("create_account", { auth: { token: { token: "t" } }, request: { email: 5 } }).pipe(Effect.flip)
