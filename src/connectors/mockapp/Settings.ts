@@ -9,7 +9,7 @@ export const defaultApiUrl = "http://localhost:8000"
 
 const ApiUrl = Schema.String.pipe(
   Schema.pattern(/^https?:\/\/\S+$/, { message: () => "api_url is an http(s) URL such as \"http://localhost:8000\"" })
-).annotations({ description: "The base URL of the MockApp API" })
+).annotations({ description: "The base URL of the MockApp API", default: defaultApiUrl })
 
 /** What a capability request's `settings` holds. */
 export class MockAppSettings extends Schema.Class<MockAppSettings>("MockAppSettings")({

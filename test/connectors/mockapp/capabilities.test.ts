@@ -237,7 +237,10 @@ describe("MockApp capabilities over HTTP", () => {
         "unassign_entitlement",
         "info"
       ])
-      expect(info.response.settings_schema).toMatchObject({ type: "object", properties: { api_url: { type: "string" } } })
+      expect(info.response.settings_schema).toMatchObject({
+        type: "object",
+        properties: { api_url: { type: "string", description: "The base URL of the MockApp API", default: "http://localhost:8000" } }
+      })
       expect(info.response.entitlement_types.find((t) => t.type_id === "admin_role")).toMatchObject({ min: 0, max: 1 })
     }).pipe(Effect.provide(services)))
 })

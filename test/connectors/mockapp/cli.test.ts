@@ -1,4 +1,7 @@
 /** The tutorial's three commands, as a user types them, against a simulator on a random port. */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { startMockAppSimulator } from "../../../src/connectors/mockapp/simulator.js"
@@ -27,11 +30,20 @@ describe("connector CLI", () => {
       const listed = JSON.parse(list.stdout).response as ReadonlyArray<{ account_id: string }>
       expect(listed.map((a) => a.account_id)).toEqual(expect.arrayContaining(["user-0001", "user-0002", "user-0003", "user-0004"]))
 
-      const [duplicate, badField, unknownApp] = yield* Effect.all([
+      const dir = yield* Effect.acquireRelease(
+        Effect.sync(() => mkdtempSync(join(tmpdir(), "verity-cli-"))),
+        (d) => Effect.sync(() => rmSync(d, { recursive: true, force: true }))
+      )
+      const file = join(dir, "request.json")
+      writeFileSync(file, request(sim.url, { resource_type: "team" }))
+      const [duplicate, badField, unknownApp, fromFile] = yield* Effect.all([
         runCli(["connector", "mockapp", "create_account", "--json", request(sim.url, { email: "[email protected]", display_name: "Again" })]),
         runCli(["connector", "mockapp", "create_account", "--json", request(sim.url, { email: 42 })]),
-        runCli(["connector", "nosuchapp", "list_accounts", "--json", "{}"])
+        runCli(["connector", "nosuchapp", "list_accounts", "--json", "{}"]),
+        runCli(["connector", "mockapp", "list_resources", "--json-file", file])
       ], { concurrency: 3 })
+      expect(fromFile.code).toBe(0)
+      expect(JSON.parse(fromFile.stdout).response.map((r: { resource_id: string }) => r.resource_id)).toEqual(["team-eng", "team-ops"])
       expect(duplicate.code).toBe(1)
       expect(JSON.parse(duplicate.stdout).error).toMatchObject({ error_code: "conflict", app_id: "mockapp", raised_in: "mockapp.create_account" })
       expect((yield* sim.state).users.filter((u) => u.email === "[email protected]")).toHaveLength(1)
