@@ -36,7 +36,7 @@ describe("verity CLI (child process)", () => {
       expectOneLineConfigError(r, file, `field "connectors.0.schedule.audit"`)
       const batch = write("wrong-batch.json", { pipeline: { batchSize: "many" } })
       expectOneLineConfigError(yield* runCli(["run", "--once", "--config", batch], { cwd: dir, timeoutMs: 150_000 }), `field "pipeline.batchSize"`)
-    }), 180_000)
+    }), 300_000)
 
   it.live("a missing file, malformed JSON and an unknown platform are one-line errors with exit 2", () =>
     Effect.gen(function*() {
@@ -48,7 +48,7 @@ describe("verity CLI (child process)", () => {
       expectOneLineConfigError(missing, "absent.json", "file not found")
       expectOneLineConfigError(malformed, "malformed.json", "not valid JSON")
       expectOneLineConfigError(unknown, "unknown.json", `field "connectors.0.platform"`, `unknown platform "nosuch"`)
-    }), 180_000)
+    }), 300_000)
 
   it.live("--help at every level lists the commands and options", () =>
     Effect.gen(function*() {
@@ -66,7 +66,7 @@ describe("verity CLI (child process)", () => {
       expect(checkpoint.stdout).toContain("reset")
       expect(reset.stdout).toContain("--stream")
       expect(reset.stdout).toContain("connector-id")
-    }), 180_000)
+    }), 300_000)
 
   it.live("checkpoint show lists the stored checkpoints; checkpoint reset makes the next run start from the beginning", () =>
     Effect.gen(function*() {
@@ -104,5 +104,5 @@ describe("verity CLI (child process)", () => {
       // the permissions checkpoint was left alone
       const rows = yield* db.query<{ stream: string }>("SELECT stream FROM connector_checkpoints WHERE connector_id = 'gh-reset' ORDER BY stream")
       expect(rows.map((r) => r.stream)).toEqual(["audit", "permissions"])
-    }).pipe(Effect.scoped), 180_000)
+    }).pipe(Effect.scoped), 300_000)
 })
