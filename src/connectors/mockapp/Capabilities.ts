@@ -141,15 +141,22 @@ export const MockAppIntegration = makeIntegration({
         })),
 
     find_entitlement_associations: (req, settings) =>
-      withClient(req.auth, settings, (client) =>
-        paginate({
+      withClient(req.auth, settings, (client) => {
+        // a single id per filter is pushed to the API; several are filtered here
+        const only = (ids: ReadonlyArray<string> | undefined) => (ids !== undefined && ids.length === 1 ? ids[0] : undefined)
+        const upstream = {
+          ...(only(req.request.account_ids) !== undefined ? { user_id: only(req.request.account_ids) } : {}),
+          ...(only(req.request.entitlement_ids) !== undefined ? { entitlement_id: only(req.request.entitlement_ids) } : {}),
+          ...(only(req.request.resource_ids) !== undefined ? { resource_id: only(req.request.resource_ids) } : {})
+        }
+        return paginate({
           appId,
           capability: "find_entitlement_associations",
           endpoints: ["associations"],
           page: req.page,
           defaultSize: 100,
           fetch: (cursor, size) =>
-            client.getAssociations({ limit: size, offset: cursor.offset }).pipe(
+            client.getAssociations({ ...upstream, limit: size, offset: cursor.offset }).pipe(
               Effect.map((page) => ({
                 items: page,
                 next: page.length === size
@@ -169,7 +176,8 @@ export const MockAppIntegration = makeIntegration({
               page
             })
           })
-        )),
+        )
+      }),
 
     get_last_activity: (req, settings) =>
       withClient(req.auth, settings, (client) =>
