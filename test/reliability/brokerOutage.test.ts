@@ -53,7 +53,7 @@ describe("broker outage: the cluster frozen for 30 s mid-run", () => {
       const dir = tempDir("broker-outage")
       const config = writeConfig(dir, "outage.json", {
         // a send gives up after 5 s, so the pipeline's own retry path runs during the freeze...
-        kafka: { brokers: kafka.brokers, sendTimeoutMs: 5000, compression: "none" },
+        kafka: { brokers: kafka.brokers, sendTimeoutMs: 5000 },
         postgres: { dsn: Redacted.value(db.dsn) },
         // ...and retries long enough to outlast it (20 attempts, at most 5 s + 3 s each)
         pipeline: { batchSize: BATCH_SIZE, batchWindow: "200 millis", publishRetry: { times: 20, base: "500 millis", cap: "3 seconds" } },
