@@ -584,6 +584,12 @@ export const makeIntegration = <S, I>(definition: IntegrationDefinition<S, I>): 
         onExcessProperty: "ignore"
       })(input).pipe(Effect.mapError((e) => firstIssue(e, "")))
       const settings = yield* decodeSettings(request.settings).pipe(Effect.mapError((e) => firstIssue(e, "settings")))
+      // a page token is checked whether or not the capability pages: a capability that answers in one
+      // page would otherwise accept a tampered or foreign token silently
+      const token = "page" in request ? (request.page as PageRequest | undefined)?.token : undefined
+      if (typeof token === "string" && token !== "") {
+        yield* decodePageToken(definition.appId, name, token).pipe(Effect.mapError((e) => envelope(name, e)))
+      }
       const response = yield* handler(request, settings).pipe(
         Effect.catchAllDefect((defect) =>
           Effect.fail(
