@@ -172,9 +172,21 @@ export const transportError = (platform: string) => (error: HttpClientError.Http
   new ConnectorError({
     reason: "transport",
     platform,
-    message: `${platform}: could not reach ${error.request.method} ${safeUrl(error.request.url)}: ${error.message}`,
-    cause: error
+    message: `${platform}: could not reach ${error.request.method} ${safeUrl(error.request.url)}: ${error.reason}${
+      error._tag === "RequestError" && error.cause instanceof Error ? ` (${error.cause.message})` : ""
+    }`,
+    // never the HttpClientError itself: it holds the request, whose headers carry the bearer token
+    cause: error._tag === "RequestError" && error.cause instanceof Error ? sanitizedCause(error.cause) : undefined
   })
+
+/** An error's name, message and code, without whatever else it references. */
+const sanitizedCause = (cause: Error): Error => {
+  const copy = new Error(cause.message)
+  copy.name = cause.name
+  const code = (cause as { code?: unknown }).code
+  if (typeof code === "string") Object.assign(copy, { code })
+  return copy
+}
 
 const safeUrl = (url: string) => {
   try {
