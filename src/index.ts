@@ -23,3 +23,18 @@ export * from "./pipeline/Dedup.js"
 export * from "./pipeline/Normalise.js"
 export * from "./pipeline/Pipeline.js"
 export * as Wire from "./pipeline/Wire.js"
+
+// Production implementations of the services, for an embedding program to choose from
+export * as AppConfig from "./layers/AppConfig.js"
+export { kafkaSinkLayer } from "./layers/KafkaSink.js"
+export { jsonlSinkLayer, JsonlSinkStats } from "./layers/JsonlSink.js"
+export { makeSqlCheckpointStore, migrate, SqlCheckpointStoreLive } from "./layers/SqlCheckpointStore.js"
+export { pgliteClientLayer, servePglite } from "./layers/Pglite.js"
+export * as Scheduler from "./pipeline/Scheduler.js"
+
+// The Lumos capability model, and the platforms that ship with the SDK (each with its simulator)
+export * as Capabilities from "./connectors/Capabilities.js"
+export { GitHubDefinition, makeGitHubConnector } from "./connectors/github/GitHubConnector.js"
+export { startGitHubSimulator } from "./connectors/github/simulator.js"
+export { makeMockAppConnector, MockAppDefinition } from "./connectors/mockapp/MockAppConnector.js"
+export { startMockAppSimulator } from "./connectors/mockapp/simulator.js"
