@@ -26,6 +26,10 @@ const secondaryRate = Options.float("secondary-rate-limit-rate").pipe(Options.wi
 const rateLimit = Options.integer("rate-limit").pipe(Options.optional, Options.withDescription("budget per window and resource"))
 const rateWindow = Options.integer("rate-window-s").pipe(Options.withDefault(3600))
 const maxConcurrency = Options.integer("max-concurrency").pipe(Options.withDefault(100))
+const basePermission = Options.choice("base-permission", ["none", "read", "write", "admin"]).pipe(
+  Options.optional,
+  Options.withDescription("the org's base repository permission (default: picked from the seed)")
+)
 const noAuditLog = Options.boolean("no-audit-log").pipe(Options.withDescription("answer 404 on the audit log, like a non-Enterprise org"))
 
 export const githubSimulateCommand = Command.make(
@@ -48,6 +52,7 @@ export const githubSimulateCommand = Command.make(
     rateLimit,
     rateWindow,
     maxConcurrency,
+    basePermission,
     noAuditLog
   },
   (o) =>
@@ -73,6 +78,7 @@ export const githubSimulateCommand = Command.make(
             onSome: (limit) => ({ rateLimit: { limit, windowSeconds: o.rateWindow } })
           }),
           maxConcurrency: o.maxConcurrency,
+          ...Option.match(o.basePermission, { onNone: () => ({}), onSome: (basePermission) => ({ basePermission }) }),
           auditLogEnabled: !o.noAuditLog
         })
         yield* Effect.logInfo(`GitHub simulator for org ${sim.org} listening on ${sim.url}`).pipe(
@@ -81,6 +87,7 @@ export const githubSimulateCommand = Command.make(
         // printing the simulator's own token is the point of this command: clients need it
         yield* Effect.logInfo(`export VERITY_GITHUB_API_URL=${sim.url} VERITY_GITHUB_ORG=${sim.org} VERITY_GITHUB_TOKEN=${sim.token}`)
         yield* Effect.logInfo(`ground truth: ${sim.url}/_simulator/truth/grants and ${sim.url}/_simulator/truth/events`)
+        yield* Effect.logInfo(`counters: GET ${sim.url}/_simulator/stats, POST ${sim.url}/_simulator/reset-stats`)
         return yield* Effect.never
       })
     )

@@ -908,6 +908,25 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
     const json = (status: number, body: unknown, headers: Record<string, string>) =>
       HttpServerResponse.text(JSON.stringify(body), { status, headers, contentType: "application/json; charset=utf-8" })
 
+    const statsNow = (): SimulatorStats => ({
+      requests: counters.requests,
+      rateLimitedResponses: counters.rateLimited,
+      budgetSpent: [...spent.values()].reduce((s, n) => s + n, 0),
+      budgetByResource: Object.fromEntries(spent),
+      notModified: counters.notModified,
+      serverErrors: counters.serverErrors,
+      malformed: counters.malformed
+    })
+    const resetStatsNow = () => {
+      counters.requests = 0
+      counters.rateLimited = 0
+      counters.notModified = 0
+      counters.serverErrors = 0
+      counters.malformed = 0
+      spent.clear()
+      log.length = 0
+    }
+
     const handler = Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
       const host = request.headers["host"] ?? "127.0.0.1"
@@ -918,6 +937,12 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
 
       // ground truth: free, no auth, no faults
       if (url.pathname === "/_simulator/truth/grants") return yield* json(200, truthGrantsOf(model), {})
+      // the counters, for a client in another process (benchmarks run the simulator as a child)
+      if (url.pathname === "/_simulator/stats") return yield* json(200, statsNow(), {})
+      if (url.pathname === "/_simulator/reset-stats" && method === "POST") {
+        resetStatsNow()
+        return yield* json(200, statsNow(), {})
+      }
       if (url.pathname === "/_simulator/truth/events") {
         return yield* json(200, model.events.filter((e) => !e.bad).map((e) => truthEventOf(model, e)), {})
       }
@@ -1039,24 +1064,8 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
           model.events.sort(byTimeThenId)
           return added
         }),
-      stats: Effect.sync(() => ({
-        requests: counters.requests,
-        rateLimitedResponses: counters.rateLimited,
-        budgetSpent: [...spent.values()].reduce((s, n) => s + n, 0),
-        budgetByResource: Object.fromEntries(spent),
-        notModified: counters.notModified,
-        serverErrors: counters.serverErrors,
-        malformed: counters.malformed
-      })),
-      resetStats: Effect.sync(() => {
-        counters.requests = 0
-        counters.rateLimited = 0
-        counters.notModified = 0
-        counters.serverErrors = 0
-        counters.malformed = 0
-        spent.clear()
-        log.length = 0
-      }),
+      stats: Effect.sync(statsNow),
+      resetStats: Effect.sync(resetStatsNow),
       setFaults: (next) =>
         Effect.sync(() => {
           Object.assign(faults, Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)))
