@@ -48,7 +48,10 @@ export const connectorCommand = Command.make(
       else if (Option.isSome(jsonFile)) {
         const fs = yield* FileSystem.FileSystem
         const read = yield* fs.readFileString(jsonFile.value).pipe(Effect.either)
-        if (read._tag === "Left") return yield* usage(`cannot read ${jsonFile.value}: ${read.left.message}`)
+        if (read._tag === "Left") {
+          const why = read.left._tag === "SystemError" && read.left.reason === "NotFound" ? "file not found" : read.left.message
+          return yield* usage(`cannot read --json-file ${jsonFile.value}: ${why}`)
+        }
         text = read.right
       } else if (capability === "info") text = "{}"
       else return yield* usage(`${capability} needs a request: --json '{"auth":...,"request":{...},"settings":{...}}' or --json-file F`)

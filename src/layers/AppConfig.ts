@@ -186,9 +186,20 @@ export const formatIssues = (error: ParseResult.ParseError): { field: string | u
     issues.filter((i) => !within(i.path, first.path) && !within(first.path, i.path)).map((i) => pathOf(i.path))
   )
   const more = others.size > 0 ? ` (and ${others.size} more field${others.size > 1 ? "s" : ""} with problems)` : ""
+  // a union of literals reports one "Expected X, actual Y" per member: say all of them at once
+  const expectedActual = /^Expected (.*), actual (.*)$/s
+  const actualOfFirst = expectedActual.exec(first.message)?.[2]
+  const alternatives = issues
+    .filter((i) => pathOf(i.path) === pathOf(first.path))
+    .map((i) => expectedActual.exec(i.message))
+    .filter((m): m is RegExpExecArray => m !== null && m[2] === actualOfFirst)
+    .map((m) => m[1])
+  const message = actualOfFirst !== undefined && alternatives.length > 1
+    ? `Expected ${alternatives.join(" | ")}, actual ${actualOfFirst}`
+    : first.message
   return {
     field: first.path.length > 0 ? pathOf(first.path) : undefined,
-    message: `${first.message.replace(/\s*\n\s*/g, " ")}${more}`
+    message: `${message.replace(/\s*\n\s*/g, " ")}${more}`
   }
 }
 
