@@ -137,6 +137,8 @@ describe("HTTP chaos", () => {
 
       // no request on a refused budget before its retry-after passed
       const violations = retryAfterViolations(log, IN_FLIGHT_GRACE_MS)
+      const inFlight = retryAfterViolations(log, 0).length - violations.length
+      console.log(`http chaos: ${inFlight} request(s) reached the simulator within ${IN_FLIGHT_GRACE_MS} ms of a refusal (in flight), ${violations.length} later inside a retry-after`)
       expect(
         violations.map(({ early, refusal }) =>
           `${refusal.status} on ${refusal.resource} sent at ${refusal.finishedAt} (retry-after ${refusal.retryAfter} s), ` +
