@@ -125,6 +125,9 @@ export const runCommand = Command.make(
             `(platforms: ${knownPlatforms().join(", ")})`
         })
       }
+      // platforms and settings are checked before any infrastructure starts: a typo in a connector's
+      // settings is exit 2 at once, not after connecting to (or failing to start) the stores
+      yield* buildConnectors(config).pipe(Effect.provide(connectorRuntimeLayer))
       yield* once ? withInfrastructure(config, runOnce(config)) : withInfrastructure(config, runForever(config), true)
     })
 ).pipe(

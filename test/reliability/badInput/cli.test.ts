@@ -546,6 +546,11 @@ describe("bad input: config files, tokens, page tokens and CLI arguments (the pr
     })
   }
 
+  it("config errors are found before any infrastructure starts: no default data dir (.verity) was created, nothing stored", () => {
+    // the cases whose config has no dataDir all fail on the config; had one started a store, it would be here
+    expect(existsSync(work.path(".verity"))).toBe(false)
+  })
+
   it("there are at least 30 cases, and every group of the issue is covered", () => {
     expect(cases.length).toBeGreaterThanOrEqual(30)
     for (const group of ["config:", "token:", "page token:", "cli:"]) {
