@@ -79,6 +79,7 @@ describe("broker outage: the cluster frozen for 30 s mid-run", () => {
       const sampler = yield* sampleCheckpoints(read, CONNECTOR, "500 millis", during)
       yield* Effect.sleep(FREEZE_MS)
       yield* sampler.stop
+      expect(sampler.errors).toEqual([])
       yield* kafka.thaw
       const thawedAt = Date.now()
       console.log(

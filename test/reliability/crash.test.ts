@@ -103,6 +103,7 @@ describe("crash: SIGKILL at random points", () => {
       if (final.code !== 0) console.log(final.stderr.slice(-4000))
       expect(final.code).toBe(0)
       yield* sampler.stop
+      expect(sampler.errors).toEqual([])
       const end = yield* readCheckpoint(CONNECTOR)
       samples.push(end)
       expect(end.ts).toBe(Date.parse(truth[truth.length - 1]!.occurred_at))

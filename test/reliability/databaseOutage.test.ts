@@ -153,6 +153,7 @@ describe("database outage", () => {
       if (result.code !== 0) console.log(result.stderr.slice(-4000))
       expect(result.code).toBe(0)
       yield* sampler.stop
+      expect(sampler.errors).toEqual([])
       const end = yield* read("gh-dbmid")
       samples.push(end)
       expect(end.ts).toBe(lastTs(truth))

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { Context, Deferred, Duration, Effect, Fiber, Layer, Option, type Scope } from "effect"
+import { Cause, Context, Deferred, Duration, Effect, Fiber, Layer, type Scope } from "effect"
 import type { CliResult } from "../../support/Cli.js"
 import { spawnCli } from "../../support/Cli.js"
 import type { TestDatabase } from "../../support/Postgres.js"
@@ -169,8 +169,9 @@ export const describeSample = (s: CheckpointSample) =>
   s.ts === undefined ? "(no row)" : `${new Date(s.ts).toISOString()} +${s.idsAtTs.length} id(s) count=${s.count}`
 
 /**
- * Sample the row every `every` until the scope closes (or the returned `stop` runs). A failed read
- * (e.g. the database is cut on purpose) is skipped, not recorded.
+ * Sample the row every `every` until the scope closes (or `stop` runs). The reader talks to PostgreSQL
+ * directly (never through a proxy a test cuts), so a read that fails or finds a corrupt row is recorded
+ * in `errors` for the test to assert on, not skipped.
  */
 export const sampleCheckpoints = (
   read: CheckpointReader,
@@ -179,16 +180,19 @@ export const sampleCheckpoints = (
   into: Array<CheckpointSample> = []
 ) =>
   Effect.gen(function*() {
+    const errors: Array<string> = []
     const loop = read(connectorId).pipe(
-      Effect.timeoutOption("3 seconds"),
+      Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => new Error("checkpoint read timed out") }),
       Effect.sandbox,
-      Effect.option,
-      Effect.tap((s) => Option.flatten(s).pipe(Option.map((sample) => into.push(sample)))),
+      Effect.match({
+        onFailure: (cause) => void errors.push(Cause.pretty(cause).split("\n")[0] ?? "read failed"),
+        onSuccess: (sample) => void into.push(sample)
+      }),
       Effect.zipRight(Effect.sleep(every)),
       Effect.forever
     )
     const fiber = yield* Effect.forkScoped(loop)
-    return { samples: into, stop: Fiber.interrupt(fiber) }
+    return { samples: into, errors, stop: Fiber.interrupt(fiber) }
   })
 
 /** Poll `check` every `every` until it holds; dies with `what` after `timeout`. */
