@@ -1,0 +1,188 @@
+/**
+ * Benchmark 3, connector efficiency, against the GitHub simulator (500 repositories, 20 ms per request):
+ *   - requests used by our permissions pull against the theoretical minimum for the endpoints it needs
+ *     (each list read once at the maximum page size);
+ *   - wall time against the Verity guide's sequential algorithm (one request at a time, whole lists
+ *     collected, a page past the end of every list), run against the same simulator in the same run,
+ *     with zero rate-limit responses on our side;
+ *   - the rate budget a second pull of the unchanged org spends, against the first.
+ */
+import { spawn } from "node:child_process"
+import { NodeHttpClient } from "@effect/platform-node"
+import { Effect, Layer, Redacted, Stream } from "effect"
+import { makeGitHubConnector } from "../src/connectors/github/GitHubConnector.js"
+import type { SimulatorStats } from "../src/connectors/github/simulator.js"
+import { makeConnectorId } from "../src/domain/Ids.js"
+import { RateLimiter } from "../src/layers/RateLimiter.js"
+import { type Figure, fmt } from "./lib.js"
+
+const headers = (token: string) => ({ authorization: `Bearer ${token}`, accept: "application/vnd.github+json" })
+
+const nextLink = (link: string | null): string | undefined => /<([^>]+)>;\s*rel="next"/.exec(link ?? "")?.[1]
+
+/** Pages needed to read a list at per_page=100, following Link as given. */
+const pagesOf = async (url: string, token: string): Promise<{ pages: number; items: ReadonlyArray<Record<string, unknown>> }> => {
+  let next: string | undefined = `${url}${url.includes("?") ? "&" : "?"}per_page=100`
+  let pages = 0
+  const items: Array<Record<string, unknown>> = []
+  while (next) {
+    const response: Response = await fetch(next, { headers: headers(token) })
+    const body = (await response.json()) as ReadonlyArray<Record<string, unknown>>
+    pages++
+    items.push(...body)
+    next = nextLink(response.headers.get("link"))
+  }
+  return { pages, items }
+}
+
+/** The theoretical minimum for the design's endpoints (see src/connectors/github/README.md). */
+const theoreticalMinimum = async (base: string, org: string, token: string) => {
+  const orgRequests = 1
+  const owners = await pagesOf(`${base}/orgs/${org}/members?role=admin`, token)
+  const teams = await pagesOf(`${base}/orgs/${org}/teams`, token)
+  let teamRequests = 0
+  for (const team of teams.items) {
+    teamRequests += (await pagesOf(`${base}/orgs/${org}/teams/${String(team["slug"])}/members`, token)).pages
+    teamRequests += (await pagesOf(`${base}/orgs/${org}/teams/${String(team["slug"])}/repos`, token)).pages
+  }
+  const repos = await pagesOf(`${base}/orgs/${org}/repos`, token)
+  let collaboratorPages = 0
+  let graphqlFollowUps = 0
+  for (const repo of repos.items) {
+    const pages = (await pagesOf(`${base}/repos/${org}/${String(repo["name"])}/collaborators?affiliation=all`, token)).pages
+    collaboratorPages += pages
+    graphqlFollowUps += pages - 1 // collaborators past the first 100 need a follow-up query
+  }
+  const graphql = Math.ceil(repos.items.length / 100) + graphqlFollowUps
+  return {
+    total: orgRequests + owners.pages + teams.pages + teamRequests + repos.pages + collaboratorPages + graphql,
+    repos: repos.items.length
+  }
+}
+
+/** The guide's `pull_permissions`: sequential, `_paginate` collects each whole list, stops on an empty page. */
+const guideSequentialPull = async (base: string, org: string, token: string): Promise<number> => {
+  const paginate = async (url: string) => {
+    const results: Array<Record<string, unknown>> = []
+    for (let page = 1;; page++) {
+      const response = await fetch(`${base}${url}?per_page=100&page=${page}`, { headers: headers(token) })
+      if (!response.ok) throw new Error(`guide algorithm: HTTP ${response.status} on ${url}`)
+      const data = (await response.json()) as Array<Record<string, unknown>>
+      if (data.length === 0) break
+      results.push(...data)
+    }
+    return results
+  }
+  let snapshots = 0
+  for (const repo of await paginate(`/orgs/${org}/repos`)) {
+    for (const collaborator of await paginate(`/repos/${org}/${String(repo["name"])}/collaborators`)) {
+      const permissions = (collaborator["permissions"] ?? {}) as Record<string, boolean>
+      snapshots += Object.values(permissions).filter(Boolean).length
+    }
+  }
+  return snapshots
+}
+
+/**
+ * The simulator in a process of its own (`simulate github`), as GitHub is remote: its work (GraphQL
+ * resolution, ETags) must not be billed to the connector under test. Counters come over HTTP.
+ */
+const childSimulator = (args: ReadonlyArray<string>) =>
+  Effect.acquireRelease(
+    Effect.async<{ url: string; kill: () => void }, Error>((resume) => {
+      const child = spawn(process.execPath, ["--import", "tsx", "main.ts", "simulate", "github", "--port", "0", ...args], {
+        cwd: new URL("..", import.meta.url).pathname,
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let out = ""
+      let ready = false
+      // the program logs to stderr; keep draining both pipes so the child never blocks on a full one
+      const onData = (chunk: string) => {
+        if (ready) return
+        out += chunk
+        const match = /listening on (http:\/\/[0-9.:]+)/.exec(out)
+        if (match?.[1]) {
+          ready = true
+          resume(Effect.succeed({ url: match[1], kill: () => child.kill("SIGTERM") }))
+        }
+      }
+      child.stdout.setEncoding("utf8").on("data", onData)
+      child.stderr.setEncoding("utf8").on("data", onData)
+      child.on("exit", (code) => resume(Effect.fail(new Error(`simulate github exited (${code}): ${out.slice(-400)}`))))
+    }),
+    (sim) => Effect.sync(sim.kill)
+  ).pipe(Effect.orDie)
+
+const simulatorStats = (url: string) =>
+  Effect.promise(() => fetch(`${url}/_simulator/stats`).then((r) => r.json() as Promise<SimulatorStats>))
+const resetSimulatorStats = (url: string) =>
+  Effect.promise(() => fetch(`${url}/_simulator/reset-stats`, { method: "POST" }).then((r) => r.arrayBuffer())).pipe(Effect.asVoid)
+
+export const connectorEfficiency = (repos = 500, latencyMs = 20) =>
+  Effect.gen(function*() {
+    const token = "ghp_bench_token"
+    const { url } = yield* childSimulator([
+      "--repos", String(repos), "--members", "120", "--teams", "20", "--outside-collaborators", "30", "--events", "0",
+      "--seed", "5", "--latency-ms", String(latencyMs), "--base-permission", "none", "--token", token
+    ])
+    const sim = { url, org: "acme-corp", token, stats: simulatorStats(url), resetStats: resetSimulatorStats(url) }
+    const minimum = yield* Effect.promise(() => theoreticalMinimum(sim.url, sim.org, sim.token))
+
+    // ours, first pull
+    yield* sim.resetStats
+    const services = yield* Layer.build(Layer.merge(NodeHttpClient.layerUndici, RateLimiter.layer()))
+    const connector = yield* makeGitHubConnector(makeConnectorId("bench-github"), {
+      org: sim.org,
+      token: Redacted.make(sim.token),
+      apiUrl: sim.url,
+      pageSize: 100,
+      concurrency: 4
+    }).pipe(Effect.provide(services))
+    const pull = Stream.runCount(connector.permissions)
+    const t0 = performance.now()
+    const snapshots = yield* pull
+    const oursMs = performance.now() - t0
+    const first = yield* sim.stats
+
+    // ours, second pull of the unchanged org
+    yield* sim.resetStats
+    const again = yield* pull
+    const second = yield* sim.stats
+
+    // the guide's algorithm, same simulator
+    yield* sim.resetStats
+    const g0 = performance.now()
+    const guideSnapshots = yield* Effect.promise(() => guideSequentialPull(sim.url, sim.org, sim.token))
+    const guideMs = performance.now() - g0
+    const guide = yield* sim.stats
+
+    const speedup = guideMs / oursMs
+    const budgetShare = second.budgetSpent / first.budgetSpent
+    const figures: Array<Figure> = [
+      {
+        name: `GitHub pull, requests used (${minimum.repos} repos, ${latencyMs} ms per request)`,
+        ours: `${fmt(first.requests)} requests (${fmt(first.budgetSpent)} budget: REST + GraphQL points)`,
+        baseline: `${fmt(minimum.total)} theoretical minimum for the endpoints needed`,
+        ratio: (first.requests / minimum.total).toFixed(2),
+        target: "= 1.00",
+        met: first.requests === minimum.total
+      },
+      {
+        name: `GitHub pull, wall time vs the guide's sequential algorithm (${latencyMs} ms per request)`,
+        ours: `${(oursMs / 1000).toFixed(2)} s, ${fmt(snapshots)} snapshots, ${first.rateLimitedResponses} rate-limit responses`,
+        baseline: `${(guideMs / 1000).toFixed(2)} s, ${fmt(guide.requests)} requests, ${fmt(guideSnapshots)} (heuristic) snapshots`,
+        ratio: `${speedup.toFixed(1)}× faster`,
+        target: ">= 5× faster, 0 rate-limit responses",
+        met: speedup >= 5 && first.rateLimitedResponses === 0
+      },
+      {
+        name: "GitHub second pull of the unchanged org, rate budget",
+        ours: `${fmt(second.budgetSpent)} budget (${fmt(second.requests)} requests, ${fmt(second.notModified)} answered 304), ${fmt(again)} snapshots`,
+        baseline: `${fmt(first.budgetSpent)} budget on the first pull`,
+        ratio: budgetShare.toFixed(3),
+        target: "<= 0.10",
+        met: budgetShare <= 0.1 && again === snapshots
+      }
+    ]
+    return figures
+  }).pipe(Effect.scoped)

@@ -1,0 +1,90 @@
+/**
+ * `npm run bench`: every benchmark, each printing our figure, a baseline measured in the same run and
+ * the ratio, then bench/RESULTS.md with the machine's facts and the command.
+ *
+ *   npm run bench                     all four
+ *   npm run bench -- throughput       only the named ones (throughput, memory, connector, freshness)
+ */
+import { writeFileSync } from "node:fs"
+import { Effect, Logger, LogLevel } from "effect"
+import { connectorEfficiency } from "./connector.js"
+import { freshness } from "./freshness.js"
+import { type Figure, machineFacts } from "./lib.js"
+import { memory } from "./memory.js"
+import { throughput } from "./throughput.js"
+
+const all = {
+  throughput: () => throughput(200_000, 3).pipe(Effect.map((f) => [f])),
+  memory: () => memory(250_000, 1_000_000),
+  connector: () => connectorEfficiency(500, 20),
+  freshness: () => freshness(60).pipe(Effect.map((f) => [f]))
+} as const
+type Name = keyof typeof all
+const isName = (s: string): s is Name => Object.hasOwn(all, s)
+
+const requested = process.argv.slice(2).filter((a) => !a.startsWith("-"))
+const unknown = requested.filter((a) => !isName(a))
+if (unknown.length > 0) {
+  process.stderr.write(`unknown benchmark: ${unknown.join(", ")}; known: ${Object.keys(all).join(", ")}\n`)
+  process.exit(2)
+}
+const names: ReadonlyArray<Name> = requested.length > 0 ? requested.filter(isName) : (Object.keys(all) as Array<Name>)
+const facts = machineFacts()
+
+const line = (f: Figure) =>
+  `| ${f.name} | ${f.ours} | ${f.baseline} | ${f.ratio} | ${f.target} | ${f.met === "n/a" ? "n/a" : f.met ? "yes" : "**no**"} |`
+
+const program = Effect.gen(function*() {
+  const results: Array<{ name: Name; figures: ReadonlyArray<Figure>; seconds: number; error?: string }> = []
+  const started = Date.now()
+  for (const name of names) {
+    const t0 = Date.now()
+    process.stdout.write(`\n== ${name}\n`)
+    const outcome = yield* Effect.either(all[name]())
+    const seconds = Math.round((Date.now() - t0) / 1000)
+    if (outcome._tag === "Left") {
+      results.push({ name, figures: [], seconds, error: String(outcome.left) })
+      process.stdout.write(`   failed: ${String(outcome.left)}\n`)
+      continue
+    }
+    results.push({ name, figures: outcome.right, seconds })
+    for (const f of outcome.right) {
+      process.stdout.write(`   ${f.name}\n     ours:     ${f.ours}\n     baseline: ${f.baseline}\n     ratio:    ${f.ratio}  (target ${f.target}: ${f.met === "n/a" ? "n/a" : f.met ? "met" : "MISSED"})\n`)
+    }
+  }
+  const total = Math.round((Date.now() - started) / 1000)
+  const md = [
+    "# Benchmark results",
+    "",
+    "Written by `npm run bench` (`node --import tsx bench/run.ts" + (requested.length ? ` ${requested.join(" ")}` : "") + "`). Each figure is",
+    "ours, a baseline measured in the same run, and their ratio. Shared, noisy machines: compare ratios, not",
+    "absolute rates, and rerun before concluding.",
+    "",
+    "## Machine",
+    "",
+    `- date: ${facts.date}`,
+    `- CPU: ${facts.cpu}`,
+    `- memory: ${facts.memory}`,
+    `- load average at start: ${facts.load}`,
+    `- OS: ${facts.os}; Node ${facts.node}; kcat (librdkafka mock cluster) ${facts.kcat}`,
+    `- total time: ${total} s`,
+    "",
+    "## Figures",
+    "",
+    "| benchmark | ours | baseline (same run) | ratio | target | met |",
+    "|---|---|---|---|---|---|",
+    ...results.flatMap((r) => r.error ? [`| ${r.name} | FAILED: ${r.error.replaceAll("|", "/")} | | | | **no** |`] : r.figures.map(line)),
+    "",
+    "## Time per benchmark",
+    "",
+    ...results.map((r) => `- ${r.name}: ${r.seconds} s`),
+    ""
+  ].join("\n")
+  writeFileSync(new URL("./RESULTS.md", import.meta.url), md)
+  process.stdout.write(`\nwrote bench/RESULTS.md (${total} s)\n`)
+})
+
+Effect.runPromise(program.pipe(Logger.withMinimumLogLevel(LogLevel.Warning))).catch((error: unknown) => {
+  process.stderr.write(`benchmarks failed: ${String(error)}\n`)
+  process.exitCode = 1
+})
