@@ -13,7 +13,7 @@ import { Effect, Layer, Redacted, Stream } from "effect"
 import { makeGitHubConnector } from "../src/connectors/github/GitHubConnector.js"
 import type { SimulatorStats } from "../src/connectors/github/simulator.js"
 import { makeConnectorId } from "../src/domain/Ids.js"
-import { RateLimiter } from "../src/layers/RateLimiter.js"
+import { defaultRateLimiterConfig, RateLimiter, type RateLimiterConfig } from "../src/layers/RateLimiter.js"
 import { type Figure, fmt } from "./lib.js"
 
 const headers = (token: string) => ({ authorization: `Bearer ${token}`, accept: "application/vnd.github+json" })
@@ -128,26 +128,33 @@ export const connectorEfficiency = (repos = 500, latencyMs = 20) =>
     const sim = { url, org: "acme-corp", token, stats: simulatorStats(url), resetStats: resetSimulatorStats(url) }
     const minimum = yield* Effect.promise(() => theoreticalMinimum(sim.url, sim.org, sim.token))
 
-    // ours, first pull
-    yield* sim.resetStats
-    const services = yield* Layer.build(Layer.merge(NodeHttpClient.layerUndici, RateLimiter.layer()))
-    const connector = yield* makeGitHubConnector(makeConnectorId("bench-github"), {
-      org: sim.org,
-      token: Redacted.make(sim.token),
-      apiUrl: sim.url,
-      pageSize: 100,
-      concurrency: 4
-    }).pipe(Effect.provide(services))
-    const pull = Stream.runCount(connector.permissions)
-    const t0 = performance.now()
-    const snapshots = yield* pull
-    const oursMs = performance.now() - t0
-    const first = yield* sim.stats
-
-    // ours, second pull of the unchanged org
-    yield* sim.resetStats
-    const again = yield* pull
-    const second = yield* sim.stats
+    // ours: with the default token bucket, then with it raised, so the connector's own ceiling shows
+    const pullWith = (limiter: RateLimiterConfig, concurrency: number) =>
+      Effect.gen(function*() {
+        yield* sim.resetStats
+        const services = yield* Layer.build(Layer.merge(NodeHttpClient.layerUndici, RateLimiter.layer(limiter)))
+        const connector = yield* makeGitHubConnector(makeConnectorId("bench-github"), {
+          org: sim.org,
+          token: Redacted.make(sim.token),
+          apiUrl: sim.url,
+          pageSize: 100,
+          concurrency
+        }).pipe(Effect.provide(services))
+        const pull = Stream.runCount(connector.permissions)
+        const t0 = performance.now()
+        const snapshots = yield* pull
+        const ms = performance.now() - t0
+        const first = yield* sim.stats
+        yield* sim.resetStats
+        const again = yield* pull
+        const second = yield* sim.stats
+        return { snapshots, ms, first, again, second }
+      }).pipe(Effect.scoped)
+    const raised: RateLimiterConfig = { ...defaultRateLimiterConfig, limit: 200 }
+    const byDefault = yield* pullWith(defaultRateLimiterConfig, 4)
+    const fast = yield* pullWith(raised, 8)
+    const { first, again, second, snapshots } = byDefault
+    const oursMs = byDefault.ms
 
     // the guide's algorithm, same simulator
     yield* sim.resetStats
@@ -168,12 +175,21 @@ export const connectorEfficiency = (repos = 500, latencyMs = 20) =>
         met: first.requests === minimum.total
       },
       {
-        name: `GitHub pull, wall time vs the guide's sequential algorithm (${latencyMs} ms per request)`,
+        name: `GitHub pull, wall time vs the guide's sequential algorithm (${latencyMs} ms per request; default token bucket ${defaultRateLimiterConfig.limit}/s, concurrency 4)`,
         ours: `${(oursMs / 1000).toFixed(2)} s, ${fmt(snapshots)} snapshots, ${first.rateLimitedResponses} rate-limit responses`,
         baseline: `${(guideMs / 1000).toFixed(2)} s, ${fmt(guide.requests)} requests, ${fmt(guideSnapshots)} (heuristic) snapshots`,
         ratio: `${speedup.toFixed(1)}× faster`,
         target: ">= 5× faster, 0 rate-limit responses",
-        met: speedup >= 5 && first.rateLimitedResponses === 0
+        met: speedup >= 5 && first.rateLimitedResponses === 0,
+        notes: "the token bucket, not the connector, bounds this: 553 requests at 50/s"
+      },
+      {
+        name: `GitHub pull, wall time vs the guide's sequential algorithm (configured: token bucket ${raised.limit}/s, concurrency 8)`,
+        ours: `${(fast.ms / 1000).toFixed(2)} s, ${fmt(fast.snapshots)} snapshots, ${fast.first.rateLimitedResponses} rate-limit responses`,
+        baseline: `${(guideMs / 1000).toFixed(2)} s (the same guide run)`,
+        ratio: `${(guideMs / fast.ms).toFixed(1)}× faster`,
+        target: ">= 5× faster, 0 rate-limit responses",
+        met: guideMs / fast.ms >= 5 && fast.first.rateLimitedResponses === 0
       },
       {
         name: "GitHub second pull of the unchanged org, rate budget",

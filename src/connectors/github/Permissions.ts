@@ -364,8 +364,11 @@ export const permissionsStream = (
         Stream.flatMap((page) => Stream.fromIterable(page.value)),
         Stream.tap((name) => Effect.sync(() => seen.add(name))),
         Stream.mapEffect(checkRepo, { concurrency }),
+        // REST checks go on while a GraphQL query resolves (bounded: at most two batches ahead)
+        Stream.buffer({ capacity: 2 * graphqlBatch }),
         Stream.groupedWithin(graphqlBatch, options.graphqlBatchWindow),
-        Stream.mapEffect(resolveBatch),
+        // two queries in flight at most; order is kept
+        Stream.mapEffect(resolveBatch, { concurrency: 2 }),
         Stream.flattenIterables,
         Stream.onEnd(Effect.sync(() => {
           if (full && allOk) state.lastFullRefresh = now

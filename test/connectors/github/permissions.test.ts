@@ -110,7 +110,10 @@ describe("GitHub permissions against the simulator", () => {
   it.effect("github is registered", () =>
     Effect.gen(function*() {
       const found = yield* lookup("github")
-      expect(found).toBe(GitHubDefinition)
+      // the registry entry is the definition plus its Lumos capabilities
+      expect(found.platform).toBe("github")
+      expect(found.make).toBe(GitHubDefinition.make)
+      expect(found.integration).toBeDefined()
       expect(makeConnectorId("github-acme")).toBe("github-acme")
     }))
 })
