@@ -6,6 +6,7 @@ import type { AuditRecord, Connector } from "../src/connectors/Connector.js"
 import { decodeAuditEntry } from "../src/connectors/github/AuditLog.js"
 import { Checkpoint } from "../src/domain/Checkpoint.js"
 import { makeConnectorId, makePlatform } from "../src/domain/Ids.js"
+import { mulberry32 } from "../src/connectors/SeededRandom.js"
 
 export interface Figure {
   readonly name: string
@@ -36,17 +37,8 @@ export const machineFacts = () => {
   }
 }
 
-/** A deterministic PRNG (mulberry32), so every run pushes the same entries. */
-export const prng = (seed: number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A deterministic PRNG, so every run pushes the same entries. */
+export const prng = mulberry32
 
 const actions = ["repo.access", "repo.create", "org.add_member", "team.add_repository", "repo.update_member", "git.clone", "org.update_member"]
 

@@ -8,7 +8,7 @@
  *     it, at least `secondaryBackoff.base`, doubling up to `secondaryBackoff.cap`.
  */
 import { HttpClient, HttpClientError, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
-import { Clock, Data, Duration, Effect, Either, Option, ParseResult, Redacted, Ref, Schedule, Schema } from "effect"
+import { Clock, Data, Duration, Effect, Option, ParseResult, Redacted, Ref, Schedule, Schema } from "effect"
 import { ConnectorError } from "../domain/Errors.js"
 import { RateLimiter } from "./RateLimiter.js"
 
@@ -198,8 +198,49 @@ const safeUrl = (url: string) => {
 }
 
 /**
- * Read a body as JSON and decode it. A body that is not JSON (a truncated page) is fetched again up
- * to `malformedRetries` times; if it stays malformed the error says so, with the URL.
+ * Read a 2xx body as JSON and decode it with `schema`. A body that is not JSON (a truncated page) and a
+ * body of an unexpected shape are `decode` errors that say which, naming `where` (a URL without its
+ * query, never headers).
+ */
+export const readJsonBody = <A, I>(
+  platform: string,
+  response: HttpClientResponse.HttpClientResponse,
+  schema: Schema.Schema<A, I, never>,
+  what: string,
+  where: string
+): Effect.Effect<A, ConnectorError> =>
+  response.text.pipe(
+    Effect.mapError(transportError(platform)),
+    Effect.flatMap((text) => {
+      let json: unknown
+      try {
+        json = JSON.parse(text)
+      } catch {
+        return Effect.fail(
+          new ConnectorError({
+            reason: "decode",
+            platform,
+            status: response.status,
+            message: `${platform}: ${what} returned a malformed page (not JSON, ${text.length} bytes) from ${where}`
+          })
+        )
+      }
+      return Schema.decodeUnknown(schema, { errors: "all", onExcessProperty: "ignore" })(json).pipe(
+        Effect.mapError((error) =>
+          new ConnectorError({
+            reason: "decode",
+            platform,
+            status: response.status,
+            message: `${platform}: ${what} returned a page of an unexpected shape: ${ParseResult.TreeFormatter.formatErrorSync(error)}`
+          })
+        )
+      )
+    })
+  )
+
+/**
+ * GET-and-decode: a non-2xx answer becomes a `ConnectorError` from its status; a malformed page is
+ * fetched again up to `malformedRetries` times; if it stays malformed the error says so, with the URL.
  */
 export const getJson = <A, I>(
   client: ApiClient,
@@ -208,46 +249,13 @@ export const getJson = <A, I>(
   schema: Schema.Schema<A, I, never>,
   what: string,
   malformedRetries = 3
-): Effect.Effect<{ readonly body: A; readonly response: HttpClientResponse.HttpClientResponse }, ConnectorError> => {
-  const decode = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })
-  const once = client.execute(request).pipe(
+): Effect.Effect<{ readonly body: A; readonly response: HttpClientResponse.HttpClientResponse }, ConnectorError> =>
+  client.execute(request).pipe(
     Effect.mapError(transportError(platform)),
     Effect.flatMap((response) =>
       response.status >= 200 && response.status < 300
-        ? response.text.pipe(
-          Effect.mapError(transportError(platform)),
-          Effect.flatMap((text) => {
-            let json: unknown
-            try {
-              json = JSON.parse(text)
-            } catch {
-              return Effect.fail(
-                new ConnectorError({
-                  reason: "decode",
-                  platform,
-                  status: response.status,
-                  message: `${platform}: ${what} returned a malformed page (not JSON, ${text.length} bytes) from ${safeUrl(request.url)}`
-                })
-              )
-            }
-            return Either.match(decode(json), {
-              onLeft: (error) =>
-                Effect.fail(
-                  new ConnectorError({
-                    reason: "decode",
-                    platform,
-                    status: response.status,
-                    message: `${platform}: ${what} returned a page of an unexpected shape: ${ParseResult.TreeFormatter.formatErrorSync(error)}`
-                  })
-                ),
-              onRight: (body) => Effect.succeed({ body, response })
-            })
-          })
-        )
+        ? readJsonBody(platform, response, schema, what, safeUrl(request.url)).pipe(Effect.map((body) => ({ body, response })))
         : Effect.flatMap(statusError(platform, response, what), Effect.fail)
-    )
-  )
-  return once.pipe(
+    ),
     Effect.retry({ times: malformedRetries, while: (e) => e.reason === "decode", schedule: Schedule.exponential("100 millis") })
   )
-}

@@ -12,10 +12,10 @@
  * Exported for other capabilities (Lumos accounts/resources/entitlements, assign/unassign).
  */
 import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
-import { Chunk, Clock, type Duration, Effect, Option, ParseResult, Redacted, Schedule, Schema, Stream } from "effect"
+import { Chunk, Clock, type Duration, Effect, Option, Redacted, Schedule, Schema, Stream } from "effect"
 import { createHash } from "node:crypto"
 import { ConnectorError } from "../../domain/Errors.js"
-import { type ApiClient, makeApiClient, type RetryPolicy, statusError, transportError } from "../../layers/Http.js"
+import { type ApiClient, makeApiClient, type RetryPolicy, readJsonBody, statusError, transportError } from "../../layers/Http.js"
 import { parseRetryAfter, RateLimiter } from "../../layers/RateLimiter.js"
 import { GraphQLResponse, UnknownPage } from "./Payloads.js"
 import type { GitHubSettings } from "./Settings.js"
@@ -203,35 +203,7 @@ export const makeGitHubClient = (settings: GitHubSettings, options: GitHubClient
       url: string,
       schema: Schema.Schema<A, I, never>,
       what: string
-    ): Effect.Effect<A, ConnectorError> =>
-      response.text.pipe(
-        Effect.mapError(transportError(platform)),
-        Effect.flatMap((text) => {
-          let json: unknown
-          try {
-            json = JSON.parse(text)
-          } catch {
-            return Effect.fail(
-              new ConnectorError({
-                reason: "decode",
-                platform,
-                status: response.status,
-                message: `${platform}: ${what} returned a malformed page (not JSON, ${text.length} bytes) from ${absolute(url)}`
-              })
-            )
-          }
-          return Schema.decodeUnknown(schema, { errors: "all", onExcessProperty: "ignore" })(json).pipe(
-            Effect.mapError((e) =>
-              new ConnectorError({
-                reason: "decode",
-                platform,
-                status: response.status,
-                message: `${platform}: ${what} returned a page of an unexpected shape: ${ParseResult.TreeFormatter.formatErrorSync(e)}`
-              })
-            )
-          )
-        })
-      )
+    ): Effect.Effect<A, ConnectorError> => readJsonBody(platform, response, schema, what, absolute(url))
 
     const execute = (resource: GitHubResource, request: HttpClientRequest.HttpClientRequest) =>
       api[resource].execute(request).pipe(Effect.mapError(transportError(platform)))

@@ -33,6 +33,7 @@ import {
 } from "graphql"
 import { createHash } from "node:crypto"
 import { createServer } from "node:http"
+import { mulberry32 } from "../SeededRandom.js"
 
 // ---- options and public surface --------------------------------------------------------------
 
@@ -134,17 +135,7 @@ export interface TruthEvent {
 
 // ---- the model ---------------------------------------------------------------------------------
 
-/** mulberry32: a small seeded PRNG, so the same seed gives the same org */
-export const mulberry32 = (seed: number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { mulberry32 }
 
 type Level = 0 | 1 | 2 | 3 | 4 | 5
 const roleNames = ["none", "read", "triage", "write", "maintain", "admin"] as const

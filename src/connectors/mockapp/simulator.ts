@@ -37,6 +37,7 @@ import {
   UserPage,
   UserUpdate
 } from "./Payloads.js"
+import { mulberry32 } from "../SeededRandom.js"
 
 // ---------------------------------------------------------------------------------------------
 // Errors: FastAPI's `{"detail": ...}`, one class per status (classes, so encoding picks the status)
@@ -186,17 +187,7 @@ interface MutableState {
   injectedFaults: number
 }
 
-/** mulberry32: small, fast, and the same sequence for the same seed on every machine */
-const prng = (seed: number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const prng = mulberry32
 
 const firstNames = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Ken", "Margaret", "Dennis", "Frances", "Linus", "Radia", "Tim"]
 const lastNames = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Thompson", "Hamilton", "Ritchie", "Allen", "Torvalds"]
