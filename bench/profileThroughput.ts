@@ -1,0 +1,27 @@
+/**
+ * Our side of the throughput benchmark alone, for a CPU profile of the pipeline to Kafka:
+ *   node --cpu-prof --cpu-prof-dir=.verity/profiles --import tsx bench/profileThroughput.ts
+ * (see bench/README.md for what the profile showed).
+ */
+import { Effect, Layer, Logger, LogLevel, Schema } from "effect"
+import { defaultPipelineOptions, runAudit } from "../src/pipeline/Pipeline.js"
+import { KafkaConfig } from "../src/layers/AppConfig.js"
+import { kafkaSinkLayer } from "../src/layers/KafkaSink.js"
+import { SqlCheckpointStoreLive } from "../src/layers/SqlCheckpointStore.js"
+import { startKafkaMock } from "../test/support/KafkaMock.js"
+import { sqlLayerFor, testDatabase } from "../test/support/Postgres.js"
+import { auditConnector, githubAuditEntries } from "./lib.js"
+const program = Effect.gen(function*() {
+  const kafka = yield* startKafkaMock
+  const db = yield* testDatabase
+  const entries = Array.from(githubAuditEntries(200000))
+  const config = Schema.decodeUnknownSync(KafkaConfig)({ brokers: kafka.brokers, clientId: "p", logLevel: "nothing" })
+  const ctx = yield* Layer.build(Layer.merge(kafkaSinkLayer(config), SqlCheckpointStoreLive.pipe(Layer.provide(sqlLayerFor(db)))))
+  const t0 = performance.now()
+  const s = yield* runAudit(auditConnector("p", () => entries), { ...defaultPipelineOptions, progressEvery: "1 hour" }).pipe(Effect.provide(ctx))
+  process.stdout.write(`ours ${Math.round(s.published / (performance.now() - t0) * 1000)}/s\n`) //, Math.round(s.published / (performance.now() - t0) * 1000), "/s")
+}).pipe(Effect.scoped, Logger.withMinimumLogLevel(LogLevel.Warning))
+Effect.runPromise(program).catch((error: unknown) => {
+  process.stderr.write(`${String(error)}\n`)
+  process.exitCode = 1
+})
