@@ -19,7 +19,7 @@ const program = Effect.gen(function*() {
   const ctx = yield* Layer.build(Layer.merge(kafkaSinkLayer(config), SqlCheckpointStoreLive.pipe(Layer.provide(sqlLayerFor(db)))))
   const t0 = performance.now()
   const s = yield* runAudit(auditConnector("p", () => entries), { ...defaultPipelineOptions, progressEvery: "1 hour" }).pipe(Effect.provide(ctx))
-  process.stdout.write(`ours ${Math.round(s.published / (performance.now() - t0) * 1000)}/s\n`) //, Math.round(s.published / (performance.now() - t0) * 1000), "/s")
+  process.stdout.write(`ours ${Math.round(s.published / (performance.now() - t0) * 1000)}/s\n`)
 }).pipe(Effect.scoped, Logger.withMinimumLogLevel(LogLevel.Warning))
 Effect.runPromise(program).catch((error: unknown) => {
   process.stderr.write(`${String(error)}\n`)
