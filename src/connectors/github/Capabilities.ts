@@ -110,6 +110,26 @@ const splitRepo = (resourceId: string, org: string) => {
     : Option.none()
 }
 
+/** The repository an (un)assignment writes to; only repository permission levels can be written. */
+const collaboratorTarget = (
+  request: { readonly entitlement_id: string; readonly resource_id: string },
+  org: string,
+  verb: "assigned" | "unassigned"
+) => {
+  const target = splitRepo(request.resource_id, org)
+  return Option.isSome(target) && isLevel(request.entitlement_id)
+    ? Effect.succeed(target.value)
+    : Effect.fail(
+      new CapabilityError({
+        code: "bad_request",
+        raisedBy: "UnsupportedEntitlement",
+        message: `only repository permissions can be ${verb}: resource_id "${org}/<repo>" and entitlement_id one of ${
+          repositoryLevels.join(", ")
+        } (got ${request.entitlement_id} on ${request.resource_id})`
+      })
+    )
+}
+
 export const GitHubIntegration = makeIntegration({
   appId,
   version: "0.1.0",
@@ -268,17 +288,7 @@ export const GitHubIntegration = makeIntegration({
       withClient(req.auth, settings, 1, (client) =>
         Effect.gen(function*() {
           const { account_id, entitlement_id, resource_id } = req.request
-          const target = splitRepo(resource_id, settings.org)
-          if (Option.isNone(target) || !isLevel(entitlement_id)) {
-            return yield* new CapabilityError({
-              code: "bad_request",
-              raisedBy: "UnsupportedEntitlement",
-              message: `only repository permissions can be assigned: resource_id "${settings.org}/<repo>" and entitlement_id one of ${
-                repositoryLevels.join(", ")
-              } (got ${entitlement_id} on ${resource_id})`
-            })
-          }
-          const { owner, repo } = target.value
+          const { owner, repo } = yield* collaboratorTarget(req.request, settings.org, "assigned")
           yield* client.write(
             "PUT",
             `/repos/${owner}/${repo}/collaborators/${encodeURIComponent(account_id)}`,
@@ -291,16 +301,8 @@ export const GitHubIntegration = makeIntegration({
     unassign_entitlement: (req, settings) =>
       withClient(req.auth, settings, 1, (client) =>
         Effect.gen(function*() {
-          const { account_id, entitlement_id, resource_id } = req.request
-          const target = splitRepo(resource_id, settings.org)
-          if (Option.isNone(target) || !isLevel(entitlement_id)) {
-            return yield* new CapabilityError({
-              code: "bad_request",
-              raisedBy: "UnsupportedEntitlement",
-              message: `only repository permissions can be unassigned (got ${entitlement_id} on ${resource_id})`
-            })
-          }
-          const { owner, repo } = target.value
+          const { account_id, resource_id } = req.request
+          const { owner, repo } = yield* collaboratorTarget(req.request, settings.org, "unassigned")
           yield* client.write(
             "DELETE",
             `/repos/${owner}/${repo}/collaborators/${encodeURIComponent(account_id)}`,
