@@ -13,7 +13,7 @@ import { Effect, Layer, Redacted, Stream } from "effect"
 import { makeGitHubConnector } from "../src/connectors/github/GitHubConnector.js"
 import type { SimulatorStats } from "../src/connectors/github/simulator.js"
 import { makeConnectorId } from "../src/domain/Ids.js"
-import { defaultRateLimiterConfig, RateLimiter, type RateLimiterConfig } from "../src/layers/RateLimiter.js"
+import { defaultRateLimiterConfig, RateLimiter, type RateLimiterConfig } from "../src/sdk/RateLimiter.js"
 import { type Figure, fmt } from "./lib.js"
 
 const headers = (token: string) => ({ authorization: `Bearer ${token}`, accept: "application/vnd.github+json" })

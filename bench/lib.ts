@@ -2,11 +2,11 @@
 import { execFileSync } from "node:child_process"
 import { cpus, freemem, loadavg, totalmem, type as osType, release } from "node:os"
 import { Chunk, Option, Stream } from "effect"
-import type { AuditRecord, Connector } from "../src/connectors/Connector.js"
+import type { AuditRecord, Connector } from "../src/sdk/Connector.js"
 import { decodeAuditEntry } from "../src/connectors/github/AuditLog.js"
 import { Checkpoint } from "../src/domain/Checkpoint.js"
 import { makeConnectorId, makePlatform } from "../src/domain/Ids.js"
-import { mulberry32 } from "../src/connectors/SeededRandom.js"
+import { mulberry32 } from "../src/sdk/simulator/SeededRandom.js"
 
 export interface Figure {
   readonly name: string

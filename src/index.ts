@@ -10,14 +10,14 @@ export * from "./domain/Ids.js"
 export * from "./domain/PermissionSnapshot.js"
 export * from "./domain/RawEvent.js"
 
-export * from "./connectors/Connector.js"
+export * from "./sdk/Connector.js"
 export * as Registry from "./connectors/registry.js"
-export * from "./connectors/scripted/ScriptedConnector.js"
+export * from "./sdk/ScriptedConnector.js"
 
 export * from "./layers/CheckpointStore.js"
 export * from "./layers/EventSink.js"
-export * from "./layers/RateLimiter.js"
-export * as Http from "./layers/Http.js"
+export * from "./sdk/RateLimiter.js"
+export * as Http from "./sdk/Http.js"
 
 export * from "./pipeline/Dedup.js"
 export * from "./pipeline/Normalise.js"
@@ -33,7 +33,7 @@ export { pgliteClientLayer, servePglite } from "./layers/Pglite.js"
 export * as Scheduler from "./pipeline/Scheduler.js"
 
 // The Lumos capability model, and the platforms that ship with the SDK (each with its simulator)
-export * as Capabilities from "./connectors/Capabilities.js"
+export * as Capabilities from "./sdk/capabilities/Executor.js"
 export { GitHubDefinition, makeGitHubConnector } from "./connectors/github/GitHubConnector.js"
 export { startGitHubSimulator } from "./connectors/github/simulator.js"
 export { makeMockAppConnector, MockAppDefinition } from "./connectors/mockapp/MockAppConnector.js"

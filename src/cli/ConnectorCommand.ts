@@ -10,9 +10,9 @@ import { Args, Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Console, Effect, Layer, Option, Schema } from "effect"
-import { CapabilityNames, ErrorEnvelope, isCapabilityName } from "../connectors/Capabilities.js"
+import { CapabilityNames, ErrorEnvelope, isCapabilityName } from "../sdk/capabilities/Executor.js"
 import { knownPlatforms, lookup } from "../connectors/registry.js"
-import { RateLimiter } from "../layers/RateLimiter.js"
+import { RateLimiter } from "../sdk/RateLimiter.js"
 import { ExitCode } from "./Program.js"
 
 const usage = (message: string) => Console.error(message).pipe(Effect.zipRight(new ExitCode({ code: 2 })))

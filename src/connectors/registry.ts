@@ -6,13 +6,13 @@ import type { HttpClient } from "@effect/platform"
 import { Effect } from "effect"
 import { ConfigError } from "../domain/Errors.js"
 import type { ConnectorId } from "../domain/Ids.js"
-import type { Integration } from "./Capabilities.js"
-import type { Connector } from "./Connector.js"
+import type { Integration } from "../sdk/capabilities/Executor.js"
+import type { Connector } from "../sdk/Connector.js"
 import { GitHubIntegration } from "./github/Capabilities.js"
 import { GitHubDefinition } from "./github/GitHubConnector.js"
 import { MockAppDefinition } from "./mockapp/MockAppConnector.js"
 // scaffold:imports
-import type { RateLimiter } from "../layers/RateLimiter.js"
+import type { RateLimiter } from "../sdk/RateLimiter.js"
 
 export interface ConnectorArgs {
   readonly id: ConnectorId

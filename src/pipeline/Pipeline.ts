@@ -9,7 +9,7 @@
  * to stop (nothing of that batch was acknowledged).
  */
 import { Chunk, Clock, Duration, Effect, Either, Option, Schedule, Stream } from "effect"
-import type { AuditRecord, Connector, SourceRecord } from "../connectors/Connector.js"
+import type { AuditRecord, Connector, SourceRecord } from "../sdk/Connector.js"
 import type { Checkpoint, CheckpointStream } from "../domain/Checkpoint.js"
 import { Checkpoint as CheckpointClass } from "../domain/Checkpoint.js"
 import { DeadLetter, type DeadLetterStage } from "../domain/DeadLetter.js"

@@ -6,7 +6,7 @@
  * lets an in-flight batch finish and save its checkpoint (the pipeline makes that part uninterruptible).
  */
 import { Cause, Duration, Effect, Exit } from "effect"
-import type { Connector } from "../connectors/Connector.js"
+import type { Connector } from "../sdk/Connector.js"
 import type { CheckpointStore } from "../layers/CheckpointStore.js"
 import type { EventSink } from "../layers/EventSink.js"
 import { Dedup } from "./Dedup.js"

@@ -12,9 +12,9 @@ import {
   paginate,
   ValidateCredentialsResponse,
   ValidatedCredentials
-} from "../../src/connectors/Capabilities.js"
+} from "../../src/sdk/capabilities/Executor.js"
 import { ConnectorError } from "../../src/domain/Errors.js"
-import { RateLimiter } from "../../src/layers/RateLimiter.js"
+import { RateLimiter } from "../../src/sdk/RateLimiter.js"
 
 describe("capability model", () => {
   it("maps HTTP statuses to error codes", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
-import { makeScriptedConnector, type ScriptedEntry } from "../../src/connectors/scripted/ScriptedConnector.js"
+import { makeScriptedConnector, type ScriptedEntry } from "../../src/sdk/ScriptedConnector.js"
 import { CheckpointStore } from "../../src/layers/CheckpointStore.js"
 import { EventSink, MemorySink, type WireMessage } from "../../src/layers/EventSink.js"
 import { Dedup } from "../../src/pipeline/Dedup.js"

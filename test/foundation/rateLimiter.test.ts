@@ -1,8 +1,8 @@
 import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer, Option, Redacted, Ref, TestClock } from "effect"
-import { makeApiClient } from "../../src/layers/Http.js"
-import { RateLimiter } from "../../src/layers/RateLimiter.js"
+import { makeApiClient } from "../../src/sdk/Http.js"
+import { RateLimiter } from "../../src/sdk/RateLimiter.js"
 
 const limiter = RateLimiter.layer({ limit: 1000, interval: "1 second", maxConcurrency: 4 })
 

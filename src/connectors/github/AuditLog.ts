@@ -6,7 +6,7 @@
  */
 import { Chunk, Effect, Option, Stream } from "effect"
 import { createHash } from "node:crypto"
-import { type AuditRecord, decodeRecord } from "../Connector.js"
+import { type AuditRecord, decodeRecord } from "../../sdk/Connector.js"
 import { Checkpoint } from "../../domain/Checkpoint.js"
 import type { ConnectorError } from "../../domain/Errors.js"
 import { makePlatform } from "../../domain/Ids.js"

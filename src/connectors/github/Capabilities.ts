@@ -36,7 +36,7 @@ import {
   ResourceType,
   ValidateCredentialsResponse,
   ValidatedCredentials
-} from "../Capabilities.js"
+} from "../../sdk/capabilities/Executor.js"
 import type { ConnectorError } from "../../domain/Errors.js"
 import { auditStream } from "./AuditLog.js"
 import { type GitHubClient, makeGitHubClient } from "./Client.js"

@@ -15,8 +15,8 @@ import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/
 import { Chunk, Clock, type Duration, Effect, Option, Redacted, Schedule, Schema, Stream } from "effect"
 import { createHash } from "node:crypto"
 import { ConnectorError } from "../../domain/Errors.js"
-import { type ApiClient, makeApiClient, type RetryPolicy, readJsonBody, statusError, transportError } from "../../layers/Http.js"
-import { parseRetryAfter, RateLimiter } from "../../layers/RateLimiter.js"
+import { type ApiClient, makeApiClient, type RetryPolicy, readJsonBody, statusError, transportError } from "../../sdk/Http.js"
+import { parseRetryAfter, RateLimiter } from "../../sdk/RateLimiter.js"
 import { GraphQLResponse, UnknownPage } from "./Payloads.js"
 import type { GitHubSettings } from "./Settings.js"
 

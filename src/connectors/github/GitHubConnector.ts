@@ -4,11 +4,11 @@
  */
 import type { HttpClient } from "@effect/platform"
 import { Effect } from "effect"
-import type { Connector } from "../Connector.js"
+import type { Connector } from "../../sdk/Connector.js"
 import type { ConnectorDefinition } from "../registry.js"
 import type { ConnectorId } from "../../domain/Ids.js"
 import { makePlatform } from "../../domain/Ids.js"
-import type { RateLimiter } from "../../layers/RateLimiter.js"
+import type { RateLimiter } from "../../sdk/RateLimiter.js"
 import { auditStream } from "./AuditLog.js"
 import { type GitHubClient, type GitHubClientOptions, makeGitHubClient, platform } from "./Client.js"
 import {

@@ -8,8 +8,8 @@
  *   - the derived grants are cached per repository, keyed by the ETags they were derived from.
  */
 import { Chunk, Clock, Duration, Effect, Either, Option, Schema, Stream } from "effect"
-import type { SourceRecord as SourceRecordType } from "../Connector.js"
-import { SourceRecord } from "../Connector.js"
+import type { SourceRecord as SourceRecordType } from "../../sdk/Connector.js"
+import { SourceRecord } from "../../sdk/Connector.js"
 import type { GrantMechanism } from "../../domain/Access.js"
 import { ConnectorError } from "../../domain/Errors.js"
 import { makePlatform } from "../../domain/Ids.js"

@@ -27,7 +27,7 @@ import {
   ResourceType,
   ValidateCredentialsResponse,
   ValidatedCredentials
-} from "../Capabilities.js"
+} from "../../sdk/capabilities/Executor.js"
 import type { ConnectorError } from "../../domain/Errors.js"
 import { makeMockAppClient } from "./Client.js"
 import type { User } from "./Payloads.js"

@@ -7,7 +7,7 @@
 import { HttpClientRequest } from "@effect/platform"
 import { Effect, Option, type Redacted, Schema } from "effect"
 import type { ConnectorError } from "../../domain/Errors.js"
-import { getJson, makeApiClient, statusError, transportError } from "../../layers/Http.js"
+import { getJson, makeApiClient, statusError, transportError } from "../../sdk/Http.js"
 import { Association, Entitlement, type NewUser, Resource, User, UserPage, type UserUpdate } from "./Payloads.js"
 
 export const platform = "mockapp"

@@ -37,7 +37,7 @@ import {
   UserPage,
   UserUpdate
 } from "./Payloads.js"
-import { mulberry32 } from "../SeededRandom.js"
+import { mulberry32 } from "../../sdk/simulator/SeededRandom.js"
 
 // ---------------------------------------------------------------------------------------------
 // Errors: FastAPI's `{"detail": ...}`, one class per status (classes, so encoding picks the status)

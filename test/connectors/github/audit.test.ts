@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, Stream } from "effect"
-import type { Connector } from "../../../src/connectors/Connector.js"
+import type { Connector } from "../../../src/sdk/Connector.js"
 import { unsupportedAuditLogWarning } from "../../../src/connectors/github/AuditLog.js"
 import { mulberry32, startGitHubSimulator, type TruthEvent } from "../../../src/connectors/github/simulator.js"
 import { CheckpointStore } from "../../../src/layers/CheckpointStore.js"

@@ -2,11 +2,11 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Schema } from "effect"
-import { ErrorEnvelope } from "../../../src/connectors/Capabilities.js"
+import { ErrorEnvelope } from "../../../src/sdk/capabilities/Executor.js"
 import { GitHubIntegration } from "../../../src/connectors/github/Capabilities.js"
 import { startGitHubSimulator } from "../../../src/connectors/github/simulator.js"
 import { lookup } from "../../../src/connectors/registry.js"
-import { RateLimiter } from "../../../src/layers/RateLimiter.js"
+import { RateLimiter } from "../../../src/sdk/RateLimiter.js"
 
 const services = Layer.mergeAll(NodeHttpClient.layerUndici, RateLimiter.default)
 

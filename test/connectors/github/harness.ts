@@ -7,7 +7,7 @@ import type { GitHubSimulator } from "../../../src/connectors/github/simulator.j
 import { makeConnectorId } from "../../../src/domain/Ids.js"
 import { CheckpointStore } from "../../../src/layers/CheckpointStore.js"
 import { EventSink, MemorySink } from "../../../src/layers/EventSink.js"
-import { RateLimiter, type RateLimiterConfig } from "../../../src/layers/RateLimiter.js"
+import { RateLimiter, type RateLimiterConfig } from "../../../src/sdk/RateLimiter.js"
 import { defaultPipelineOptions, type PipelineOptions } from "../../../src/pipeline/Pipeline.js"
 import { topics } from "../../../src/pipeline/Wire.js"
 

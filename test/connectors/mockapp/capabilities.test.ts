@@ -5,11 +5,11 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Layer, Schema } from "effect"
-import { ErrorEnvelope, type Integration } from "../../../src/connectors/Capabilities.js"
+import { ErrorEnvelope, type Integration } from "../../../src/sdk/capabilities/Executor.js"
 import { MockAppIntegration } from "../../../src/connectors/mockapp/Capabilities.js"
 import { lookup } from "../../../src/connectors/registry.js"
 import { startMockAppSimulator } from "../../../src/connectors/mockapp/simulator.js"
-import { RateLimiter } from "../../../src/layers/RateLimiter.js"
+import { RateLimiter } from "../../../src/sdk/RateLimiter.js"
 
 const services = Layer.mergeAll(NodeHttpClient.layerUndici, RateLimiter.default)
 

@@ -8,7 +8,7 @@ import { startMockAppSimulator } from "../../../src/connectors/mockapp/simulator
 import { makeConnectorId } from "../../../src/domain/Ids.js"
 import { CheckpointStore } from "../../../src/layers/CheckpointStore.js"
 import { EventSink, MemorySink } from "../../../src/layers/EventSink.js"
-import { RateLimiter } from "../../../src/layers/RateLimiter.js"
+import { RateLimiter } from "../../../src/sdk/RateLimiter.js"
 import { runConnectorOnce } from "../../../src/pipeline/Pipeline.js"
 
 const layers = Layer.mergeAll(NodeHttpClient.layerUndici, RateLimiter.default, EventSink.memory, CheckpointStore.memory)

@@ -7,8 +7,8 @@
 import type { HttpClient } from "@effect/platform"
 import { createHmac, timingSafeEqual } from "node:crypto"
 import { Data, Effect, Either, JSONSchema, Option, ParseResult, Redacted, Schema } from "effect"
-import type { ConnectorError } from "../domain/Errors.js"
-import type { RateLimiter } from "../layers/RateLimiter.js"
+import type { ConnectorError } from "../../domain/Errors.js"
+import type { RateLimiter } from "../RateLimiter.js"
 
 // ---------------------------------------------------------------------------------------------
 // Names

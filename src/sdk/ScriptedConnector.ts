@@ -4,11 +4,11 @@
  * platform payload, so a malformed entry is dead-lettered, not dropped.
  */
 import { Option, Schema, Stream } from "effect"
-import { Checkpoint } from "../../domain/Checkpoint.js"
-import { makeConnectorId, makePlatform } from "../../domain/Ids.js"
-import { PermissionSnapshot } from "../../domain/PermissionSnapshot.js"
-import { RawEvent } from "../../domain/RawEvent.js"
-import { type AuditRecord, type Connector, decodeRecord, SourceRecord } from "../Connector.js"
+import { Checkpoint } from "../domain/Checkpoint.js"
+import { makeConnectorId, makePlatform } from "../domain/Ids.js"
+import { PermissionSnapshot } from "../domain/PermissionSnapshot.js"
+import { RawEvent } from "../domain/RawEvent.js"
+import { type AuditRecord, type Connector, decodeRecord, SourceRecord } from "./Connector.js"
 
 /** The shape of a scripted audit entry. */
 export const ScriptedEntry = Schema.Struct({
