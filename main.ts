@@ -13,8 +13,8 @@ import { ExitCode } from "./src/cli/Program.js"
 import { connectorCommand } from "./src/cli/ConnectorCommand.js"
 import { scaffoldCommand } from "./src/cli/ScaffoldCommand.js"
 import { simulateCommand } from "./src/cli/SimulateCommand.js"
-import { describeConfigError } from "./src/layers/AppConfig.js"
-import { logFormats, loggingLayer, logLevels, resolveLogging } from "./src/layers/Logging.js"
+import { describeConfigError } from "./src/app/AppConfig.js"
+import { logFormats, loggingLayer, logLevels, resolveLogging } from "./src/app/Logging.js"
 
 const verity = Command.make("verity", {
   logFormat: Options.choice("log-format", logFormats).pipe(

@@ -7,9 +7,9 @@
  */
 import { Effect, Layer, Redacted, Schema } from "effect"
 import { PgClient } from "@effect/sql-pg"
-import { KafkaConfig } from "../src/layers/AppConfig.js"
-import { kafkaSinkLayer } from "../src/layers/KafkaSink.js"
-import { SqlCheckpointStoreLive } from "../src/layers/SqlCheckpointStore.js"
+import { KafkaConfig } from "../src/app/AppConfig.js"
+import { kafkaSinkLayer } from "../src/adapters/KafkaSink.js"
+import { SqlCheckpointStoreLive } from "../src/adapters/SqlCheckpointStore.js"
 import { defaultPipelineOptions, runAudit } from "../src/pipeline/Pipeline.js"
 import { auditConnector, githubAuditEntries } from "./lib.js"
 

@@ -5,9 +5,9 @@
  */
 import { Effect, Layer, Logger, LogLevel, Schema } from "effect"
 import { defaultPipelineOptions, runAudit } from "../src/pipeline/Pipeline.js"
-import { KafkaConfig } from "../src/layers/AppConfig.js"
-import { kafkaSinkLayer } from "../src/layers/KafkaSink.js"
-import { SqlCheckpointStoreLive } from "../src/layers/SqlCheckpointStore.js"
+import { KafkaConfig } from "../src/app/AppConfig.js"
+import { kafkaSinkLayer } from "../src/adapters/KafkaSink.js"
+import { SqlCheckpointStoreLive } from "../src/adapters/SqlCheckpointStore.js"
 import { startKafkaMock } from "../test/support/KafkaMock.js"
 import { sqlLayerFor, testDatabase } from "../test/support/Postgres.js"
 import { auditConnector, githubAuditEntries } from "./lib.js"

@@ -14,8 +14,8 @@ export * from "./sdk/Connector.js"
 export * as Registry from "./connectors/registry.js"
 export * from "./sdk/ScriptedConnector.js"
 
-export * from "./layers/CheckpointStore.js"
-export * from "./layers/EventSink.js"
+export * from "./services/CheckpointStore.js"
+export * from "./services/EventSink.js"
 export * from "./sdk/RateLimiter.js"
 export * as Http from "./sdk/Http.js"
 
@@ -25,11 +25,11 @@ export * from "./pipeline/Pipeline.js"
 export * as Wire from "./pipeline/Wire.js"
 
 // Production implementations of the services, for an embedding program to choose from
-export * as AppConfig from "./layers/AppConfig.js"
-export { kafkaSinkLayer } from "./layers/KafkaSink.js"
-export { jsonlSinkLayer, JsonlSinkStats } from "./layers/JsonlSink.js"
-export { makeSqlCheckpointStore, migrate, SqlCheckpointStoreLive } from "./layers/SqlCheckpointStore.js"
-export { pgliteClientLayer, servePglite } from "./layers/Pglite.js"
+export * as AppConfig from "./app/AppConfig.js"
+export { kafkaSinkLayer } from "./adapters/KafkaSink.js"
+export { jsonlSinkLayer, JsonlSinkStats } from "./adapters/JsonlSink.js"
+export { makeSqlCheckpointStore, migrate, SqlCheckpointStoreLive } from "./adapters/SqlCheckpointStore.js"
+export { pgliteClientLayer, servePglite } from "./adapters/Pglite.js"
 export * as Scheduler from "./pipeline/Scheduler.js"
 
 // The Lumos capability model, and the platforms that ship with the SDK (each with its simulator)

@@ -10,11 +10,11 @@ import { Console, Duration, Effect, Layer, Option, Schema, type Scope } from "ef
 import { startGitHubSimulator } from "../connectors/github/simulator.js"
 import { startMockAppSimulator } from "../connectors/mockapp/simulator.js"
 import { knownPlatforms } from "../connectors/registry.js"
-import type { AppConfig, ConnectorConfig } from "../layers/AppConfig.js"
+import type { AppConfig, ConnectorConfig } from "../app/AppConfig.js"
 import { ConnectorId, Platform } from "../domain/Ids.js"
 import { defaultPipelineOptions, runConnectorOnce } from "../pipeline/Pipeline.js"
 import { Dedup } from "../pipeline/Dedup.js"
-import { EventSink } from "../layers/EventSink.js"
+import { EventSink } from "../services/EventSink.js"
 import {
   buildConnectors,
   checkpointStoreLayer,

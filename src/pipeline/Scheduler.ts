@@ -7,8 +7,8 @@
  */
 import { Cause, Duration, Effect, Exit } from "effect"
 import type { Connector } from "../sdk/Connector.js"
-import type { CheckpointStore } from "../layers/CheckpointStore.js"
-import type { EventSink } from "../layers/EventSink.js"
+import type { CheckpointStore } from "../services/CheckpointStore.js"
+import type { EventSink } from "../services/EventSink.js"
 import { Dedup } from "./Dedup.js"
 import { type PipelineOptions, runAudit, runPermissions, type StreamSummary } from "./Pipeline.js"
 

@@ -8,7 +8,7 @@ import { Schema } from "effect"
 import { DeadLetter } from "../domain/DeadLetter.js"
 import { PermissionSnapshot } from "../domain/PermissionSnapshot.js"
 import { RawEvent } from "../domain/RawEvent.js"
-import type { WireMessage } from "../layers/EventSink.js"
+import type { WireMessage } from "../services/EventSink.js"
 
 export const SCHEMA_VERSION = "1"
 

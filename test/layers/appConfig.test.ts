@@ -4,7 +4,7 @@ import { join } from "node:path"
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Duration, Effect, Option, Redacted } from "effect"
-import { describeConfigError, loadAppConfig } from "../../src/layers/AppConfig.js"
+import { describeConfigError, loadAppConfig } from "../../src/app/AppConfig.js"
 
 const dir = mkdtempSync(join(tmpdir(), "verity-config-"))
 const file = (name: string, text: string) => {

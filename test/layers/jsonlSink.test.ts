@@ -3,8 +3,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { EventSink, type WireMessage } from "../../src/layers/EventSink.js"
-import { JsonlSinkStats, jsonlSinkLayer } from "../../src/layers/JsonlSink.js"
+import { EventSink, type WireMessage } from "../../src/services/EventSink.js"
+import { JsonlSinkStats, jsonlSinkLayer } from "../../src/adapters/JsonlSink.js"
 
 const message = (topic: string, key: string, value: unknown): WireMessage => ({
   topic,

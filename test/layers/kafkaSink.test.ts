@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
 import { Schema } from "effect"
-import { KafkaConfig } from "../../src/layers/AppConfig.js"
-import { EventSink, type WireMessage } from "../../src/layers/EventSink.js"
-import { kafkaSinkLayer } from "../../src/layers/KafkaSink.js"
+import { KafkaConfig } from "../../src/app/AppConfig.js"
+import { EventSink, type WireMessage } from "../../src/services/EventSink.js"
+import { kafkaSinkLayer } from "../../src/adapters/KafkaSink.js"
 import { startKafkaMock } from "../support/KafkaMock.js"
 import { readTopics } from "../support/KafkaRead.js"
 

@@ -2,9 +2,9 @@ import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
 import { Checkpoint } from "../../src/domain/Checkpoint.js"
-import { CheckpointStore } from "../../src/layers/CheckpointStore.js"
-import { migrate, SqlCheckpointStoreLive } from "../../src/layers/SqlCheckpointStore.js"
-import { pgliteClientLayer } from "../../src/layers/Pglite.js"
+import { CheckpointStore } from "../../src/services/CheckpointStore.js"
+import { migrate, SqlCheckpointStoreLive } from "../../src/adapters/SqlCheckpointStore.js"
+import { pgliteClientLayer } from "../../src/adapters/Pglite.js"
 import { sqlLayerFor, testDatabase } from "../support/Postgres.js"
 
 const audit = { connectorId: "github-acme", stream: "audit" as const }

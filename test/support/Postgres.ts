@@ -8,7 +8,7 @@ import { PgClient } from "@effect/sql-pg"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer, Redacted } from "effect"
 import type { SqlError } from "@effect/sql/SqlError"
-import { servePglite } from "../../src/layers/Pglite.js"
+import { servePglite } from "../../src/adapters/Pglite.js"
 
 export const baseDsn = process.env.VERITY_TEST_POSTGRES_DSN ?? "postgres://postgres@127.0.0.1:5432/test"
 

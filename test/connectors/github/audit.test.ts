@@ -3,7 +3,7 @@ import { Effect, Option, Stream } from "effect"
 import type { Connector } from "../../../src/sdk/Connector.js"
 import { unsupportedAuditLogWarning } from "../../../src/connectors/github/AuditLog.js"
 import { mulberry32, startGitHubSimulator, type TruthEvent } from "../../../src/connectors/github/simulator.js"
-import { CheckpointStore } from "../../../src/layers/CheckpointStore.js"
+import { CheckpointStore } from "../../../src/services/CheckpointStore.js"
 import { runAudit, runConnectorOnce } from "../../../src/pipeline/Pipeline.js"
 import { captureLogs, connectorFor, pipelineOptions, publishedDeadLetters, publishedEvents, runtimeLayer } from "./harness.js"
 

@@ -5,7 +5,7 @@ import { loadGitHubSettings } from "../../../src/connectors/github/Settings.js"
 import { startGitHubSimulator } from "../../../src/connectors/github/simulator.js"
 import { makeConnectorId } from "../../../src/domain/Ids.js"
 import { lookup } from "../../../src/connectors/registry.js"
-import { MemorySink } from "../../../src/layers/EventSink.js"
+import { MemorySink } from "../../../src/services/EventSink.js"
 import { runPermissions } from "../../../src/pipeline/Pipeline.js"
 import { captureLogs, connectorFor, pipelineOptions, publishedSnapshots, runtimeLayer, sortedKeys } from "./harness.js"
 

@@ -6,8 +6,8 @@ import { makeMockAppConnector } from "../../../src/connectors/mockapp/MockAppCon
 import { MockAppConnectorSettings } from "../../../src/connectors/mockapp/Settings.js"
 import { startMockAppSimulator } from "../../../src/connectors/mockapp/simulator.js"
 import { makeConnectorId } from "../../../src/domain/Ids.js"
-import { CheckpointStore } from "../../../src/layers/CheckpointStore.js"
-import { EventSink, MemorySink } from "../../../src/layers/EventSink.js"
+import { CheckpointStore } from "../../../src/services/CheckpointStore.js"
+import { EventSink, MemorySink } from "../../../src/services/EventSink.js"
 import { RateLimiter } from "../../../src/sdk/RateLimiter.js"
 import { runConnectorOnce } from "../../../src/pipeline/Pipeline.js"
 

@@ -18,7 +18,7 @@ import type { SqlError } from "@effect/sql/SqlError"
 import { Effect, Layer, Option, ParseResult, Schema } from "effect"
 import { Checkpoint, CheckpointStream } from "../domain/Checkpoint.js"
 import { CheckpointError } from "../domain/Errors.js"
-import { CheckpointStore, type StoredCheckpoint } from "./CheckpointStore.js"
+import { CheckpointStore, type StoredCheckpoint } from "../services/CheckpointStore.js"
 
 export const migrationsTable = "verity_migrations"
 

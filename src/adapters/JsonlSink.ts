@@ -8,7 +8,7 @@ import { mkdir, open } from "node:fs/promises"
 import { join } from "node:path"
 import { Context, Effect, Layer, Ref } from "effect"
 import { SinkError } from "../domain/Errors.js"
-import { EventSink, type WireMessage } from "./EventSink.js"
+import { EventSink, type WireMessage } from "../services/EventSink.js"
 
 /** What the JSON-lines sink wrote since it started: lines per file. */
 export class JsonlSinkStats extends Context.Tag("verity/JsonlSinkStats")<JsonlSinkStats, {
