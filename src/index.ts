@@ -11,7 +11,7 @@ export * from "./domain/PermissionSnapshot.js"
 export * from "./domain/RawEvent.js"
 
 export * from "./sdk/Connector.js"
-export * as Registry from "./connectors/registry.js"
+export * as Registry from "./platforms/registry.js"
 export * from "./sdk/ScriptedConnector.js"
 
 export * from "./services/CheckpointStore.js"
@@ -34,7 +34,7 @@ export * as Scheduler from "./pipeline/Scheduler.js"
 
 // The Lumos capability model, and the platforms that ship with the SDK (each with its simulator)
 export * as Capabilities from "./sdk/capabilities/Executor.js"
-export { GitHubDefinition, makeGitHubConnector } from "./connectors/github/GitHubConnector.js"
-export { startGitHubSimulator } from "./connectors/github/simulator.js"
-export { makeMockAppConnector, MockAppDefinition } from "./connectors/mockapp/MockAppConnector.js"
-export { startMockAppSimulator } from "./connectors/mockapp/simulator.js"
+export { GitHubDefinition, makeGitHubConnector } from "./platforms/github/Connector.js"
+export { startGitHubSimulator } from "./platforms/github/simulator/Server.js"
+export { makeMockAppConnector, MockAppDefinition } from "./platforms/mockapp/Connector.js"
+export { startMockAppSimulator } from "./platforms/mockapp/simulator/Server.js"

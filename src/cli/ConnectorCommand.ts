@@ -11,7 +11,7 @@ import { FileSystem } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Console, Effect, Layer, Option, Schema } from "effect"
 import { CapabilityNames, ErrorEnvelope, isCapabilityName } from "../sdk/capabilities/Executor.js"
-import { knownPlatforms, lookup } from "../connectors/registry.js"
+import { knownPlatforms, lookup } from "../platforms/registry.js"
 import { RateLimiter } from "../sdk/RateLimiter.js"
 import { ExitCode } from "./Program.js"
 

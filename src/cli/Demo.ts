@@ -7,9 +7,9 @@
  * A platform whose connector is not registered is skipped with a one-line note.
  */
 import { Console, Duration, Effect, Layer, Option, Schema, type Scope } from "effect"
-import { startGitHubSimulator } from "../connectors/github/simulator.js"
-import { startMockAppSimulator } from "../connectors/mockapp/simulator.js"
-import { knownPlatforms } from "../connectors/registry.js"
+import { startGitHubSimulator } from "../platforms/github/simulator/Server.js"
+import { startMockAppSimulator } from "../platforms/mockapp/simulator/Server.js"
+import { knownPlatforms } from "../platforms/registry.js"
 import type { AppConfig, ConnectorConfig } from "../app/AppConfig.js"
 import { ConnectorId, Platform } from "../domain/Ids.js"
 import { defaultPipelineOptions, runConnectorOnce } from "../pipeline/Pipeline.js"

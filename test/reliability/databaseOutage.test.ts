@@ -15,7 +15,7 @@ import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
-import { startGitHubSimulator, type TruthEvent } from "../../src/connectors/github/simulator.js"
+import { startGitHubSimulator, type TruthEvent } from "../../src/platforms/github/simulator/Server.js"
 import { topics } from "../../src/pipeline/Wire.js"
 import { testDatabase } from "../support/Postgres.js"
 import {

@@ -3,9 +3,9 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Schema } from "effect"
 import { ErrorEnvelope } from "../../../src/sdk/capabilities/Executor.js"
-import { GitHubIntegration } from "../../../src/connectors/github/Capabilities.js"
-import { startGitHubSimulator } from "../../../src/connectors/github/simulator.js"
-import { lookup } from "../../../src/connectors/registry.js"
+import { GitHubIntegration } from "../../../src/platforms/github/capabilities/Integration.js"
+import { startGitHubSimulator } from "../../../src/platforms/github/simulator/Server.js"
+import { lookup } from "../../../src/platforms/registry.js"
 import { RateLimiter } from "../../../src/sdk/RateLimiter.js"
 
 const services = Layer.mergeAll(NodeHttpClient.layerUndici, RateLimiter.default)

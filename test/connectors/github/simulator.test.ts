@@ -3,7 +3,7 @@ import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { startGitHubSimulator } from "../../../src/connectors/github/simulator.js"
+import { startGitHubSimulator } from "../../../src/platforms/github/simulator/Server.js"
 import { spawnCli } from "../../support/Cli.js"
 
 const call = (url: string, token: string | undefined, init: { method?: "GET" | "PUT" | "DELETE" | "POST"; body?: unknown; etag?: string } = {}) =>

@@ -6,9 +6,9 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Layer, Schema } from "effect"
 import { ErrorEnvelope, type Integration } from "../../../src/sdk/capabilities/Executor.js"
-import { MockAppIntegration } from "../../../src/connectors/mockapp/Capabilities.js"
-import { lookup } from "../../../src/connectors/registry.js"
-import { startMockAppSimulator } from "../../../src/connectors/mockapp/simulator.js"
+import { MockAppIntegration } from "../../../src/platforms/mockapp/capabilities/Integration.js"
+import { lookup } from "../../../src/platforms/registry.js"
+import { startMockAppSimulator } from "../../../src/platforms/mockapp/simulator/Server.js"
 import { RateLimiter } from "../../../src/sdk/RateLimiter.js"
 
 const services = Layer.mergeAll(NodeHttpClient.layerUndici, RateLimiter.default)

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { startMockAppSimulator } from "../../../src/connectors/mockapp/simulator.js"
+import { startMockAppSimulator } from "../../../src/platforms/mockapp/simulator/Server.js"
 import { runCli } from "../../support/Cli.js"
 
 const request = (url: string, body: unknown, token = "valid-token") =>

@@ -8,14 +8,14 @@
  *   - the derived grants are cached per repository, keyed by the ETags they were derived from.
  */
 import { Chunk, Clock, Duration, Effect, Either, Option, Schema, Stream } from "effect"
-import type { SourceRecord as SourceRecordType } from "../../sdk/Connector.js"
-import { SourceRecord } from "../../sdk/Connector.js"
-import type { GrantMechanism } from "../../domain/Access.js"
-import { ConnectorError } from "../../domain/Errors.js"
-import { makePlatform } from "../../domain/Ids.js"
-import { PermissionSnapshot } from "../../domain/PermissionSnapshot.js"
-import { type CachedPage, type GitHubClient, platform } from "./Client.js"
-import { Collaborator, CollaboratorEdge, type PermissionSource, RepositoryCollaborators } from "./Payloads.js"
+import type { SourceRecord as SourceRecordType } from "../../../sdk/Connector.js"
+import { SourceRecord } from "../../../sdk/Connector.js"
+import type { GrantMechanism } from "../../../domain/Access.js"
+import { ConnectorError } from "../../../domain/Errors.js"
+import { makePlatform } from "../../../domain/Ids.js"
+import { PermissionSnapshot } from "../../../domain/PermissionSnapshot.js"
+import { type CachedPage, type GitHubClient, platform } from "../Client.js"
+import { Collaborator, CollaboratorEdge, type PermissionSource, RepositoryCollaborators } from "../Payloads.js"
 
 const githubPlatform = makePlatform(platform)
 

@@ -17,7 +17,7 @@ import {
   type PermissionsOptions,
   type PermissionsState,
   permissionsStream
-} from "./Permissions.js"
+} from "./permissions/PermissionsStream.js"
 import { type GitHubSettings, loadGitHubSettings } from "./Settings.js"
 
 export interface GitHubConnectorOptions extends GitHubClientOptions {

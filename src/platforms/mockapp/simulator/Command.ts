@@ -1,7 +1,7 @@
 /** `simulate mockapp --port P [--token T] [--seed S] [--users N]`: serve the MockApp mock API server until stopped. */
 import { Command, Options } from "@effect/cli"
 import { Effect } from "effect"
-import { startMockAppSimulator } from "./simulator.js"
+import { startMockAppSimulator } from "./Server.js"
 
 export const mockappSimulateCommand = Command.make(
   "mockapp",

@@ -27,11 +27,11 @@ import {
   ResourceType,
   ValidateCredentialsResponse,
   ValidatedCredentials
-} from "../../sdk/capabilities/Executor.js"
-import type { ConnectorError } from "../../domain/Errors.js"
-import { makeMockAppClient } from "./Client.js"
-import type { User } from "./Payloads.js"
-import { MockAppSettings } from "./Settings.js"
+} from "../../../sdk/capabilities/Executor.js"
+import type { ConnectorError } from "../../../domain/Errors.js"
+import { makeMockAppClient } from "../Client.js"
+import type { User } from "../Payloads.js"
+import { MockAppSettings } from "../Settings.js"
 
 export const appId = "mockapp"
 export const version = "0.1.0"

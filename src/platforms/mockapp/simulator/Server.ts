@@ -36,8 +36,8 @@ import {
   User,
   UserPage,
   UserUpdate
-} from "./Payloads.js"
-import { mulberry32 } from "../../sdk/simulator/SeededRandom.js"
+} from "../Payloads.js"
+import { mulberry32 } from "../../../sdk/simulator/SeededRandom.js"
 
 // ---------------------------------------------------------------------------------------------
 // Errors: FastAPI's `{"detail": ...}`, one class per status (classes, so encoding picks the status)

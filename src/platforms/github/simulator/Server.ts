@@ -33,7 +33,7 @@ import {
 } from "graphql"
 import { createHash } from "node:crypto"
 import { createServer } from "node:http"
-import { mulberry32 } from "../../sdk/simulator/SeededRandom.js"
+import { mulberry32 } from "../../../sdk/simulator/SeededRandom.js"
 
 // ---- options and public surface --------------------------------------------------------------
 

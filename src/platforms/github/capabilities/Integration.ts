@@ -36,13 +36,13 @@ import {
   ResourceType,
   ValidateCredentialsResponse,
   ValidatedCredentials
-} from "../../sdk/capabilities/Executor.js"
-import type { ConnectorError } from "../../domain/Errors.js"
-import { auditStream } from "./AuditLog.js"
-import { type GitHubClient, makeGitHubClient } from "./Client.js"
-import { Member, Organization, Repository, Team } from "./Payloads.js"
-import { defaultPermissionsOptions, makePermissionsState, permissionsStream } from "./Permissions.js"
-import { defaultApiUrl, defaultConcurrency } from "./Settings.js"
+} from "../../../sdk/capabilities/Executor.js"
+import type { ConnectorError } from "../../../domain/Errors.js"
+import { auditStream } from "../AuditLog.js"
+import { type GitHubClient, makeGitHubClient } from "../Client.js"
+import { Member, Organization, Repository, Team } from "../Payloads.js"
+import { defaultPermissionsOptions, makePermissionsState, permissionsStream } from "../permissions/PermissionsStream.js"
+import { defaultApiUrl, defaultConcurrency } from "../Settings.js"
 
 const appId = "github"
 

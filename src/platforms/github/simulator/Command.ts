@@ -7,7 +7,7 @@
  */
 import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
-import { startGitHubSimulator } from "./simulator.js"
+import { startGitHubSimulator } from "./Server.js"
 
 const port = Options.integer("port").pipe(Options.withDefault(8787), Options.withDescription("port on 127.0.0.1 (0: random)"))
 const org = Options.text("org").pipe(Options.withDefault("acme-corp"))

@@ -8,9 +8,9 @@ import { ConfigError } from "../domain/Errors.js"
 import type { ConnectorId } from "../domain/Ids.js"
 import type { Integration } from "../sdk/capabilities/Executor.js"
 import type { Connector } from "../sdk/Connector.js"
-import { GitHubIntegration } from "./github/Capabilities.js"
-import { GitHubDefinition } from "./github/GitHubConnector.js"
-import { MockAppDefinition } from "./mockapp/MockAppConnector.js"
+import { GitHubIntegration } from "./github/capabilities/Integration.js"
+import { GitHubDefinition } from "./github/Connector.js"
+import { MockAppDefinition } from "./mockapp/Connector.js"
 // scaffold:imports
 import type { RateLimiter } from "../sdk/RateLimiter.js"
 
