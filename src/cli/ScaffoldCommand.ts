@@ -1,7 +1,7 @@
 /** `scaffold <platform>`: generate a connector (settings, payloads, client, connector, simulator), register it, and write its test. */
 import { Args, Command } from "@effect/cli"
 import { Console, Effect } from "effect"
-import { scaffold } from "../scaffold/Scaffold.js"
+import { scaffold } from "../app/Scaffold.js"
 import { ExitCode } from "./Program.js"
 
 export const scaffoldCommand = Command.make(

@@ -69,7 +69,7 @@ export const scaffold = (root: string, platform: string) =>
     yield* io("create folder", fs.makeDirectory(path.dirname(testPath), { recursive: true }))
     for (const [target, text] of contents) yield* io(`write ${target}`, fs.writeFileString(target, text))
     const updated = registry
-      .replace(importMarker, `import { ${Platform}Definition } from "./${platform}/${Platform}Connector.js"\n${importMarker}`)
+      .replace(importMarker, `import { ${Platform}Definition } from "../scaffold/${platform}/${Platform}Connector.js"\n${importMarker}`)
       .replace(new RegExp(`^([ \\t]*)${entryMarker}`, "m"), `$1${platform}: ${Platform}Definition,\n$1${entryMarker}`)
     yield* io(`write ${registryPath}`, fs.writeFileString(registryPath, updated))
     return { platform, files: [...contents.map(([target]) => path.relative(root, target)), path.relative(root, registryPath)] } satisfies ScaffoldResult
