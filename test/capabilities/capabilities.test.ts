@@ -2,17 +2,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Effect, Layer, Option, Schema } from "effect"
-import {
-  CapabilityError,
-  decodePageToken,
-  encodePageToken,
-  errorCodeForStatus,
-  makeIntegration,
-  PageCursor,
-  paginate,
-  ValidateCredentialsResponse,
-  ValidatedCredentials
-} from "../../src/sdk/capabilities/Executor.js"
+import { CapabilityError, errorCodeForStatus } from "../../src/sdk/capabilities/Errors.js"
+import { makeIntegration } from "../../src/sdk/capabilities/Executor.js"
+import { decodePageToken, encodePageToken, PageCursor, paginate } from "../../src/sdk/capabilities/PageToken.js"
+import { ValidatedCredentials } from "../../src/sdk/capabilities/Records.js"
+import { ValidateCredentialsResponse } from "../../src/sdk/capabilities/Responses.js"
 import { ConnectorError } from "../../src/domain/Errors.js"
 import { RateLimiter } from "../../src/sdk/RateLimiter.js"
 

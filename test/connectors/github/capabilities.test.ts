@@ -2,7 +2,7 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Schema } from "effect"
-import { ErrorEnvelope } from "../../../src/sdk/capabilities/Executor.js"
+import { ErrorEnvelope } from "../../../src/sdk/capabilities/Errors.js"
 import { GitHubIntegration } from "../../../src/platforms/github/capabilities/Integration.js"
 import { startGitHubSimulator } from "../../../src/platforms/github/simulator/Server.js"
 import { lookup } from "../../../src/platforms/registry.js"

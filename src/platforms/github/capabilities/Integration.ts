@@ -12,31 +12,29 @@
  * Entitlement ids: a repository permission level (`pull`, `triage`, `push`, `maintain`, `admin`) or `member`.
  */
 import { Effect, Option, Redacted, Schema, Stream } from "effect"
+import { type AuthCredential, bearerToken } from "../../../sdk/capabilities/Auth.js"
+import { CapabilityError } from "../../../sdk/capabilities/Errors.js"
+import { type CapabilityServices, makeIntegration } from "../../../sdk/capabilities/Executor.js"
+import { PageCursor, type PageRequest, paginate } from "../../../sdk/capabilities/PageToken.js"
 import {
-  bearerToken,
-  CapabilityError,
-  type CapabilityServices,
-  EmptyResponse,
   EntitlementType,
-  FindEntitlementAssociationsResponse,
   FoundAccountData,
   FoundEntitlementAssociation,
   FoundEntitlementData,
   FoundResourceData,
-  GetLastActivityResponse,
-  type AuthCredential,
   LastActivityData,
+  ResourceType,
+  ValidatedCredentials
+} from "../../../sdk/capabilities/Records.js"
+import {
+  EmptyResponse,
+  FindEntitlementAssociationsResponse,
+  GetLastActivityResponse,
   ListAccountsResponse,
   ListEntitlementsResponse,
   ListResourcesResponse,
-  makeIntegration,
-  PageCursor,
-  type PageRequest,
-  paginate,
-  ResourceType,
-  ValidateCredentialsResponse,
-  ValidatedCredentials
-} from "../../../sdk/capabilities/Executor.js"
+  ValidateCredentialsResponse
+} from "../../../sdk/capabilities/Responses.js"
 import type { ConnectorError } from "../../../domain/Errors.js"
 import { auditStream } from "../AuditLog.js"
 import { type GitHubClient, makeGitHubClient } from "../Client.js"

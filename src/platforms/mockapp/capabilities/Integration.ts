@@ -3,31 +3,31 @@
  * `integration.py`): all twelve standard capabilities plus `info`, against the MockApp API.
  */
 import { Effect, Option } from "effect"
+import { type AuthCredential, bearerToken } from "../../../sdk/capabilities/Auth.js"
+import { CapabilityError } from "../../../sdk/capabilities/Errors.js"
+import { makeIntegration } from "../../../sdk/capabilities/Executor.js"
+import { PageCursor, paginate } from "../../../sdk/capabilities/PageToken.js"
 import {
-  AccountResponse,
   type AccountStatus,
-  CapabilityError,
-  EmptyResponse,
   EntitlementType,
-  FindEntitlementAssociationsResponse,
   FoundAccountData,
   FoundEntitlementAssociation,
   FoundEntitlementData,
   FoundResourceData,
-  GetLastActivityResponse,
   LastActivityData,
+  ResourceType,
+  ValidatedCredentials
+} from "../../../sdk/capabilities/Records.js"
+import {
+  AccountResponse,
+  EmptyResponse,
+  FindEntitlementAssociationsResponse,
+  GetLastActivityResponse,
   ListAccountsResponse,
   ListEntitlementsResponse,
   ListResourcesResponse,
-  makeIntegration,
-  PageCursor,
-  paginate,
-  type AuthCredential,
-  bearerToken,
-  ResourceType,
-  ValidateCredentialsResponse,
-  ValidatedCredentials
-} from "../../../sdk/capabilities/Executor.js"
+  ValidateCredentialsResponse
+} from "../../../sdk/capabilities/Responses.js"
 import type { ConnectorError } from "../../../domain/Errors.js"
 import { makeMockAppClient } from "../Client.js"
 import type { User } from "../Payloads.js"
