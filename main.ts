@@ -1,40 +1,17 @@
 /**
- * The verity CLI. Every command lives in `src/cli/` (or, for a platform's simulator, beside its
- * connector); this file only assembles them and runs the program once.
+ * The verity CLI's entry: parse the arguments (every command lives in `src/cli/`), report what went
+ * wrong once, and map the outcome to an exit code.
  *
  * Exit codes: 0 success; 1 a connector failed (`run --once`, `demo`) or the infrastructure did not start;
  * 2 a configuration or usage error (one line on stderr, no stack trace).
  */
-import { Command, Options, ValidationError } from "@effect/cli"
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { ValidationError } from "@effect/cli"
+import { NodeRuntime } from "@effect/platform-node"
 import { Cause, Console, Effect, Exit, Option } from "effect"
-import { checkpointCommand, demoCommand, runCommand } from "./src/cli/ProgramCommands.js"
-import { ExitCode } from "./src/cli/Program.js"
-import { connectorCommand } from "./src/cli/ConnectorCommand.js"
-import { scaffoldCommand } from "./src/cli/ScaffoldCommand.js"
-import { simulateCommand } from "./src/cli/SimulateCommand.js"
 import { describeConfigError } from "./src/app/AppConfig.js"
-import { logFormats, loggingLayer, logLevels, resolveLogging } from "./src/app/Logging.js"
-
-const verity = Command.make("verity", {
-  logFormat: Options.choice("log-format", logFormats).pipe(
-    Options.optional,
-    Options.withDescription("log lines on stderr as logfmt (default), json or pretty; env VERITY_LOG_FORMAT")
-  ),
-  logLevel: Options.choice("log-level", logLevels).pipe(
-    Options.optional,
-    Options.withDescription("minimum log level (default info); env VERITY_LOG_LEVEL")
-  )
-}).pipe(
-  Command.withDescription("Verity ingest: permission snapshots and audit events from SaaS platforms to Kafka"),
-  Command.withSubcommands([runCommand, demoCommand, simulateCommand, connectorCommand, checkpointCommand, scaffoldCommand]),
-  Command.provide(({ logFormat, logLevel }) => {
-    const { format, level } = resolveLogging(Option.getOrUndefined(logFormat), Option.getOrUndefined(logLevel), process.env)
-    return loggingLayer(format, level)
-  })
-)
-
-const cli = Command.run(verity, { name: "verity", version: "0.1.0" })
+import { ExitCode } from "./src/app/ExitCode.js"
+import * as Layers from "./src/app/Layers.js"
+import { cli } from "./src/cli/Cli.js"
 
 cli(process.argv).pipe(
   Effect.catchTag("ConfigError", (e) => Console.error(describeConfigError(e)).pipe(Effect.zipRight(new ExitCode({ code: 2 })))),
@@ -44,7 +21,7 @@ cli(process.argv).pipe(
       ? Effect.void
       : Effect.logError(cause)
   ),
-  Effect.provide(NodeContext.layer),
+  Effect.provide(Layers.platform),
   (program) =>
     NodeRuntime.runMain(program, {
       disableErrorReporting: true,

@@ -7,10 +7,11 @@
  */
 import { Effect, Layer, Redacted, Schema } from "effect"
 import { PgClient } from "@effect/sql-pg"
-import { KafkaConfig } from "../src/app/AppConfig.js"
+import { KafkaConfig } from "../src/adapters/KafkaConfig.js"
 import { kafkaSinkLayer } from "../src/adapters/KafkaSink.js"
 import { SqlCheckpointStoreLive } from "../src/adapters/SqlCheckpointStore.js"
-import { defaultPipelineOptions, runAudit } from "../src/pipeline/Pipeline.js"
+import { defaultPipelineOptions } from "../src/pipeline/Options.js"
+import { runAudit } from "../src/pipeline/Pipeline.js"
 import { auditConnector, githubAuditEntries } from "./lib.js"
 
 const [eventsArg, brokers, dsn] = process.argv.slice(2)

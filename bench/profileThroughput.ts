@@ -4,8 +4,9 @@
  * (see bench/README.md for what the profile showed).
  */
 import { Effect, Layer, Logger, LogLevel, Schema } from "effect"
-import { defaultPipelineOptions, runAudit } from "../src/pipeline/Pipeline.js"
-import { KafkaConfig } from "../src/app/AppConfig.js"
+import { defaultPipelineOptions } from "../src/pipeline/Options.js"
+import { runAudit } from "../src/pipeline/Pipeline.js"
+import { KafkaConfig } from "../src/adapters/KafkaConfig.js"
 import { kafkaSinkLayer } from "../src/adapters/KafkaSink.js"
 import { SqlCheckpointStoreLive } from "../src/adapters/SqlCheckpointStore.js"
 import { startKafkaMock } from "../test/support/KafkaMock.js"

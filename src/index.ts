@@ -1,6 +1,8 @@
 /**
  * The public API, for programs that embed the pipeline. Choose implementations here (memory, SQL,
  * Kafka, JSON lines) by providing the Layers you want; the pipeline itself only sees the Tags.
+ * The platforms are the registered plugins: look one up by name (`Registry.lookup("github")`) and build
+ * its connector with `plugin.make({ id, settings })`.
  */
 export * from "./domain/Access.js"
 export * from "./domain/Checkpoint.js"
@@ -10,31 +12,42 @@ export * from "./domain/Ids.js"
 export * from "./domain/PermissionSnapshot.js"
 export * from "./domain/RawEvent.js"
 
+// The SDK: what a platform plugs into
 export * from "./sdk/Connector.js"
-export * as Registry from "./platforms/registry.js"
+export * from "./sdk/Plugin.js"
 export * from "./sdk/ScriptedConnector.js"
+export * from "./sdk/RateLimiter.js"
+export { decodeSettings, settingsEnvName } from "./sdk/Settings.js"
+export * as Http from "./sdk/Http.js"
+// The Lumos capability model: names, errors, auth, page tokens, request and response schemas, the executor
+export * from "./sdk/capabilities/Auth.js"
+export * from "./sdk/capabilities/Errors.js"
+export * from "./sdk/capabilities/Executor.js"
+export * from "./sdk/capabilities/Names.js"
+export * from "./sdk/capabilities/PageToken.js"
+export * from "./sdk/capabilities/Records.js"
+export * from "./sdk/capabilities/Requests.js"
+export * from "./sdk/capabilities/Responses.js"
 
+// The platforms that ship with the SDK, as registered plugins (each with its capabilities and simulator)
+export * as Registry from "./platforms/registry.js"
+export { knownPlatforms, lookup, plugins } from "./platforms/registry.js"
+
+// The services and the pipeline
 export * from "./services/CheckpointStore.js"
 export * from "./services/EventSink.js"
-export * from "./sdk/RateLimiter.js"
-export * as Http from "./sdk/Http.js"
-
 export * from "./pipeline/Dedup.js"
 export * from "./pipeline/Normalise.js"
+export * from "./pipeline/Options.js"
 export * from "./pipeline/Pipeline.js"
+export * from "./pipeline/Summaries.js"
+export * as Scheduler from "./pipeline/Scheduler.js"
 export * as Wire from "./pipeline/Wire.js"
 
 // Production implementations of the services, for an embedding program to choose from
 export * as AppConfig from "./app/AppConfig.js"
+export { KafkaConfig } from "./adapters/KafkaConfig.js"
 export { kafkaSinkLayer } from "./adapters/KafkaSink.js"
 export { jsonlSinkLayer, JsonlSinkStats } from "./adapters/JsonlSink.js"
 export { makeSqlCheckpointStore, migrate, SqlCheckpointStoreLive } from "./adapters/SqlCheckpointStore.js"
 export { pgliteClientLayer, servePglite } from "./adapters/Pglite.js"
-export * as Scheduler from "./pipeline/Scheduler.js"
-
-// The Lumos capability model, and the platforms that ship with the SDK (each with its simulator)
-export * as Capabilities from "./sdk/capabilities/Executor.js"
-export { GitHubDefinition, makeGitHubConnector } from "./platforms/github/Connector.js"
-export { startGitHubSimulator } from "./platforms/github/simulator/Server.js"
-export { makeMockAppConnector, MockAppDefinition } from "./platforms/mockapp/Connector.js"
-export { startMockAppSimulator } from "./platforms/mockapp/simulator/Server.js"

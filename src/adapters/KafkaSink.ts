@@ -20,7 +20,7 @@ import type { LogEntry } from "kafkajs"
 import Kafkajs from "kafkajs"
 import { Effect, Layer, Redacted, Runtime } from "effect"
 import { SinkError } from "../domain/Errors.js"
-import type { Compression, KafkaConfig } from "../app/AppConfig.js"
+import type { Compression, KafkaConfig } from "./KafkaConfig.js"
 import { EventSink } from "../services/EventSink.js"
 
 const { CompressionCodecs, CompressionTypes, Kafka, logLevel: KafkaLogLevel, Partitioners } = Kafkajs

@@ -8,17 +8,14 @@
  */
 import { Args, Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
-import { Console, Effect, Layer, Option, Schema } from "effect"
+import { Console, Effect, Option, Schema } from "effect"
+import { ExitCode } from "../app/ExitCode.js"
+import * as Layers from "../app/Layers.js"
+import { knownPlatforms, lookup } from "../platforms/registry.js"
 import { ErrorEnvelope } from "../sdk/capabilities/Errors.js"
 import { CapabilityNames, isCapabilityName } from "../sdk/capabilities/Names.js"
-import { knownPlatforms, lookup } from "../platforms/registry.js"
-import { RateLimiter } from "../sdk/RateLimiter.js"
-import { ExitCode } from "./Program.js"
 
 const usage = (message: string) => Console.error(message).pipe(Effect.zipRight(new ExitCode({ code: 2 })))
-
-const capabilityLayer = Layer.mergeAll(NodeHttpClient.layerUndici, RateLimiter.default)
 
 export const connectorCommand = Command.make(
   "connector",
@@ -32,11 +29,11 @@ export const connectorCommand = Command.make(
   },
   ({ app, capability, json, jsonFile }) =>
     Effect.gen(function*() {
-      const definition = yield* lookup(app).pipe(Effect.option)
-      if (Option.isNone(definition)) {
+      const plugin = yield* lookup(app).pipe(Effect.option)
+      if (Option.isNone(plugin)) {
         return yield* usage(`unknown app "${app}"; known apps: ${knownPlatforms().join(", ") || "(none)"}`)
       }
-      const integration = definition.value.integration
+      const integration = plugin.value.capabilities
       if (integration === undefined) {
         return yield* usage(`app "${app}" has no capabilities (only a pipeline connector)`)
       }
@@ -64,7 +61,7 @@ export const connectorCommand = Command.make(
         return yield* usage(`malformed request: not valid JSON: ${cause instanceof Error ? cause.message : String(cause)}`)
       }
 
-      const outcome = yield* integration.run(capability, input).pipe(Effect.provide(capabilityLayer), Effect.either)
+      const outcome = yield* integration.run(capability, input).pipe(Effect.provide(Layers.connectorRuntime), Effect.either)
       if (outcome._tag === "Right") {
         yield* Console.log(JSON.stringify(outcome.right, null, 2))
         return

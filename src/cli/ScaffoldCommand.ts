@@ -2,7 +2,7 @@
 import { Args, Command } from "@effect/cli"
 import { Console, Effect } from "effect"
 import { scaffold } from "../app/Scaffold.js"
-import { ExitCode } from "./Program.js"
+import { ExitCode } from "../app/ExitCode.js"
 
 export const scaffoldCommand = Command.make(
   "scaffold",

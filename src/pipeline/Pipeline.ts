@@ -8,86 +8,22 @@
  * shutdown finishes the in-flight batch and saves its checkpoint; between attempts a shutdown is free
  * to stop (nothing of that batch was acknowledged).
  */
-import { Chunk, Clock, Duration, Effect, Either, Option, Schedule, Stream } from "effect"
-import type { AuditRecord, Connector, SourceRecord } from "../sdk/Connector.js"
-import type { Checkpoint, CheckpointStream } from "../domain/Checkpoint.js"
+import { Chunk, Clock, Duration, Effect, Either, Option, Stream } from "effect"
+import type { Checkpoint } from "../domain/Checkpoint.js"
 import { Checkpoint as CheckpointClass } from "../domain/Checkpoint.js"
-import { DeadLetter, type DeadLetterStage } from "../domain/DeadLetter.js"
 import type { CheckpointError, ConnectorError, SinkError } from "../domain/Errors.js"
 import type { PermissionSnapshot } from "../domain/PermissionSnapshot.js"
+import type { AuditRecord, Connector, SourceRecord } from "../sdk/Connector.js"
 import { CheckpointStore } from "../services/CheckpointStore.js"
-import { EventSink, type WireMessage } from "../services/EventSink.js"
-import { Dedup, defaultDedupCapacity } from "./Dedup.js"
+import type { EventSink, WireMessage } from "../services/EventSink.js"
+import { Dedup } from "./Dedup.js"
 import { normaliseEvent, normaliseSnapshot } from "./Normalise.js"
-import { deadLetterMessage, eventMessage, snapshotMessage } from "./Wire.js"
+import { defaultPipelineOptions, type PipelineOptions } from "./Options.js"
+import { deadLetter, emptyCounters, prefetchChunks, progress, publishThenCommit, retrySchedule, saveFailed } from "./Publish.js"
+import type { ConnectorSummary, StreamSummary } from "./Summaries.js"
+import { eventMessage, snapshotMessage } from "./Wire.js"
 
 export type PipelineError = ConnectorError | SinkError | CheckpointError
-
-export interface PipelineOptions {
-  /** records per publish */
-  readonly batchSize: number
-  /** a partial batch is published after this long */
-  readonly batchWindow: Duration.DurationInput
-  /** keys the dedup remembers (memory stays flat past it) */
-  readonly dedupCapacity: number
-  /**
-   * records read ahead of publishing, so fetching overlaps publishing; bounds memory. Read-ahead is
-   * counted in connector pages (chunks) of up to 100 records: buffering per record costs a handoff each.
-   */
-  readonly prefetch: number
-  /** retries of a refused or timed-out publish, and of a failed checkpoint save */
-  readonly publishRetry: { readonly times: number; readonly base: Duration.DurationInput; readonly cap: Duration.DurationInput }
-  /** how often a long run logs its progress */
-  readonly progressEvery: Duration.DurationInput
-}
-
-export const defaultPipelineOptions: PipelineOptions = {
-  batchSize: 500,
-  batchWindow: "1 second",
-  dedupCapacity: defaultDedupCapacity,
-  prefetch: 1000,
-  publishRetry: { times: 8, base: "500 millis", cap: "30 seconds" },
-  progressEvery: "10 seconds"
-}
-
-export interface StreamSummary {
-  readonly stream: CheckpointStream
-  /** events or snapshots acknowledged by the sink */
-  readonly published: number
-  readonly duplicates: number
-  readonly deadLettered: number
-  readonly batches: number
-  readonly checkpointBefore: Option.Option<Checkpoint>
-  readonly checkpointAfter: Option.Option<Checkpoint>
-  readonly durationMs: number
-}
-
-export interface ConnectorSummary {
-  readonly connectorId: string
-  readonly platform: string
-  readonly snapshots: number
-  readonly events: number
-  readonly duplicates: number
-  readonly deadLettered: number
-  /** the audit stream's checkpoint before and after the run */
-  readonly checkpointBefore: Option.Option<Checkpoint>
-  readonly checkpointAfter: Option.Option<Checkpoint>
-  readonly durationMs: number
-  /** one line per stream that failed; empty when the run succeeded */
-  readonly errors: ReadonlyArray<string>
-}
-
-const prefetchChunks = (options: PipelineOptions) => Math.max(1, Math.ceil(options.prefetch / 100))
-
-const retrySchedule = (policy: PipelineOptions["publishRetry"]) =>
-  Schedule.exponential(policy.base, 2).pipe(
-    Schedule.jittered,
-    Schedule.modifyDelay((d) => Duration.min(d, Duration.decode(policy.cap))),
-    Schedule.intersect(Schedule.recurs(policy.times))
-  )
-
-/** A save is retried with `publishRetry` while publishing waits; say so, or a database outage looks like a stall. */
-const saveFailed = (e: CheckpointError) => Effect.logWarning(`checkpoint save failed, will retry: ${e.message}`)
 
 interface PreparedItem {
   /** the dedup key of an event; undefined for a dead letter */
@@ -101,64 +37,6 @@ interface PreparedBatch {
   readonly dead: number
   readonly size: number
   readonly last: Checkpoint
-}
-
-interface Counters {
-  published: number
-  duplicates: number
-  deadLettered: number
-  batches: number
-  seen: number
-}
-
-const deadLetter = (
-  connector: Connector,
-  kind: "event" | "snapshot",
-  stage: DeadLetterStage,
-  reason: string,
-  payload: unknown
-): WireMessage =>
-  deadLetterMessage(
-    new DeadLetter({ platform: connector.platform, connectorId: connector.id, kind, stage, reason, payload, failedAt: new Date() })
-  )
-
-/** Publish one batch, then (still uninterruptible) commit and save; retry refusals with backoff. */
-const publishThenCommit = (
-  messages: ReadonlyArray<WireMessage>,
-  afterAck: Effect.Effect<void, CheckpointError>,
-  options: PipelineOptions
-) =>
-  Effect.gen(function*() {
-    const sink = yield* EventSink
-    const publish = messages.length === 0 ? Effect.void : sink.publish(messages)
-    const attempt = Effect.uninterruptible(publish.pipe(Effect.zipRight(afterAck)))
-    yield* attempt.pipe(
-      Effect.tapError((e) =>
-        e._tag === "SinkError"
-          ? Effect.logWarning(`publish failed, will retry: ${e.message}`).pipe(Effect.annotateLogs("records", messages.length))
-          : Effect.void
-      ),
-      Effect.retry({ schedule: retrySchedule(options.publishRetry), while: (e) => e._tag === "SinkError" })
-    )
-  })
-
-const progress = (connector: Connector, stream: CheckpointStream, counters: Counters, startedAt: number, every: number) => {
-  let lastLog = startedAt
-  return Effect.gen(function*() {
-    const now = yield* Clock.currentTimeMillis
-    if (now - lastLog < every) return
-    lastLog = now
-    const seconds = Math.max(0.001, (now - startedAt) / 1000)
-    yield* Effect.logInfo("progress").pipe(
-      Effect.annotateLogs({
-        connector: connector.id,
-        stream,
-        records: counters.seen,
-        published: counters.published,
-        rate_per_s: Math.round(counters.seen / seconds)
-      })
-    )
-  })
 }
 
 /**
@@ -178,7 +56,7 @@ export const runAudit = (
     // the ids published at the boundary: the inclusive resume re-reads them, dedup drops them
     for (const cp of Option.toArray(before)) dedup.commit(cp.idsAtTimestamp.map((id) => Dedup.key(connector.platform, id)))
     let after = before
-    const counters: Counters = { published: 0, duplicates: 0, deadLettered: 0, batches: 0, seen: 0 }
+    const counters = emptyCounters()
     const logProgress = progress(connector, "audit", counters, startedAt, Duration.toMillis(options.progressEvery))
     const normaliseOptions = { caseInsensitivePrincipals: connector.caseInsensitivePrincipals }
 
@@ -278,7 +156,7 @@ export const runPermissions = (
     const key = { connectorId: connector.id, stream: "permissions" as const }
     const startedAt = yield* Clock.currentTimeMillis
     const before = yield* store.load(key)
-    const counters: Counters = { published: 0, duplicates: 0, deadLettered: 0, batches: 0, seen: 0 }
+    const counters = emptyCounters()
     const logProgress = progress(connector, "permissions", counters, startedAt, Duration.toMillis(options.progressEvery))
     const normaliseOptions = { caseInsensitivePrincipals: connector.caseInsensitivePrincipals }
 

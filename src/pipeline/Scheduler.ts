@@ -10,7 +10,9 @@ import type { Connector } from "../sdk/Connector.js"
 import type { CheckpointStore } from "../services/CheckpointStore.js"
 import type { EventSink } from "../services/EventSink.js"
 import { Dedup } from "./Dedup.js"
-import { type PipelineOptions, runAudit, runPermissions, type StreamSummary } from "./Pipeline.js"
+import type { PipelineOptions } from "./Options.js"
+import { runAudit, runPermissions } from "./Pipeline.js"
+import type { StreamSummary } from "./Summaries.js"
 
 export interface ConnectorSchedule {
   readonly permissions: Duration.DurationInput

@@ -4,7 +4,8 @@ import { makeScriptedConnector, type ScriptedEntry } from "../../src/sdk/Scripte
 import { CheckpointStore } from "../../src/services/CheckpointStore.js"
 import { EventSink, MemorySink, type WireMessage } from "../../src/services/EventSink.js"
 import { Dedup } from "../../src/pipeline/Dedup.js"
-import { defaultPipelineOptions, type PipelineOptions, runAudit, runConnectorOnce } from "../../src/pipeline/Pipeline.js"
+import { defaultPipelineOptions, type PipelineOptions } from "../../src/pipeline/Options.js"
+import { runAudit, runConnectorOnce } from "../../src/pipeline/Pipeline.js"
 import { decodeDeadLetterJson, decodeRawEventJson, topics } from "../../src/pipeline/Wire.js"
 
 const options = (overrides: Partial<PipelineOptions> = {}): PipelineOptions => ({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
 import { Schema } from "effect"
-import { KafkaConfig } from "../../src/app/AppConfig.js"
+import { KafkaConfig } from "../../src/adapters/KafkaConfig.js"
 import { EventSink, type WireMessage } from "../../src/services/EventSink.js"
 import { kafkaSinkLayer } from "../../src/adapters/KafkaSink.js"
 import { startKafkaMock } from "../support/KafkaMock.js"

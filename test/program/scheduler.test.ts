@@ -5,7 +5,7 @@ import { makeScriptedConnector } from "../../src/sdk/ScriptedConnector.js"
 import { ConnectorError } from "../../src/domain/Errors.js"
 import { CheckpointStore } from "../../src/services/CheckpointStore.js"
 import { EventSink, MemorySink } from "../../src/services/EventSink.js"
-import { defaultPipelineOptions, type PipelineOptions } from "../../src/pipeline/Pipeline.js"
+import { defaultPipelineOptions, type PipelineOptions } from "../../src/pipeline/Options.js"
 import { backoffDelay, runScheduled } from "../../src/pipeline/Scheduler.js"
 import { decodeRawEventJson } from "../../src/pipeline/Wire.js"
 

@@ -11,8 +11,9 @@ import { Checkpoint } from "../../domain/Checkpoint.js"
 import type { ConnectorError } from "../../domain/Errors.js"
 import { makePlatform } from "../../domain/Ids.js"
 import { RawEvent } from "../../domain/RawEvent.js"
-import { type GitHubClient, platform } from "./Client.js"
+import type { GitHubClient } from "./Client.js"
 import { AuditEntry, UnknownPage as AuditPageSchema } from "./Payloads.js"
+import { platform } from "./Settings.js"
 
 const githubPlatform = makePlatform(platform)
 

@@ -18,9 +18,7 @@ import { ConnectorError } from "../../domain/Errors.js"
 import { type ApiClient, makeApiClient, type RetryPolicy, readJsonBody, statusError, transportError } from "../../sdk/Http.js"
 import { parseRetryAfter, RateLimiter } from "../../sdk/RateLimiter.js"
 import { GraphQLResponse, UnknownPage } from "./Payloads.js"
-import type { GitHubSettings } from "./Settings.js"
-
-export const platform = "github"
+import { type GitHubSettings, platform } from "./Settings.js"
 
 export type GitHubResource = "core" | "graphql" | "audit_log"
 

@@ -1,16 +1,14 @@
 /**
  * The GitHub connector: permission snapshots (exact grant mechanisms, ETag-cheap re-pulls) and the
- * org audit log. Registered as `github`.
+ * org audit log.
  */
-import type { HttpClient } from "@effect/platform"
 import { Effect } from "effect"
-import type { Connector } from "../../sdk/Connector.js"
-import type { ConnectorDefinition } from "../registry.js"
 import type { ConnectorId } from "../../domain/Ids.js"
 import { makePlatform } from "../../domain/Ids.js"
-import type { RateLimiter } from "../../sdk/RateLimiter.js"
+import type { Connector } from "../../sdk/Connector.js"
+import type { ConnectorServices } from "../../sdk/Plugin.js"
 import { auditStream } from "./AuditLog.js"
-import { type GitHubClient, type GitHubClientOptions, makeGitHubClient, platform } from "./Client.js"
+import { type GitHubClient, type GitHubClientOptions, makeGitHubClient } from "./Client.js"
 import {
   defaultPermissionsOptions,
   makePermissionsState,
@@ -18,7 +16,7 @@ import {
   type PermissionsState,
   permissionsStream
 } from "./permissions/PermissionsStream.js"
-import { type GitHubSettings, loadGitHubSettings } from "./Settings.js"
+import { type GitHubSettings, platform } from "./Settings.js"
 
 export interface GitHubConnectorOptions extends GitHubClientOptions {
   readonly permissions?: Partial<PermissionsOptions>
@@ -30,12 +28,12 @@ export interface GitHubConnector extends Connector {
   readonly state: PermissionsState
 }
 
-/** Build a connector from already-read settings (tests, benchmarks, embedding programs). */
+/** Build a connector from already-read settings (the plugin, tests, benchmarks, embedding programs). */
 export const makeGitHubConnector = (
   id: ConnectorId,
   settings: GitHubSettings,
   options: GitHubConnectorOptions = {}
-): Effect.Effect<GitHubConnector, never, HttpClient.HttpClient | RateLimiter> =>
+): Effect.Effect<GitHubConnector, never, ConnectorServices> =>
   Effect.gen(function*() {
     const client = yield* makeGitHubClient(settings, options)
     const state = makePermissionsState()
@@ -50,10 +48,3 @@ export const makeGitHubConnector = (
       state
     }
   })
-
-export const GitHubDefinition: ConnectorDefinition = {
-  platform,
-  description: "GitHub organisation: repository permissions (exact grant mechanisms via GraphQL permissionSources, ETag-cached) and the org audit log",
-  make: ({ id, settings }) =>
-    loadGitHubSettings(settings).pipe(Effect.flatMap((s) => makeGitHubConnector(id, s)))
-}

@@ -4,20 +4,18 @@
  * membership). Audit events: one per login from `GET /api/logins`, oldest first, resumed inclusively
  * from the checkpoint's time; the login id is the event id. Both stream page by page (limit/offset).
  */
-import { Chunk, Clock, Effect, Option, ParseResult, Schema, Stream } from "effect"
+import { Chunk, Clock, Effect, Option, Stream } from "effect"
 import { advanceFrom, type Checkpoint } from "../../domain/Checkpoint.js"
-import { ConfigError, type ConnectorError } from "../../domain/Errors.js"
+import type { ConnectorError } from "../../domain/Errors.js"
 import { type ConnectorId, makePlatform } from "../../domain/Ids.js"
 import { PermissionSnapshot } from "../../domain/PermissionSnapshot.js"
 import { RawEvent } from "../../domain/RawEvent.js"
 import { type AuditRecord, type Connector, decodeRecord } from "../../sdk/Connector.js"
-import type { ConnectorDefinition } from "../registry.js"
-import { MockAppIntegration } from "./capabilities/Integration.js"
 import { makeMockAppClient } from "./Client.js"
 import { Association, type EntitlementKind, Login } from "./Payloads.js"
-import { MockAppConnectorSettings } from "./Settings.js"
+import { type MockAppConnectorSettings, platform as platformName } from "./Settings.js"
 
-const platform = makePlatform("mockapp")
+const platform = makePlatform(platformName)
 
 export const grantMechanismOf = (kind: EntitlementKind | undefined) => (kind === "team_member" ? "group" as const : "role" as const)
 
@@ -95,24 +93,3 @@ export const makeMockAppConnector = (id: ConnectorId, settings: MockAppConnector
       auditEvents
     } satisfies Connector
   })
-
-export const loadMockAppSettings = (settings: unknown): Effect.Effect<MockAppConnectorSettings, ConfigError> =>
-  Schema.decodeUnknown(MockAppConnectorSettings, { errors: "all", onExcessProperty: "ignore" })(settings ?? {}).pipe(
-    Effect.mapError((e: ParseResult.ParseError) => {
-      // one line naming the field inside `settings` (the program prefixes `connectors.N.settings.`)
-      const issues = ParseResult.ArrayFormatter.formatErrorSync(e)
-      const first = issues.find((i) => !i.message.startsWith("Expected undefined, actual")) ?? issues[0]
-      const field = first?.path.map(String).join(".") ?? ""
-      return new ConfigError({
-        ...(field === "" ? {} : { field }),
-        message: `mockapp settings: ${(first?.message ?? "invalid").replace(/\s*\n\s*/g, " ")}`
-      })
-    })
-  )
-
-export const MockAppDefinition: ConnectorDefinition = {
-  platform: "mockapp",
-  description: "MockApp (the Lumos tutorial's app): entitlement associations as snapshots, logins as audit events; all capabilities",
-  make: ({ id, settings }) => loadMockAppSettings(settings).pipe(Effect.flatMap((s) => makeMockAppConnector(id, s))),
-  integration: MockAppIntegration
-}

@@ -1,10 +1,13 @@
 /**
  * MockApp settings. Capability requests carry `settings` (the API URL) and `auth` (the token)
  * separately, as the tutorial does; a pipeline connector has no request to carry auth, so its
- * settings hold the token too (Redacted: it never reaches a log, an error or a snapshot).
+ * settings hold the token too (Redacted: it never reaches a log, an error or a snapshot). A pipeline
+ * connector's fields fall back to `VERITY_MOCKAPP_API_URL`, `VERITY_MOCKAPP_TOKEN` and
+ * `VERITY_MOCKAPP_PAGE_SIZE` (the SDK's `decodeSettings`).
  */
 import { Schema } from "effect"
 
+export const platform = "mockapp"
 export const defaultApiUrl = "http://localhost:8000"
 
 const ApiUrl = Schema.String.pipe(

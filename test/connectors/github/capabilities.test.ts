@@ -147,7 +147,7 @@ describe("GitHub capabilities", () => {
       expect(foreign).toMatchObject({ error_code: "bad_request" })
 
       const definition = yield* lookup("github")
-      expect(definition.integration).toBe(GitHubIntegration)
+      expect(definition.capabilities).toBe(GitHubIntegration)
       const info = (yield* GitHubIntegration.run("info", {})) as { response: { capabilities: unknown; settings_schema: unknown } }
       expect(info.response.capabilities).toEqual([
         "validate_credentials",

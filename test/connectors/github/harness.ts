@@ -8,7 +8,7 @@ import { makeConnectorId } from "../../../src/domain/Ids.js"
 import { CheckpointStore } from "../../../src/services/CheckpointStore.js"
 import { EventSink, MemorySink } from "../../../src/services/EventSink.js"
 import { RateLimiter, type RateLimiterConfig } from "../../../src/sdk/RateLimiter.js"
-import { defaultPipelineOptions, type PipelineOptions } from "../../../src/pipeline/Pipeline.js"
+import { defaultPipelineOptions, type PipelineOptions } from "../../../src/pipeline/Options.js"
 import { topics } from "../../../src/pipeline/Wire.js"
 
 export const fastOptions: GitHubConnectorOptions = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, Redacted, Stream } from "effect"
-import { GitHubDefinition } from "../../../src/platforms/github/Connector.js"
+import { githubPlugin } from "../../../src/platforms/github/Plugin.js"
 import { loadGitHubSettings } from "../../../src/platforms/github/Settings.js"
 import { startGitHubSimulator } from "../../../src/platforms/github/simulator/Server.js"
 import { makeConnectorId } from "../../../src/domain/Ids.js"
@@ -110,10 +110,10 @@ describe("GitHub permissions against the simulator", () => {
   it.effect("github is registered", () =>
     Effect.gen(function*() {
       const found = yield* lookup("github")
-      // the registry entry is the definition plus its Lumos capabilities
+      // the registry entry is the plugin, with its Lumos capabilities
       expect(found.platform).toBe("github")
-      expect(found.make).toBe(GitHubDefinition.make)
-      expect(found.integration).toBeDefined()
+      expect(found).toBe(githubPlugin)
+      expect(found.capabilities).toBeDefined()
       expect(makeConnectorId("github-acme")).toBe("github-acme")
     }))
 })

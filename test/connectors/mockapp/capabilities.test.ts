@@ -217,7 +217,7 @@ describe("MockApp capabilities over HTTP", () => {
   it.effect("info lists every capability and a JSON Schema of the settings", () =>
     Effect.gen(function*() {
       const definition = yield* lookup("mockapp")
-      expect(definition.integration).toBe(MockAppIntegration)
+      expect(definition.capabilities).toBe(MockAppIntegration)
       const info = (yield* MockAppIntegration.run("info", {})) as {
         response: { app_id: string; auth: string; capabilities: unknown; settings_schema: unknown; entitlement_types: ReadonlyArray<{ type_id: string }> }
       }

@@ -14,8 +14,9 @@ import type { GrantMechanism } from "../../../domain/Access.js"
 import { ConnectorError } from "../../../domain/Errors.js"
 import { makePlatform } from "../../../domain/Ids.js"
 import { PermissionSnapshot } from "../../../domain/PermissionSnapshot.js"
-import { type CachedPage, type GitHubClient, platform } from "../Client.js"
+import type { CachedPage, GitHubClient } from "../Client.js"
 import { Collaborator, CollaboratorEdge, type PermissionSource, RepositoryCollaborators } from "../Payloads.js"
+import { platform } from "../Settings.js"
 
 const githubPlatform = makePlatform(platform)
 

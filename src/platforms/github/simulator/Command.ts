@@ -1,12 +1,14 @@
 /**
- * `simulate github`: serve the GitHub API simulator until stopped.
+ * The GitHub simulator as the program runs it: `simulate github` (its options, and what it prints) and
+ * the demo's instance.
  *
  *   node --import tsx main.ts simulate github --port 8787 --org acme-corp --token T --repos 60 \
  *     --members 50 --teams 8 --events 500 --seed 42 [--latency-ms 20] [--error-rate 0.1] \
  *     [--malformed-rate 0.05] [--rate-limit 100 --rate-window-s 10] [--max-concurrency 10]
  */
-import { Command, Options } from "@effect/cli"
+import { Options } from "@effect/cli"
 import { Effect, Option } from "effect"
+import { defineSimulator } from "../../../sdk/Plugin.js"
 import { startGitHubSimulator } from "./Server.js"
 
 const port = Options.integer("port").pipe(Options.withDefault(8787), Options.withDescription("port on 127.0.0.1 (0: random)"))
@@ -32,63 +34,65 @@ const basePermission = Options.choice("base-permission", ["none", "read", "write
 )
 const noAuditLog = Options.boolean("no-audit-log").pipe(Options.withDescription("answer 404 on the audit log, like a non-Enterprise org"))
 
-export const githubSimulateCommand = Command.make(
-  "github",
-  {
-    port,
-    org,
-    token,
-    repos,
-    members,
-    teams,
-    outside,
-    events,
-    seed,
-    latencyMs,
-    jitterMs,
-    errorRate,
-    malformedRate,
-    secondaryRate,
-    rateLimit,
-    rateWindow,
-    maxConcurrency,
-    basePermission,
-    noAuditLog
-  },
-  (o) =>
-    Effect.scoped(
-      Effect.gen(function*() {
-        const sim = yield* startGitHubSimulator({
-          port: o.port,
-          org: o.org,
-          token: o.token,
-          repos: o.repos,
-          members: o.members,
-          teams: o.teams,
-          outsideCollaborators: o.outside,
-          events: o.events,
-          seed: o.seed,
-          latencyMs: o.latencyMs,
-          latencyJitterMs: o.jitterMs,
-          errorRate: o.errorRate,
-          malformedRate: o.malformedRate,
-          secondaryRateLimitRate: o.secondaryRate,
-          ...Option.match(o.rateLimit, {
-            onNone: () => ({}),
-            onSome: (limit) => ({ rateLimit: { limit, windowSeconds: o.rateWindow } })
-          }),
-          maxConcurrency: o.maxConcurrency,
-          ...Option.match(o.basePermission, { onNone: () => ({}), onSome: (basePermission) => ({ basePermission }) }),
-          auditLogEnabled: !o.noAuditLog
-        })
-        yield* Effect.logInfo(`GitHub simulator for org ${sim.org} listening on ${sim.url}`).pipe(
-          Effect.annotateLogs({ url: sim.url, org: sim.org })
-        )
-        // printing the simulator's own token is the point of this command: clients need it
-        yield* Effect.logInfo(`export VERITY_GITHUB_API_URL=${sim.url} VERITY_GITHUB_ORG=${sim.org} VERITY_GITHUB_TOKEN=${sim.token}`)
-        yield* Effect.logInfo(`ground truth: ${sim.url}/_simulator/truth/grants and ${sim.url}/_simulator/truth/events`)
-        yield* Effect.logInfo(`counters: GET ${sim.url}/_simulator/stats, POST ${sim.url}/_simulator/reset-stats`)
-        return yield* Effect.never
+const options = Options.all({
+  port,
+  org,
+  token,
+  repos,
+  members,
+  teams,
+  outside,
+  events,
+  seed,
+  latencyMs,
+  jitterMs,
+  errorRate,
+  malformedRate,
+  secondaryRate,
+  rateLimit,
+  rateWindow,
+  maxConcurrency,
+  basePermission,
+  noAuditLog
+})
+
+export const githubSimulator = defineSimulator({
+  description: "Serve a simulator of GitHub's REST and GraphQL APIs (deterministic from --seed, with fault injection)",
+  options,
+  serve: (o) =>
+    Effect.gen(function*() {
+      const sim = yield* startGitHubSimulator({
+        port: o.port,
+        org: o.org,
+        token: o.token,
+        repos: o.repos,
+        members: o.members,
+        teams: o.teams,
+        outsideCollaborators: o.outside,
+        events: o.events,
+        seed: o.seed,
+        latencyMs: o.latencyMs,
+        latencyJitterMs: o.jitterMs,
+        errorRate: o.errorRate,
+        malformedRate: o.malformedRate,
+        secondaryRateLimitRate: o.secondaryRate,
+        ...Option.match(o.rateLimit, {
+          onNone: () => ({}),
+          onSome: (limit) => ({ rateLimit: { limit, windowSeconds: o.rateWindow } })
+        }),
+        maxConcurrency: o.maxConcurrency,
+        ...Option.match(o.basePermission, { onNone: () => ({}), onSome: (basePermission) => ({ basePermission }) }),
+        auditLogEnabled: !o.noAuditLog
       })
-    )
-).pipe(Command.withDescription("Serve a simulator of GitHub's REST and GraphQL APIs (deterministic from --seed, with fault injection)"))
+      yield* Effect.logInfo(`GitHub simulator for org ${sim.org} listening on ${sim.url}`).pipe(
+        Effect.annotateLogs({ url: sim.url, org: sim.org })
+      )
+      // printing the simulator's own token is the point of this command: clients need it
+      yield* Effect.logInfo(`export VERITY_GITHUB_API_URL=${sim.url} VERITY_GITHUB_ORG=${sim.org} VERITY_GITHUB_TOKEN=${sim.token}`)
+      yield* Effect.logInfo(`ground truth: ${sim.url}/_simulator/truth/grants and ${sim.url}/_simulator/truth/events`)
+      yield* Effect.logInfo(`counters: GET ${sim.url}/_simulator/stats, POST ${sim.url}/_simulator/reset-stats`)
+    }),
+  demo: startGitHubSimulator({ seed: 42 }).pipe(
+    Effect.map((sim) => ({ url: sim.url, settings: { org: sim.org, token: sim.token, apiUrl: sim.url } }))
+  )
+})

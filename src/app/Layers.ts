@@ -1,0 +1,76 @@
+/**
+ * The composition root: every choice of implementation the program makes, in one place. Kafka or JSON
+ * lines, PostgreSQL or the embedded PGlite, the HTTP client and the rate limiter, the Node platform and
+ * the loggers. Commands ask this module for the layers they need; nothing else in `src/` provides a
+ * concrete implementation (the pipeline and the platforms see only Tags).
+ */
+import { join } from "node:path"
+import { NodeContext, NodeHttpClient } from "@effect/platform-node"
+import type { SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
+import { Duration, Effect, Layer, Schedule } from "effect"
+import { jsonlSinkLayer } from "../adapters/JsonlSink.js"
+import { kafkaSinkLayer } from "../adapters/KafkaSink.js"
+import { pgliteClientLayer } from "../adapters/Pglite.js"
+import { SqlCheckpointStoreLive } from "../adapters/SqlCheckpointStore.js"
+import { CheckpointError, type SinkError } from "../domain/Errors.js"
+import { RateLimiter } from "../sdk/RateLimiter.js"
+import type { CheckpointStore } from "../services/CheckpointStore.js"
+import type { EventSink } from "../services/EventSink.js"
+import { type AppConfig, describeDsn } from "./AppConfig.js"
+import { type LogFormat, loggingLayer, type LogLevelName } from "./Logging.js"
+
+/** The Node platform the CLI runs on (file system, paths, terminal). */
+export const platform = NodeContext.layer
+
+/** Log lines on stderr in the chosen format, at the chosen minimum level. */
+export const logging = (format: LogFormat, level: LogLevelName | undefined): Layer.Layer<never> => loggingLayer(format, level)
+
+/** HttpClient and RateLimiter for the connectors (one limiter: its budgets are keyed per token/resource). */
+export const connectorRuntime = Layer.merge(NodeHttpClient.layerUndici, RateLimiter.default)
+
+/** The SQL client the config chooses: PostgreSQL at the DSN, or PGlite under `<dataDir>/pgdata`. */
+export const sqlClient = (config: AppConfig): Layer.Layer<SqlClient.SqlClient, CheckpointError> =>
+  config.postgresDsn !== undefined
+    ? PgClient.layer({ url: config.postgresDsn, applicationName: "verity-ingest", maxConnections: 4 }).pipe(
+      Layer.mapError((e) =>
+        new CheckpointError({
+          reason: "unavailable",
+          message: `${describeDsn(config.postgresDsn!)}: ${e.message}`,
+          cause: e
+        })
+      )
+    )
+    : pgliteClientLayer(join(config.dataDir, "pgdata"))
+
+/** Where the checkpoints live, for summaries. */
+export const describeStore = (config: AppConfig): string =>
+  config.postgresDsn !== undefined ? describeDsn(config.postgresDsn) : `embedded PGlite ${join(config.dataDir, "pgdata")}`
+
+export const checkpointStore = (config: AppConfig): Layer.Layer<CheckpointStore, CheckpointError> =>
+  SqlCheckpointStoreLive.pipe(Layer.provide(sqlClient(config)))
+
+/** Kafka when brokers are configured, else JSON-lines files under `<dataDir>/out`. */
+export const sink = (config: AppConfig): Layer.Layer<EventSink, SinkError> =>
+  config.kafka !== undefined ? kafkaSinkLayer(config.kafka) : jsonlSinkLayer(join(config.dataDir, "out"))
+
+/** `run` waits for its database and brokers at start-up: 1 s, doubling, at most 30 s apart, for as long as it takes. */
+export const startupRetry = Schedule.exponential("1 second", 2).pipe(
+  Schedule.modifyDelay((d) => Duration.min(d, Duration.seconds(30)))
+)
+
+const retryingStartup = <A>(what: string, layer: Layer.Layer<A, CheckpointError | SinkError>) =>
+  layer.pipe(
+    Layer.tapError((e) => Effect.logError(`${what}: ${e.message}; retrying (at most 30 s apart)`)),
+    Layer.retry(startupRetry)
+  )
+
+/** The checkpoint store and the event sink the config chooses; with `retryStartup` each is retried until it starts. */
+export const stores = (config: AppConfig, options: { readonly retryStartup?: boolean } = {}) =>
+  options.retryStartup
+    ? Layer.merge(retryingStartup("checkpoint store", checkpointStore(config)), retryingStartup("event sink", sink(config)))
+    : Layer.merge(checkpointStore(config), sink(config))
+
+/** Everything a run needs: the stores, and the connectors' HTTP client and rate limiter for the program's life. */
+export const infrastructure = (config: AppConfig, options: { readonly retryStartup?: boolean } = {}) =>
+  Layer.merge(stores(config, options), connectorRuntime)

@@ -1,0 +1,76 @@
+/**
+ * What `run` does: one cycle of every configured connector (`--once`, a job), or every connector on its
+ * schedule until stopped (a service), on the infrastructure the config chooses.
+ */
+import { Console, Effect } from "effect"
+import { CheckpointError, SinkError } from "../domain/Errors.js"
+import { Dedup } from "../pipeline/Dedup.js"
+import { runConnectorOnce } from "../pipeline/Pipeline.js"
+import { runScheduled } from "../pipeline/Scheduler.js"
+import type { CheckpointStore } from "../services/CheckpointStore.js"
+import { EventSink } from "../services/EventSink.js"
+import type { AppConfig } from "./AppConfig.js"
+import { buildConnectors } from "./Connectors.js"
+import { ExitCode } from "./ExitCode.js"
+import * as Layers from "./Layers.js"
+import { filesWritten, formatSummary } from "./Summary.js"
+
+/** One cycle of every connector, side by side; the summary goes to stdout. Exit 1 if any failed. */
+export const runOnce = (config: AppConfig) =>
+  Effect.gen(function*() {
+    const built = yield* buildConnectors(config)
+    const sink = yield* EventSink
+    const summaries = yield* Effect.forEach(
+      built,
+      ({ connector }) =>
+        runConnectorOnce(connector, config.pipeline, new Dedup(config.pipeline.dedupCapacity)).pipe(
+          Effect.annotateLogs("connector", connector.id)
+        ),
+      { concurrency: "unbounded" }
+    )
+    const files = yield* filesWritten
+    yield* Console.log(formatSummary(summaries, { sink: sink.describe, store: Layers.describeStore(config), ...(files ? { files } : {}) }))
+    const failed = summaries.filter((s) => s.errors.length > 0)
+    if (failed.length > 0) {
+      yield* Console.error(`${failed.length} connector${failed.length === 1 ? "" : "s"} failed: ${failed.map((s) => s.connectorId).join(", ")}`)
+      return yield* new ExitCode({ code: 1 })
+    }
+  })
+
+/** Every connector on its schedule, until interrupted. */
+export const runForever = (config: AppConfig) =>
+  Effect.gen(function*() {
+    const built = yield* buildConnectors(config)
+    const sink = yield* EventSink
+    yield* Effect.logInfo("running").pipe(
+      Effect.annotateLogs({
+        connectors: built.map((b) => b.connector.id).join(","),
+        sink: sink.describe,
+        checkpoints: Layers.describeStore(config)
+      })
+    )
+    return yield* runScheduled(
+      built.map(({ config: c, connector }) => ({ connector, schedule: c.schedule })),
+      config.pipeline
+    )
+  })
+
+/**
+ * Run `program` on the infrastructure the config chooses. `--once` (a job) fails fast: one line on
+ * stderr and exit 1. `run` (a service) logs the same line and retries each store until it starts.
+ */
+export const withInfrastructure = <A, E, R>(
+  config: AppConfig,
+  program: Effect.Effect<A, E, R | EventSink | CheckpointStore>,
+  retryStartup = false
+) =>
+  program.pipe(
+    Effect.provide(Layers.infrastructure(config, { retryStartup })),
+    Effect.catchIf(
+      (e): e is CheckpointError | SinkError => e instanceof CheckpointError || e instanceof SinkError,
+      (e) =>
+        Console.error(`${e._tag === "CheckpointError" ? "checkpoint store" : "event sink"}: ${e.message}`).pipe(
+          Effect.zipRight(new ExitCode({ code: 1 }))
+        )
+    )
+  )

@@ -1,0 +1,46 @@
+/** `run [--once] --config F`: every configured connector, on its schedule or one cycle. */
+import { Command, Options } from "@effect/cli"
+import { Effect, Option } from "effect"
+import { loadAppConfig } from "../app/AppConfig.js"
+import { buildConnectors } from "../app/Connectors.js"
+import * as Layers from "../app/Layers.js"
+import { runForever, runOnce, withInfrastructure } from "../app/Run.js"
+import { ConfigError } from "../domain/Errors.js"
+import { knownPlatforms, plugins } from "../platforms/registry.js"
+import { configOption } from "./Options.js"
+
+/** An example connector entry for the message of an empty config (the first registered platform). */
+const example = (platform = plugins[0]?.platform ?? "platform") =>
+  `{"id": "${platform}-acme", "platform": "${platform}", "settings": {...}}`
+
+export const runCommand = Command.make(
+  "run",
+  {
+    config: configOption,
+    once: Options.boolean("once").pipe(
+      Options.withDescription("one cycle of each connector, print the summary and exit (1 if any connector failed)")
+    )
+  },
+  ({ config: file, once }) =>
+    Effect.gen(function*() {
+      const config = yield* loadAppConfig(Option.some(file))
+      if (config.connectors.length === 0) {
+        // nothing to run: `run` would idle forever and `run --once` report an empty success
+        return yield* new ConfigError({
+          file,
+          field: "connectors",
+          message: `no connectors configured; add one such as ${example()} (platforms: ${knownPlatforms().join(", ")})`
+        })
+      }
+      // platforms and settings are checked before any infrastructure starts: a typo in a connector's
+      // settings is exit 2 at once, not after connecting to (or failing to start) the stores
+      yield* buildConnectors(config).pipe(Effect.provide(Layers.connectorRuntime))
+      yield* once ? withInfrastructure(config, runOnce(config)) : withInfrastructure(config, runForever(config), true)
+    })
+).pipe(
+  Command.withDescription(
+    "Run every configured connector: permissions every schedule.permissions (default 1 hour), audit events every " +
+      "schedule.audit (default 1 minute). A failing connector is retried with backoff while the others go on. At start-up " +
+      "an unreachable PostgreSQL or Kafka is retried (1 s doubling to 30 s apart); with --once it is an error (exit 1)."
+  )
+)

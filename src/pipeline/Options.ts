@@ -1,0 +1,30 @@
+/** What a pipeline run may be told: batch sizes and windows, read-ahead, dedup memory, retries, progress logs. */
+import type { Duration } from "effect"
+import { defaultDedupCapacity } from "./Dedup.js"
+
+export interface PipelineOptions {
+  /** records per publish */
+  readonly batchSize: number
+  /** a partial batch is published after this long */
+  readonly batchWindow: Duration.DurationInput
+  /** keys the dedup remembers (memory stays flat past it) */
+  readonly dedupCapacity: number
+  /**
+   * records read ahead of publishing, so fetching overlaps publishing; bounds memory. Read-ahead is
+   * counted in connector pages (chunks) of up to 100 records: buffering per record costs a handoff each.
+   */
+  readonly prefetch: number
+  /** retries of a refused or timed-out publish, and of a failed checkpoint save */
+  readonly publishRetry: { readonly times: number; readonly base: Duration.DurationInput; readonly cap: Duration.DurationInput }
+  /** how often a long run logs its progress */
+  readonly progressEvery: Duration.DurationInput
+}
+
+export const defaultPipelineOptions: PipelineOptions = {
+  batchSize: 500,
+  batchWindow: "1 second",
+  dedupCapacity: defaultDedupCapacity,
+  prefetch: 1000,
+  publishRetry: { times: 8, base: "500 millis", cap: "30 seconds" },
+  progressEvery: "10 seconds"
+}

@@ -1,0 +1,88 @@
+/**
+ * The publishing steps both runs share: a batch goes to the sink in one `publish`, and only once it is
+ * acknowledged is the follow-up (dedup commit, checkpoint save) run; refusals are retried with backoff.
+ * A publish attempt and its follow-up are uninterruptible together, so a shutdown finishes the in-flight
+ * batch; between attempts a shutdown is free to stop (nothing of that batch was acknowledged).
+ */
+import { Clock, Duration, Effect, Schedule } from "effect"
+import type { CheckpointStream } from "../domain/Checkpoint.js"
+import { DeadLetter, type DeadLetterStage } from "../domain/DeadLetter.js"
+import type { CheckpointError } from "../domain/Errors.js"
+import type { Connector } from "../sdk/Connector.js"
+import { EventSink, type WireMessage } from "../services/EventSink.js"
+import type { PipelineOptions } from "./Options.js"
+import { deadLetterMessage } from "./Wire.js"
+
+/** Read-ahead is counted in connector pages (chunks) of up to 100 records. */
+export const prefetchChunks = (options: PipelineOptions) => Math.max(1, Math.ceil(options.prefetch / 100))
+
+export const retrySchedule = (policy: PipelineOptions["publishRetry"]) =>
+  Schedule.exponential(policy.base, 2).pipe(
+    Schedule.jittered,
+    Schedule.modifyDelay((d) => Duration.min(d, Duration.decode(policy.cap))),
+    Schedule.intersect(Schedule.recurs(policy.times))
+  )
+
+/** A save is retried with `publishRetry` while publishing waits; say so, or a database outage looks like a stall. */
+export const saveFailed = (e: CheckpointError) => Effect.logWarning(`checkpoint save failed, will retry: ${e.message}`)
+
+export interface Counters {
+  published: number
+  duplicates: number
+  deadLettered: number
+  batches: number
+  seen: number
+}
+
+export const emptyCounters = (): Counters => ({ published: 0, duplicates: 0, deadLettered: 0, batches: 0, seen: 0 })
+
+export const deadLetter = (
+  connector: Connector,
+  kind: "event" | "snapshot",
+  stage: DeadLetterStage,
+  reason: string,
+  payload: unknown
+): WireMessage =>
+  deadLetterMessage(
+    new DeadLetter({ platform: connector.platform, connectorId: connector.id, kind, stage, reason, payload, failedAt: new Date() })
+  )
+
+/** Publish one batch, then (still uninterruptible) commit and save; retry refusals with backoff. */
+export const publishThenCommit = (
+  messages: ReadonlyArray<WireMessage>,
+  afterAck: Effect.Effect<void, CheckpointError>,
+  options: PipelineOptions
+) =>
+  Effect.gen(function*() {
+    const sink = yield* EventSink
+    const publish = messages.length === 0 ? Effect.void : sink.publish(messages)
+    const attempt = Effect.uninterruptible(publish.pipe(Effect.zipRight(afterAck)))
+    yield* attempt.pipe(
+      Effect.tapError((e) =>
+        e._tag === "SinkError"
+          ? Effect.logWarning(`publish failed, will retry: ${e.message}`).pipe(Effect.annotateLogs("records", messages.length))
+          : Effect.void
+      ),
+      Effect.retry({ schedule: retrySchedule(options.publishRetry), while: (e) => e._tag === "SinkError" })
+    )
+  })
+
+/** Log how far a run got, at most once every `every` ms. */
+export const progress = (connector: Connector, stream: CheckpointStream, counters: Counters, startedAt: number, every: number) => {
+  let lastLog = startedAt
+  return Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    if (now - lastLog < every) return
+    lastLog = now
+    const seconds = Math.max(0.001, (now - startedAt) / 1000)
+    yield* Effect.logInfo("progress").pipe(
+      Effect.annotateLogs({
+        connector: connector.id,
+        stream,
+        records: counters.seen,
+        published: counters.published,
+        rate_per_s: Math.round(counters.seen / seconds)
+      })
+    )
+  })
+}
