@@ -31,8 +31,10 @@ const ApiUrl = Schema.transform(
 )
 
 export const GitHubSettings = Schema.Struct({
-  org: Schema.NonEmptyString.annotations({ description: "The GitHub organization's login" }),
-  token: Schema.Redacted(Schema.NonEmptyString).annotations({ description: "A token with read:org, read:audit_log and repo" }),
+  /** the organization's login */
+  org: Schema.NonEmptyString,
+  /** a token with read:org, read:audit_log and repo (for private repositories) */
+  token: Schema.Redacted(Schema.NonEmptyString),
   /** base URL of the API, no trailing slash */
   apiUrl: Schema.optionalWith(ApiUrl, { default: () => defaultApiUrl }),
   /** items per page, 1..100 (GitHub's maximum) */
