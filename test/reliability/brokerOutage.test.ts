@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
-import { startGitHubSimulator, type TruthEvent } from "../../src/platforms/github/simulator/Server.js"
+import { startGitHubSimulator } from "../../src/platforms/github/simulator/Server.js"
+import { type TruthEvent } from "../../src/platforms/github/simulator/Types.js"
 import { topics } from "../../src/pipeline/Wire.js"
 import { startKafkaMock } from "../support/KafkaMock.js"
 import { testDatabase } from "../support/Postgres.js"

@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
-import { mulberry32, startGitHubSimulator } from "../../src/platforms/github/simulator/Server.js"
+import { startGitHubSimulator } from "../../src/platforms/github/simulator/Server.js"
+import { mulberry32 } from "../../src/sdk/simulator/SeededRandom.js"
 import { topics } from "../../src/pipeline/Wire.js"
 import { startKafkaMock } from "../support/KafkaMock.js"
 import { testDatabase } from "../support/Postgres.js"

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { startGitHubSimulator, type GitHubSimulatorOptions } from "../../../src/platforms/github/simulator/Server.js"
+import { startGitHubSimulator } from "../../../src/platforms/github/simulator/Server.js"
+import { type GitHubSimulatorOptions } from "../../../src/platforms/github/simulator/Types.js"
 import { runConnectorOnce, runPermissions } from "../../../src/pipeline/Pipeline.js"
 import { captureLogs, type ClientRecord, connectorFor, pipelineOptions, publishedEvents, publishedSnapshots, runtimeLayer, sortedKeys } from "./harness.js"
 

@@ -1,0 +1,98 @@
+/** The GitHub simulator's options and what it hands back: its URL, its ground truth, its counters. */
+import type { Effect } from "effect"
+
+export interface GitHubSimulatorOptions {
+  readonly port?: number
+  readonly org?: string
+  readonly token?: string
+  readonly repos?: number
+  readonly members?: number
+  readonly teams?: number
+  readonly outsideCollaborators?: number
+  readonly events?: number
+  /** audit entries with wrong field types (`@timestamp` as a string); not in the truth */
+  readonly badEvents?: number
+  readonly seed?: number
+  /** the org's base permission; by default picked from the seed */
+  readonly basePermission?: "none" | "read" | "write" | "admin"
+  readonly latencyMs?: number
+  readonly latencyJitterMs?: number
+  /** share of requests answered with a 5xx */
+  readonly errorRate?: number
+  /** share of 200 GET pages whose JSON is truncated */
+  readonly malformedRate?: number
+  /** share of requests refused with a secondary limit (403 or 429, `retry-after`) */
+  readonly secondaryRateLimitRate?: number
+  /** seconds a secondary limit asks to wait (default 1) */
+  readonly retryAfterSeconds?: number
+  /** primary budget per resource (REST requests; GraphQL points) and its window */
+  readonly rateLimit?: { readonly limit: number; readonly windowSeconds: number }
+  /** requests in flight above this are refused with a secondary limit (default 100, GitHub's) */
+  readonly maxConcurrency?: number
+  /** false: the audit log answers 404, like an org not on Enterprise Cloud */
+  readonly auditLogEnabled?: boolean
+}
+
+export interface RequestLogEntry {
+  /** epoch ms the request arrived */
+  readonly at: number
+  /** epoch ms the response was sent */
+  readonly finishedAt: number
+  readonly method: string
+  readonly path: string
+  readonly status: number
+  readonly resource: string
+  /** the `retry-after` sent, in seconds */
+  readonly retryAfter?: number
+  readonly conditional: boolean
+}
+
+export interface SimulatorStats {
+  readonly requests: number
+  /** 403/429 answers for primary or secondary rate limits (and GraphQL RATE_LIMITED) */
+  readonly rateLimitedResponses: number
+  /** rate budget spent, all resources: REST requests + GraphQL points (304s are free) */
+  readonly budgetSpent: number
+  readonly budgetByResource: Readonly<Record<string, number>>
+  readonly notModified: number
+  readonly serverErrors: number
+  readonly malformed: number
+}
+
+export interface GitHubSimulator {
+  /** base URL, no trailing slash */
+  readonly url: string
+  readonly token: string
+  readonly org: string
+  readonly truthGrants: Effect.Effect<ReadonlyArray<TruthGrant>>
+  readonly truthEvents: Effect.Effect<ReadonlyArray<TruthEvent>>
+  readonly requestLog: Effect.Effect<ReadonlyArray<RequestLogEntry>>
+  /** append `n` audit events stamped now; returns them in wire format */
+  readonly addAuditEvents: (n: number) => Effect.Effect<ReadonlyArray<TruthEvent>>
+  readonly stats: Effect.Effect<SimulatorStats>
+  /** zero the counters and the request log (e.g. between two pulls) */
+  readonly resetStats: Effect.Effect<void>
+  /** change fault injection at run time */
+  readonly setFaults: (faults: Partial<Pick<GitHubSimulatorOptions, "errorRate" | "malformedRate" | "secondaryRateLimitRate" | "latencyMs" | "latencyJitterMs">>) => Effect.Effect<void>
+}
+
+/** A grant in the wire format (snapshot without `snapshot_at`). */
+export interface TruthGrant {
+  readonly platform: "github"
+  readonly principal_ref: string
+  readonly asset_ref: string
+  readonly privilege: string
+  readonly grant_mechanism: "direct" | "group" | "role"
+}
+
+export interface TruthEvent {
+  readonly platform: "github"
+  readonly event_id: string
+  readonly occurred_at: string
+  readonly principal_ref: string
+  readonly asset_ref: string
+  readonly operation: string
+  readonly operation_category: string
+  readonly operation_verb: string
+  readonly raw_payload: unknown
+}
