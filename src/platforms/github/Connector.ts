@@ -9,13 +9,13 @@ import type { Connector } from "../../sdk/Connector.js"
 import type { ConnectorServices } from "../../sdk/Plugin.js"
 import { auditStream } from "./AuditLog.js"
 import { type GitHubClient, type GitHubClientOptions, makeGitHubClient } from "./Client.js"
+import { permissionsStream } from "./permissions/PermissionsStream.js"
 import {
   defaultPermissionsOptions,
   makePermissionsState,
   type PermissionsOptions,
-  type PermissionsState,
-  permissionsStream
-} from "./permissions/PermissionsStream.js"
+  type PermissionsState
+} from "./permissions/State.js"
 import { type GitHubSettings, platform } from "./Settings.js"
 
 export interface GitHubConnectorOptions extends GitHubClientOptions {

@@ -1,0 +1,75 @@
+/**
+ * Stage 3: where each privilege comes from. One GraphQL query asks `permissionSources` for up to 100
+ * repositories (about 1 rate-limit point), with follow-up queries for collaborator lists over 100.
+ * Each edge is decoded on its own, so one unreadable edge is dead-lettered alone.
+ */
+import { Effect, Either, Schema } from "effect"
+import { ConnectorError } from "../../../domain/Errors.js"
+import type { GitHubClient } from "../Client.js"
+import { CollaboratorEdge, type PermissionSource, RepositoryCollaborators } from "../Payloads.js"
+import { platform } from "../Settings.js"
+import type { RepoCheck } from "./RepoCheck.js"
+
+/** Per login (lower-cased): its permission sources, or why its edge could not be read (keyed `!bad:...`). */
+export type SourcesByLogin = Map<string, Either.Either<ReadonlyArray<PermissionSource>, { reason: string; original: unknown }>>
+
+const decodeEdge = Schema.decodeUnknownEither(CollaboratorEdge, { errors: "all", onExcessProperty: "ignore" })
+const decodeRepository = Schema.decodeUnknownEither(RepositoryCollaborators, { errors: "all", onExcessProperty: "ignore" })
+
+const collabSelection = (after: string) =>
+  `nameWithOwner collaborators(first: 100, affiliation: ALL${after}) { pageInfo { hasNextPage endCursor } ` +
+  `edges { permission permissionSources { permission roleName source { __typename ` +
+  `... on Organization { login } ... on Team { slug } ... on Repository { nameWithOwner } } } node { login } } }`
+
+/** One GraphQL query for up to 100 repositories; follow-ups for collaborator lists over 100. */
+export const fetchSources = (client: GitHubClient) => (repos: ReadonlyArray<RepoCheck>) => {
+  const { org } = client.settings
+  return Effect.gen(function*() {
+    const result = new Map<string, SourcesByLogin>()
+    if (repos.length === 0) return result
+    const vars: Record<string, unknown> = { owner: org }
+    const decls = ["$owner: String!"]
+    const fields = repos.map((repo, i) => {
+      vars[`n${i}`] = repo.name
+      decls.push(`$n${i}: String!`)
+      return `r${i}: repository(owner: $owner, name: $n${i}) { ${collabSelection("")} }`
+    })
+    const query = `query(${decls.join(", ")}) { ${fields.join(" ")} rateLimit { cost remaining resetAt } }`
+    const data = yield* client.graphql(query, vars, `read permission sources of ${repos.length} repositories`)
+    for (const [i, repo] of repos.entries()) {
+      const perUser: SourcesByLogin = new Map()
+      result.set(repo.name, perUser)
+      let node: unknown = data[`r${i}`]
+      for (;;) {
+        const decoded = decodeRepository(node)
+        if (Either.isLeft(decoded) || decoded.right === null || decoded.right.collaborators === null) {
+          return yield* new ConnectorError({
+            reason: "decode",
+            platform,
+            message: `${platform}: GraphQL returned no collaborators for ${repo.fullName} (does the token have admin access to it?)`
+          })
+        }
+        const connection = decoded.right.collaborators
+        for (const edge of connection.edges) {
+          Either.match(decodeEdge(edge), {
+            onLeft: (e) => {
+              const login = typeof edge === "object" && edge !== null ? JSON.stringify(edge).slice(0, 80) : String(edge)
+              perUser.set(`!bad:${login}`, Either.left({ reason: `permission sources: ${e.message}`, original: edge }))
+            },
+            onRight: (e) => perUser.set(e.node.login.toLowerCase(), Either.right(e.permissionSources))
+          })
+        }
+        if (!connection.pageInfo.hasNextPage || connection.pageInfo.endCursor === null) break
+        const more = yield* client.graphql(
+          `query($owner: String!, $name: String!, $after: String) { repository(owner: $owner, name: $name) { ${
+            collabSelection(", after: $after")
+          } } rateLimit { cost remaining resetAt } }`,
+          { owner: org, name: repo.name, after: connection.pageInfo.endCursor },
+          `read more permission sources of ${repo.fullName}`
+        )
+        node = more["repository"]
+      }
+    }
+    return result
+  })
+}
