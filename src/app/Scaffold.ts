@@ -1,8 +1,9 @@
 /**
- * `scaffold <platform>`: a new connector folder from the templates beside this file (settings,
- * payloads, client, connector with validate_credentials + list_accounts, simulator), its registration
- * in `src/connectors/registry.ts` (at the `// scaffold:imports` and `// scaffold:entries` markers),
- * and a test that passes as generated. Nothing is written unless every check passes first.
+ * `scaffold <platform>`: a new platform folder from the templates beside this file (settings, payloads,
+ * client, connector, capabilities, simulator, plugin), its entry in `src/platforms/registry.ts` (its
+ * import at `// scaffold:imports`, its plugin at `// scaffold:entries`), and a test that passes as
+ * generated. Then `simulate`, `connector`, the demo and the public API know the platform, with no other
+ * edit. Nothing is written unless every check passes first.
  */
 import { FileSystem, Path } from "@effect/platform"
 import { Data, Effect } from "effect"
@@ -20,12 +21,26 @@ export const pascalCase = (name: string) =>
 const importMarker = "// scaffold:imports"
 const entryMarker = "// scaffold:entries"
 
+/** Template -> file, relative to the new platform's folder. */
+const platformFiles: ReadonlyArray<readonly [template: string, file: string]> = [
+  ["Settings.ts.tmpl", "Settings.ts"],
+  ["Payloads.ts.tmpl", "Payloads.ts"],
+  ["Client.ts.tmpl", "Client.ts"],
+  ["Connector.ts.tmpl", "Connector.ts"],
+  ["Capabilities.ts.tmpl", "capabilities/Integration.ts"],
+  ["SimulatorServer.ts.tmpl", "simulator/Server.ts"],
+  ["SimulatorCommand.ts.tmpl", "simulator/Command.ts"],
+  ["Plugin.ts.tmpl", "Plugin.ts"]
+]
+
 export interface ScaffoldResult {
   readonly platform: string
   readonly files: ReadonlyArray<string>
+  /** the generated test, relative to the project */
+  readonly test: string
 }
 
-/** Generate the connector `platform` under the project at `root`. */
+/** Generate the platform `platform` under the project at `root`. */
 export const scaffold = (root: string, platform: string) =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
@@ -38,39 +53,38 @@ export const scaffold = (root: string, platform: string) =>
       return yield* fail(`"${platform}" is not a platform name: use a lower-case identifier such as "acme" or "acme_hr" (a-z, 0-9, _; starting with a letter)`)
     }
     const Platform = pascalCase(platform)
-    const dir = path.join(root, "src", "connectors", platform)
-    if (yield* io("check", fs.exists(dir))) return yield* fail(`${path.relative(root, dir)} already exists; scaffold never overwrites a connector`)
-    const registryPath = path.join(root, "src", "connectors", "registry.ts")
+    const plugin = `${platform}Plugin`
+    const dir = path.join(root, "src", "platforms", platform)
+    if (yield* io("check", fs.exists(dir))) return yield* fail(`${path.relative(root, dir)} already exists; scaffold never overwrites a platform`)
+    const registryPath = path.join(root, "src", "platforms", "registry.ts")
     const registry = yield* io(`read ${registryPath}`, fs.readFileString(registryPath))
     if (!registry.includes(importMarker) || !registry.includes(entryMarker)) {
-      return yield* fail(`${path.relative(root, registryPath)} lacks the "${importMarker}" and "${entryMarker}" markers; register the connector by hand`)
+      return yield* fail(`${path.relative(root, registryPath)} lacks the "${importMarker}" and "${entryMarker}" markers; register the plugin by hand`)
     }
-    if (new RegExp(`^\\s*${platform}\\s*:`, "m").test(registry)) {
-      return yield* fail(`a connector "${platform}" is already registered in ${path.relative(root, registryPath)}`)
+    if (new RegExp(`\\b${plugin}\\b`).test(registry)) {
+      return yield* fail(`a platform "${platform}" is already registered in ${path.relative(root, registryPath)}`)
     }
-    const testPath = path.join(root, "test", "connectors", platform, `${platform}.test.ts`)
+    const testPath = path.join(root, "test", "platforms", platform, `${platform}.test.ts`)
     if (yield* io("check", fs.exists(testPath))) return yield* fail(`${path.relative(root, testPath)} already exists`)
 
     const fill = (template: string) =>
       io(`read template ${template}`, fs.readFileString(path.join(templatesDir, template))).pipe(
         Effect.map((text) => text.replaceAll("__Platform__", Platform).replaceAll("__platform__", platform))
       )
-    const outputs: ReadonlyArray<readonly [string, string]> = [
-      ["Settings.ts.tmpl", path.join(dir, "Settings.ts")],
-      ["Payloads.ts.tmpl", path.join(dir, "Payloads.ts")],
-      ["Client.ts.tmpl", path.join(dir, "Client.ts")],
-      ["simulator.ts.tmpl", path.join(dir, "simulator.ts")],
-      ["Connector.ts.tmpl", path.join(dir, `${Platform}Connector.ts`)],
-      ["test.ts.tmpl", testPath]
-    ]
+    const outputs = [...platformFiles.map(([template, file]) => [template, path.join(dir, file)] as const), ["test.ts.tmpl", testPath] as const]
     const contents = yield* Effect.forEach(outputs, ([template, target]) => Effect.map(fill(template), (text) => [target, text] as const))
 
-    yield* io("create folder", fs.makeDirectory(dir, { recursive: true }))
-    yield* io("create folder", fs.makeDirectory(path.dirname(testPath), { recursive: true }))
-    for (const [target, text] of contents) yield* io(`write ${target}`, fs.writeFileString(target, text))
+    for (const [target, text] of contents) {
+      yield* io("create folder", fs.makeDirectory(path.dirname(target), { recursive: true }))
+      yield* io(`write ${target}`, fs.writeFileString(target, text))
+    }
     const updated = registry
-      .replace(importMarker, `import { ${Platform}Definition } from "../scaffold/${platform}/${Platform}Connector.js"\n${importMarker}`)
-      .replace(new RegExp(`^([ \\t]*)${entryMarker}`, "m"), `$1${platform}: ${Platform}Definition,\n$1${entryMarker}`)
+      .replace(importMarker, `import { ${plugin} } from "./${platform}/Plugin.js"\n${importMarker}`)
+      .replace(new RegExp(`^([ \\t]*)${entryMarker}`, "m"), `$1${plugin},\n$1${entryMarker}`)
     yield* io(`write ${registryPath}`, fs.writeFileString(registryPath, updated))
-    return { platform, files: [...contents.map(([target]) => path.relative(root, target)), path.relative(root, registryPath)] } satisfies ScaffoldResult
+    return {
+      platform,
+      files: [...contents.map(([target]) => path.relative(root, target)), path.relative(root, registryPath)],
+      test: path.relative(root, testPath)
+    } satisfies ScaffoldResult
   })

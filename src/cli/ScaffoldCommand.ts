@@ -1,4 +1,4 @@
-/** `scaffold <platform>`: generate a connector (settings, payloads, client, connector, simulator), register it, and write its test. */
+/** `scaffold <platform>`: generate a platform plugin (settings, payloads, client, connector, capabilities, simulator), register it, and write its test. */
 import { Args, Command } from "@effect/cli"
 import { Console, Effect } from "effect"
 import { scaffold } from "../app/Scaffold.js"
@@ -14,10 +14,10 @@ export const scaffoldCommand = Command.make(
           [
             `Scaffolded the ${result.platform} connector:`,
             ...result.files.map((f) => `  ${f}`),
-            `Next: npx vitest run test/connectors/${result.platform}/${result.platform}.test.ts`
+            `Next: npx vitest run ${result.test}`
           ].join("\n")
         )
       ),
       Effect.catchTag("ScaffoldError", (e) => Console.error(`scaffold: ${e.message}`).pipe(Effect.zipRight(new ExitCode({ code: 2 }))))
     )
-).pipe(Command.withDescription("Generate a new connector with its simulator and a passing test, and register it"))
+).pipe(Command.withDescription("Generate a new platform plugin (connector, capabilities, simulator) with a passing test, and register it"))

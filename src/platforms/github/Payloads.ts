@@ -53,7 +53,7 @@ export const AuditEntry = Schema.Struct({
 })
 export type AuditEntry = typeof AuditEntry.Type
 
-// ---- GraphQL ------------------------------------------------------------------------------------
+// The GraphQL payloads (permission sources of repository collaborators)
 
 export const PermissionSource = Schema.Struct({
   /** GitHub's `DefaultRepositoryPermissionField`: NONE, READ, WRITE, ADMIN (maintain/triage round down) */
