@@ -20,8 +20,8 @@ import { Dedup } from "../src/pipeline/Dedup.js"
 import { defaultPipelineOptions } from "../src/pipeline/Options.js"
 import { runAudit } from "../src/pipeline/Pipeline.js"
 import { topics } from "../src/pipeline/Wire.js"
-import { startKafkaMock } from "../test/support/KafkaMock.js"
-import { sqlLayerFor, testDatabase } from "../test/support/Postgres.js"
+import { startKafkaMock } from "../src/testkit/KafkaMock.js"
+import { sqlLayerFor, testDatabase } from "../src/testkit/Postgres.js"
 import { type Figure, percentile, prng } from "./lib.js"
 
 const pollInterval = Duration.seconds(1)

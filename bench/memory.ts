@@ -6,8 +6,8 @@
 import { execFile } from "node:child_process"
 import { promisify } from "node:util"
 import { Effect, Redacted, Schema } from "effect"
-import { startKafkaMock } from "../test/support/KafkaMock.js"
-import { testDatabase } from "../test/support/Postgres.js"
+import { startKafkaMock } from "../src/testkit/KafkaMock.js"
+import { testDatabase } from "../src/testkit/Postgres.js"
 import { defaultDedupCapacity } from "../src/pipeline/Dedup.js"
 import { type Figure, fmt } from "./lib.js"
 

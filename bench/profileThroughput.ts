@@ -9,8 +9,8 @@ import { runAudit } from "../src/pipeline/Pipeline.js"
 import { KafkaConfig } from "../src/adapters/KafkaConfig.js"
 import { kafkaSinkLayer } from "../src/adapters/KafkaSink.js"
 import { SqlCheckpointStoreLive } from "../src/adapters/SqlCheckpointStore.js"
-import { startKafkaMock } from "../test/support/KafkaMock.js"
-import { sqlLayerFor, testDatabase } from "../test/support/Postgres.js"
+import { startKafkaMock } from "../src/testkit/KafkaMock.js"
+import { sqlLayerFor, testDatabase } from "../src/testkit/Postgres.js"
 import { auditConnector, githubAuditEntries } from "./lib.js"
 const program = Effect.gen(function*() {
   const kafka = yield* startKafkaMock

@@ -14,8 +14,8 @@ import { KafkaConfig } from "../src/adapters/KafkaConfig.js"
 import { kafkaSinkLayer } from "../src/adapters/KafkaSink.js"
 import { SqlCheckpointStoreLive } from "../src/adapters/SqlCheckpointStore.js"
 import { decodeAuditEntry } from "../src/platforms/github/AuditLog.js"
-import { startKafkaMock } from "../test/support/KafkaMock.js"
-import { sqlLayerFor, testDatabase } from "../test/support/Postgres.js"
+import { startKafkaMock } from "../src/testkit/KafkaMock.js"
+import { sqlLayerFor, testDatabase } from "../src/testkit/Postgres.js"
 import { auditConnector, type Figure, fmt, githubAuditEntries, median, rate } from "./lib.js"
 
 export const throughput = (events: number, rounds: number) =>

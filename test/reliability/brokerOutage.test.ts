@@ -10,9 +10,9 @@ import { Effect, Redacted } from "effect"
 import { startGitHubSimulator } from "../../src/platforms/github/simulator/Server.js"
 import { type TruthEvent } from "../../src/platforms/github/simulator/Types.js"
 import { topics } from "../../src/pipeline/Wire.js"
-import { startKafkaMock } from "../support/KafkaMock.js"
-import { testDatabase } from "../support/Postgres.js"
-import { drainTopics } from "./support/KafkaDrain.js"
+import { startKafkaMock } from "../../src/testkit/KafkaMock.js"
+import { testDatabase } from "../../src/testkit/Postgres.js"
+import { drainTopics } from "../../src/testkit/KafkaDrain.js"
 import {
   awaitExit,
   backwardSteps,
@@ -26,7 +26,7 @@ import {
   tempDir,
   waitUntil,
   writeConfig
-} from "./support/Program.js"
+} from "../support/Program.js"
 
 const EVENTS = 20_000
 const BATCH_SIZE = 500

@@ -10,9 +10,9 @@ import { Effect, Redacted } from "effect"
 import { startGitHubSimulator } from "../../src/platforms/github/simulator/Server.js"
 import { mulberry32 } from "../../src/sdk/simulator/SeededRandom.js"
 import { topics } from "../../src/pipeline/Wire.js"
-import { startKafkaMock } from "../support/KafkaMock.js"
-import { testDatabase } from "../support/Postgres.js"
-import { drainTopics } from "./support/KafkaDrain.js"
+import { startKafkaMock } from "../../src/testkit/KafkaMock.js"
+import { testDatabase } from "../../src/testkit/Postgres.js"
+import { drainTopics } from "../../src/testkit/KafkaDrain.js"
 import {
   awaitExit,
   backwardSteps,
@@ -26,7 +26,7 @@ import {
   tempDir,
   waitUntil,
   writeConfig
-} from "./support/Program.js"
+} from "../support/Program.js"
 
 const EVENTS = 50_000
 const KILLS = 5

@@ -18,7 +18,7 @@ import { Effect, Redacted } from "effect"
 import { startGitHubSimulator } from "../../src/platforms/github/simulator/Server.js"
 import { type TruthEvent } from "../../src/platforms/github/simulator/Types.js"
 import { topics } from "../../src/pipeline/Wire.js"
-import { testDatabase } from "../support/Postgres.js"
+import { testDatabase } from "../../src/testkit/Postgres.js"
 import {
   awaitExit,
   backwardSteps,
@@ -31,8 +31,8 @@ import {
   tempDir,
   waitUntil,
   writeConfig
-} from "./support/Program.js"
-import { startTcpProxy } from "./support/TcpProxy.js"
+} from "../support/Program.js"
+import { startTcpProxy } from "../support/TcpProxy.js"
 
 const TOKEN = "ghp_databaseOutageToken_9e11"
 const PASSWORD = "Db0utagePassw0rd"

@@ -11,8 +11,8 @@ import { Effect, Redacted } from "effect"
 import { startGitHubSimulator } from "../../src/platforms/github/simulator/Server.js"
 import { type RequestLogEntry, type TruthEvent } from "../../src/platforms/github/simulator/Types.js"
 import { topics } from "../../src/pipeline/Wire.js"
-import { testDatabase } from "../support/Postgres.js"
-import { awaitExit, checkpointReader, startProgram, tempDir, writeConfig } from "./support/Program.js"
+import { testDatabase } from "../../src/testkit/Postgres.js"
+import { awaitExit, checkpointReader, startProgram, tempDir, writeConfig } from "../support/Program.js"
 
 const TOKEN = "ghp_httpChaosToken_c4a05"
 const RETRY_AFTER_S = 1

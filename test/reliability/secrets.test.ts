@@ -20,8 +20,8 @@ import { RateLimiter } from "../../src/sdk/RateLimiter.js"
 import { Dedup } from "../../src/pipeline/Dedup.js"
 import { defaultPipelineOptions } from "../../src/pipeline/Options.js"
 import { runConnectorOnce } from "../../src/pipeline/Pipeline.js"
-import { testDatabase } from "../support/Postgres.js"
-import { capturingLogger, cli, everything, leaks, makeWorkDir, record, secrets } from "./badInputSupport/Collected.js"
+import { testDatabase } from "../../src/testkit/Postgres.js"
+import { capturingLogger, cli, everything, leaks, makeWorkDir, record, secrets } from "../support/Collected.js"
 
 const simOptions = { org: "acme-corp", repos: 4, members: 6, teams: 2, outsideCollaborators: 1, events: 120, badEvents: 3, seed: 21 } as const
 

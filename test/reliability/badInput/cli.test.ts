@@ -16,8 +16,8 @@ import { startGitHubSimulator } from "../../../src/platforms/github/simulator/Se
 import { startMockAppSimulator } from "../../../src/platforms/mockapp/simulator/Server.js"
 import { topics } from "../../../src/pipeline/Wire.js"
 import type { CliResult } from "../../support/Cli.js"
-import { testDatabase } from "../../support/Postgres.js"
-import { cli, everything, leaks, makeWorkDir, secrets } from "../badInputSupport/Collected.js"
+import { testDatabase } from "../../../src/testkit/Postgres.js"
+import { cli, everything, leaks, makeWorkDir, secrets } from "../../support/Collected.js"
 
 const work = makeWorkDir("verity-badinput-cli-")
 

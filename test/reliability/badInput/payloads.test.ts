@@ -21,8 +21,8 @@ import { defaultPipelineOptions } from "../../../src/pipeline/Options.js"
 import { runConnectorOnce } from "../../../src/pipeline/Pipeline.js"
 import { type ConnectorSummary } from "../../../src/pipeline/Summaries.js"
 import { topics } from "../../../src/pipeline/Wire.js"
-import { startAuditStub } from "../badInputSupport/AuditStub.js"
-import { capturingLogger, cli, leaks, makeWorkDir, secrets } from "../badInputSupport/Collected.js"
+import { startAuditStub } from "../../support/AuditStub.js"
+import { capturingLogger, cli, leaks, makeWorkDir, secrets } from "../../support/Collected.js"
 
 const org = "acme"
 const base = 1_700_000_000_000

@@ -1,0 +1,101 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Option, Stream } from "effect"
+import type { Connector } from "../../../src/sdk/Connector.js"
+import { unsupportedAuditLogWarning } from "../../../src/platforms/github/AuditLog.js"
+import { startGitHubSimulator } from "../../../src/platforms/github/simulator/Server.js"
+import { type TruthEvent } from "../../../src/platforms/github/simulator/Types.js"
+import { mulberry32 } from "../../../src/sdk/simulator/SeededRandom.js"
+import { CheckpointStore } from "../../../src/services/CheckpointStore.js"
+import { runAudit, runConnectorOnce } from "../../../src/pipeline/Pipeline.js"
+import { captureLogs, connectorFor, pipelineOptions, publishedDeadLetters, publishedEvents, runtimeLayer } from "../../support/GitHub.js"
+
+const comparable = (e: Record<string, unknown> | TruthEvent) => ({
+  event_id: e["event_id" as keyof typeof e],
+  occurred_at: e["occurred_at" as keyof typeof e],
+  principal_ref: e["principal_ref" as keyof typeof e],
+  asset_ref: e["asset_ref" as keyof typeof e],
+  operation: e["operation" as keyof typeof e],
+  operation_category: e["operation_category" as keyof typeof e],
+  operation_verb: e["operation_verb" as keyof typeof e],
+  raw_payload: e["raw_payload" as keyof typeof e]
+})
+
+/** The connector of a process that stops (cleanly) right after the event `lastId`. */
+const stoppingAfter = (connector: Connector, lastId: string): Connector => ({
+  ...connector,
+  auditEvents: (from) =>
+    connector.auditEvents(from).pipe(
+      Stream.takeUntil((r) => r.record._tag === "Valid" && r.record.value.eventId === lastId)
+    )
+})
+
+const auditKey = { connectorId: "github-test", stream: "audit" as const }
+const options = { ...pipelineOptions, batchSize: 7 }
+
+describe("GitHub audit events against the simulator", () => {
+  it.live("arrive in order and equal the truth across 3 restarts from the stored checkpoint, one inside a same-millisecond group", () =>
+    Effect.gen(function*() {
+      const sim = yield* startGitHubSimulator({ repos: 10, members: 12, teams: 2, events: 320, badEvents: 4, seed: 11 })
+      const truth = yield* sim.truthEvents
+      const store = yield* CheckpointStore
+      // a group of events sharing a millisecond, not at the very start
+      const g = truth.findIndex((e, i) => i > 20 && truth[i + 1]?.occurred_at === e.occurred_at)
+      expect(g).toBeGreaterThan(20)
+      const rng = mulberry32(2024)
+      const r2 = g + 2 + Math.floor(rng() * 100)
+      const r3 = r2 + 1 + Math.floor(rng() * 100)
+      const stops = [truth[g], truth[r2], truth[r3]].map((e) => e?.event_id ?? "")
+
+      // run 1 stops inside the group: the checkpoint holds its first id, the rest are still to come
+      yield* runAudit(stoppingAfter(yield* connectorFor(sim, { pageSize: 25 }), stops[0] ?? ""), options)
+      const cp1 = Option.getOrThrow(yield* store.load(auditKey))
+      expect(cp1.timestamp).toBe(Date.parse(truth[g]?.occurred_at ?? ""))
+      expect(cp1.idsAtTimestamp).toContain(truth[g]?.event_id)
+      expect(cp1.idsAtTimestamp).not.toContain(truth[g + 1]?.event_id)
+
+      // restarts 1 and 2 at random points, then restart 3 runs to the end: a new process each time
+      yield* runAudit(stoppingAfter(yield* connectorFor(sim, { pageSize: 25 }), stops[1] ?? ""), options)
+      yield* runAudit(stoppingAfter(yield* connectorFor(sim, { pageSize: 25 }), stops[2] ?? ""), options)
+      const last = yield* runAudit(yield* connectorFor(sim, { pageSize: 25 }), options)
+      expect(Option.getOrThrow(last.checkpointAfter).timestamp).toBe(Date.parse(truth[truth.length - 1]?.occurred_at ?? ""))
+
+      const events = yield* publishedEvents
+      expect(events.map(comparable)).toEqual(truth.map(comparable))
+
+      // the 4 entries with wrong field types were dead-lettered with a reason, and the stream went on
+      const dead = yield* publishedDeadLetters
+      const deadIds = new Set(dead.map((d) => (d["payload"] as Record<string, unknown>)["_document_id"]))
+      expect(deadIds.size).toBe(4)
+      expect(dead.every((d) => String(d["reason"]).includes("@timestamp"))).toBe(true)
+      expect(truth.some((e) => deadIds.has(e.event_id))).toBe(false)
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer())))
+
+  it.live("a resume picks up events added since, and only those", () =>
+    Effect.gen(function*() {
+      const sim = yield* startGitHubSimulator({ repos: 5, members: 6, teams: 1, events: 40, seed: 3 })
+      yield* runAudit(yield* connectorFor(sim, { pageSize: 10 }), options)
+      const before = (yield* publishedEvents).length
+      expect(before).toBe(40)
+      const added = yield* sim.addAuditEvents(5)
+      const second = yield* runAudit(yield* connectorFor(sim, { pageSize: 10 }), options)
+      const events = yield* publishedEvents
+      const truth = yield* sim.truthEvents
+      // the new ones are the newest: the tail of the truth (same-ms events are ordered by id)
+      expect(new Set(truth.slice(before).map((e) => e.event_id))).toEqual(new Set(added.map((e) => e.event_id)))
+      expect(events.map(comparable)).toEqual(truth.map(comparable))
+      expect(second.published).toBe(5)
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer())))
+
+  it.live("an org without an audit log: a clear warning, no events, and permissions are still pulled", () => {
+    const logs = captureLogs()
+    return Effect.gen(function*() {
+      const sim = yield* startGitHubSimulator({ repos: 4, members: 5, teams: 1, events: 10, auditLogEnabled: false })
+      const summary = yield* runConnectorOnce(yield* connectorFor(sim), options)
+      expect(summary.errors).toEqual([])
+      expect(summary.events).toBe(0)
+      expect(summary.snapshots).toBe((yield* sim.truthGrants).length)
+      expect(summary.snapshots).toBeGreaterThan(0)
+      expect(logs.lines.some((l) => l.includes(unsupportedAuditLogWarning) && l.includes("level=WARN"))).toBe(true)
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer()), Effect.provide(logs.layer))
+  })
+})

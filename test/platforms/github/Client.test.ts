@@ -1,0 +1,123 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { startGitHubSimulator } from "../../../src/platforms/github/simulator/Server.js"
+import { type GitHubSimulatorOptions } from "../../../src/platforms/github/simulator/Types.js"
+import { runConnectorOnce, runPermissions } from "../../../src/pipeline/Pipeline.js"
+import { captureLogs, type ClientRecord, connectorFor, pipelineOptions, publishedEvents, publishedSnapshots, runtimeLayer, sortedKeys } from "../../support/GitHub.js"
+
+/** A full cycle (permissions + audit) that must come out equal to the simulator's truth. */
+const fullPullEqualsTruth = (simOptions: GitHubSimulatorOptions, settings: { readonly pageSize?: number } = {}) =>
+  Effect.gen(function*() {
+    const sim = yield* startGitHubSimulator(simOptions)
+    const connector = yield* connectorFor(sim, settings)
+    const summary = yield* runConnectorOnce(connector, pipelineOptions)
+    expect(summary.errors).toEqual([])
+    const truthGrants = yield* sim.truthGrants
+    const truthEvents = yield* sim.truthEvents
+    expect(sortedKeys((yield* publishedSnapshots) as never)).toEqual(sortedKeys(truthGrants))
+    expect((yield* publishedEvents).map((e) => e["event_id"])).toEqual(truthEvents.map((e) => e.event_id))
+    return { sim, stats: yield* sim.stats, log: yield* sim.requestLog }
+  })
+
+describe("GitHub connector as a good API citizen", () => {
+  it.live("a budget of 100 requests per 10 s window: the full pull waits for the reset and gets no 403/429", () =>
+    Effect.gen(function*() {
+      const { log, stats } = yield* fullPullEqualsTruth({
+        repos: 110,
+        members: 30,
+        teams: 8,
+        events: 150,
+        seed: 5,
+        rateLimit: { limit: 100, windowSeconds: 10 }
+      })
+      expect(stats.rateLimitedResponses).toBe(0)
+      expect(log.filter((e) => e.status === 403 || e.status === 429)).toEqual([])
+      // more than one window's budget was needed, so the pull really waited for a reset
+      const core = log.filter((e) => e.resource === "core")
+      expect(core.length).toBeGreaterThan(100)
+      const first = core[0]?.at ?? 0
+      expect(core.some((e) => e.at >= first + 9_000)).toBe(true)
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer())), 60_000)
+
+  it.live("injected secondary limits: no request is sent before retry-after has passed", () => {
+    const sent: Array<ClientRecord> = []
+    const logs = captureLogs()
+    return Effect.gen(function*() {
+      const { log, stats } = yield* fullPullEqualsTruth({
+        repos: 20,
+        members: 10,
+        teams: 3,
+        events: 60,
+        seed: 9,
+        secondaryRateLimitRate: 0.1,
+        retryAfterSeconds: 1
+      }, { pageSize: 20 })
+      const limited = log.filter((e) => (e.status === 403 || e.status === 429) && e.retryAfter !== undefined)
+      expect(limited.length).toBeGreaterThan(0)
+      expect(stats.rateLimitedResponses).toBe(limited.length)
+
+      // the simulator's log: each refused request came back only once retry-after had passed
+      const early = limited.flatMap((l) => {
+        const retry = log.find((e) => e.at > l.finishedAt && e.method === l.method && e.path === l.path)
+        return retry === undefined || retry.at >= l.finishedAt + (l.retryAfter ?? 0) * 1000 - 10
+          ? []
+          : [`${l.path} retried ${retry.at - l.finishedAt} ms after a ${l.status}`]
+      })
+      expect(early).toEqual([])
+
+      // the client's own record: after a refusal arrived, nothing at all (any budget) left before retry-after
+      const refusals = sent.filter((r) => (r.status === 403 || r.status === 429) && r.retryAfter !== undefined)
+      expect(refusals.length).toBe(limited.length)
+      const violations = refusals.flatMap((l) =>
+        sent.filter((r) => r.sentAt > l.receivedAt && r.sentAt < l.receivedAt + Number(l.retryAfter) * 1000 - 2)
+          .map((r) => `${r.url} sent ${r.sentAt - l.receivedAt} ms after a ${l.status} with retry-after ${l.retryAfter}`)
+      )
+      expect(violations).toEqual([])
+      // the waits were logged, and no log line carries the token
+      expect(logs.lines.some((l) => l.includes("rate limited; waiting before retrying"))).toBe(true)
+      expect(logs.lines.join("\n")).not.toContain("ghp_simulated_token")
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer({}, sent)), Effect.provide(logs.layer))
+  }, 60_000)
+
+  it.live("10% 5xx answers and latency jitter: the pull completes and is correct", () =>
+    Effect.gen(function*() {
+      const { stats } = yield* fullPullEqualsTruth({
+        repos: 30,
+        members: 20,
+        teams: 4,
+        events: 120,
+        seed: 21,
+        errorRate: 0.1,
+        latencyMs: 2,
+        latencyJitterMs: 20
+      }, { pageSize: 25 })
+      expect(stats.serverErrors).toBeGreaterThan(0)
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer())), 60_000)
+
+  it.live("malformed pages are fetched again; a page that stays malformed fails with a clear error", () =>
+    Effect.gen(function*() {
+      const { stats } = yield* fullPullEqualsTruth({ repos: 20, members: 10, teams: 3, events: 80, seed: 4, malformedRate: 0.15 }, {
+        pageSize: 20
+      })
+      expect(stats.malformed).toBeGreaterThan(0)
+
+      const broken = yield* startGitHubSimulator({ repos: 3, members: 3, teams: 1, malformedRate: 1 })
+      const error = yield* runPermissions(yield* connectorFor(broken), pipelineOptions).pipe(Effect.flip)
+      expect(error.message).toMatch(/returned a malformed page \(not JSON, \d+ bytes\) from http:\/\/127\.0\.0\.1:\d+\/orgs\/acme-corp$/)
+      // first try + 3 refetches, then it gave up
+      expect((yield* broken.stats).malformed).toBe(4)
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer())), 60_000)
+
+  it.live("more requests in flight than GitHub allows are refused; a limiter capped below it never is", () =>
+    Effect.gen(function*() {
+      const capped = yield* Effect.scoped(
+        fullPullEqualsTruth({ repos: 16, members: 8, teams: 2, events: 20, seed: 12, maxConcurrency: 2, latencyMs: 15 }, { pageSize: 10 })
+      ).pipe(Effect.provide(runtimeLayer({ maxConcurrency: 2 })))
+      expect(capped.stats.rateLimitedResponses).toBe(0)
+      const over = yield* Effect.scoped(
+        fullPullEqualsTruth({ repos: 16, members: 8, teams: 2, events: 20, seed: 12, maxConcurrency: 2, latencyMs: 15 }, { pageSize: 10 })
+      ).pipe(Effect.provide(runtimeLayer({ maxConcurrency: 8 })))
+      // the refused ones were retried after retry-after, and the result is still exact
+      expect(over.stats.rateLimitedResponses).toBeGreaterThan(0)
+    }), 60_000)
+})

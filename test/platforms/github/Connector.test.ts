@@ -1,0 +1,180 @@
+/**
+ * The Verity guide's two tests, ported against a scripted HttpClient that answers with the guide's
+ * fixtures (plus the GraphQL permission sources the exact mechanism needs), and the mapping rules.
+ */
+import { HttpClient, HttpClientResponse } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { Chunk, Effect, Layer, Option, Redacted, Stream } from "effect"
+import { decodeAuditEntry, deterministicEventId } from "../../../src/platforms/github/AuditLog.js"
+import { makeGitHubConnector } from "../../../src/platforms/github/Connector.js"
+import type { PermissionSource } from "../../../src/platforms/github/Payloads.js"
+import { mechanismFor } from "../../../src/platforms/github/permissions/Privileges.js"
+import { Checkpoint } from "../../../src/domain/Checkpoint.js"
+import { makeConnectorId } from "../../../src/domain/Ids.js"
+import { limiterLayer } from "../../support/GitHub.js"
+
+const REPOS_RESPONSE = [{ name: "backend", full_name: "acme-corp/backend" }]
+const COLLABS_RESPONSE = [{ login: "alice", role_name: "admin", permissions: { admin: true, push: true, pull: true } }]
+const AUDIT_RESPONSE = [
+  { _document_id: "evt-001", "@timestamp": 1719820800000, actor: "alice", repo: "acme-corp/backend", action: "repo.access" }
+]
+const GRAPHQL_RESPONSE = {
+  data: {
+    r0: {
+      nameWithOwner: "acme-corp/backend",
+      collaborators: {
+        pageInfo: { hasNextPage: false, endCursor: null },
+        edges: [{
+          permission: "ADMIN",
+          permissionSources: [{ permission: "ADMIN", roleName: "admin", source: { __typename: "Repository", nameWithOwner: "acme-corp/backend" } }],
+          node: { login: "alice" }
+        }]
+      }
+    },
+    rateLimit: { cost: 1, remaining: 4999, resetAt: "2024-07-01T01:00:00Z" }
+  }
+}
+
+const scripted = (requested: Array<string>, graphql: unknown = GRAPHQL_RESPONSE) =>
+  Layer.succeed(
+    HttpClient.HttpClient,
+    HttpClient.make((request, url) => {
+      requested.push(url.pathname + url.search)
+      const body = url.pathname === "/graphql"
+        ? graphql
+        : url.pathname === "/orgs/acme-corp"
+        ? { login: "acme-corp", id: 1 }
+        : url.pathname === "/orgs/acme-corp/repos"
+        ? REPOS_RESPONSE
+        : url.pathname === "/repos/acme-corp/backend/collaborators"
+        ? COLLABS_RESPONSE
+        : url.pathname === "/orgs/acme-corp/audit-log"
+        ? AUDIT_RESPONSE
+        : [] // owners, teams: none in the guide's fixture
+      return Effect.succeed(
+        HttpClientResponse.fromWeb(request, new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json" } }))
+      )
+    })
+  )
+
+const connector = makeGitHubConnector(makeConnectorId("github-seed"), {
+  org: "acme-corp",
+  token: Redacted.make("ghp_test_token_000"),
+  apiUrl: "https://api.github.com",
+  pageSize: 100,
+  concurrency: 4
+})
+
+describe("the Verity guide's tests, ported", () => {
+  it.effect("test_pull_permissions: alice, admin on acme-corp/backend, gives 3 snapshots, the first ADMIN", () => {
+    const requested: Array<string> = []
+    return Effect.gen(function*() {
+      const github = yield* connector
+      const records = Chunk.toReadonlyArray(yield* Stream.runCollect(github.permissions))
+      const snapshots = records.flatMap((r) => (r._tag === "Valid" ? [r.value] : []))
+      expect(records.length).toBe(3) // admin, push, pull
+      expect(snapshots.length).toBe(3)
+      expect(snapshots[0]?.principalRef).toBe("alice")
+      expect(snapshots[0]?.assetRef).toBe("acme-corp/backend")
+      expect(snapshots[0]?.privilege).toBe("ADMIN")
+      expect(snapshots.map((s) => s.privilege)).toEqual(["ADMIN", "PUSH", "PULL"])
+      // a collaborator grant on the repository itself: direct, not the guide's guessed "role"
+      expect(snapshots.every((s) => s.grantMechanism === "direct")).toBe(true)
+      expect(requested).toContain("/repos/acme-corp/backend/collaborators?affiliation=all&per_page=100")
+    }).pipe(Effect.provide(Layer.merge(scripted(requested), limiterLayer())))
+  })
+
+  it.effect("test_stream_audit_events: evt-001 gives operation repo.access, resumed inclusively from the checkpoint", () => {
+    const requested: Array<string> = []
+    return Effect.gen(function*() {
+      const github = yield* connector
+      const from = Checkpoint.initial.advance(Date.UTC(2024, 0, 1), "evt-000")
+      const records = Chunk.toReadonlyArray(yield* Stream.runCollect(github.auditEvents(Option.some(from))))
+      expect(records.length).toBe(1)
+      const first = records[0]
+      expect(first?.record._tag).toBe("Valid")
+      if (first?.record._tag !== "Valid") return
+      expect(first.record.value.eventId).toBe("evt-001")
+      expect(first.record.value.operation).toBe("repo.access")
+      expect(first.record.value.assetRef).toBe("acme-corp/backend")
+      expect(first.record.value.occurredAt.getTime()).toBe(1719820800000)
+      expect(first.position.timestamp).toBe(1719820800000)
+      expect(first.position.idsAtTimestamp).toEqual(["evt-001"])
+      const url = new URL(requested[0] ?? "", "https://api.github.com")
+      expect(url.pathname).toBe("/orgs/acme-corp/audit-log")
+      expect(url.searchParams.get("phrase")).toBe("created:>=2024-01-01T00:00:00+00:00")
+      expect(url.searchParams.get("order")).toBe("asc")
+      expect(url.searchParams.get("per_page")).toBe("100")
+    }).pipe(Effect.provide(Layer.merge(scripted(requested), limiterLayer())))
+  })
+})
+
+describe("a privilege no permission source accounts for", () => {
+  it.effect("is not guessed: it becomes an Invalid record with the reason, the others are exact", () =>
+    Effect.gen(function*() {
+      const github = yield* connector
+      const records = Chunk.toReadonlyArray(yield* Stream.runCollect(github.permissions))
+      const invalid = records.flatMap((r) => (r._tag === "Invalid" ? [r.reason] : []))
+      expect(invalid).toEqual(["acme-corp/backend: no permission source of alice grants ADMIN"])
+      const valid = records.flatMap((r) => (r._tag === "Valid" ? [`${r.value.privilege}:${r.value.grantMechanism}`] : []))
+      expect(valid).toEqual(["PUSH:group", "PULL:group"])
+    }).pipe(Effect.provide(Layer.merge(
+      scripted([], {
+        data: {
+          r0: {
+            nameWithOwner: "acme-corp/backend",
+            collaborators: {
+              pageInfo: { hasNextPage: false, endCursor: null },
+              edges: [{
+                permission: "WRITE",
+                permissionSources: [{ permission: "WRITE", roleName: "write", source: { __typename: "Team", slug: "devs" } }],
+                node: { login: "alice" }
+              }]
+            }
+          }
+        }
+      }),
+      limiterLayer()
+    ))))
+})
+
+const src = (kind: "Repository" | "Team" | "Organization", permission: string, roleName?: string): PermissionSource => ({
+  permission,
+  roleName: roleName ?? null,
+  source: { __typename: kind }
+})
+
+describe("GitHub mapping rules", () => {
+  it("a privilege's mechanism is the first of direct, group, role among sources at least that strong", () => {
+    // direct read, team write, base read
+    const sources = [src("Repository", "READ", "read"), src("Team", "WRITE", "write"), src("Organization", "READ", "read")]
+    expect(mechanismFor(sources, 1)).toEqual(Option.some("direct"))
+    expect(mechanismFor(sources, 2)).toEqual(Option.some("group"))
+    expect(mechanismFor(sources, 3)).toEqual(Option.some("group"))
+    expect(mechanismFor(sources, 4)).toEqual(Option.none())
+    // an owner on a team with maintain: ADMIN by role, MAINTAIN and below by the team
+    const owner = [src("Organization", "ADMIN", "admin"), src("Team", "WRITE", "maintain")]
+    expect(mechanismFor(owner, 5)).toEqual(Option.some("role"))
+    expect(mechanismFor(owner, 4)).toEqual(Option.some("group"))
+    // without roleName, GitHub's coarse permission is used (maintain reads as WRITE)
+    expect(mechanismFor([src("Team", "WRITE")], 4)).toEqual(Option.none())
+    expect(mechanismFor([src("Team", "WRITE")], 3)).toEqual(Option.some("group"))
+  })
+
+  it("an audit entry maps to a RawEvent; a missing _document_id gets a stable id; wrong types are Invalid", () => {
+    const entry = { "@timestamp": 1719820800123, action: "org.add_member", actor: "Bob", org: ["acme-corp"] }
+    const a = decodeAuditEntry(entry)
+    const b = decodeAuditEntry({ ...entry })
+    expect(a._tag).toBe("Valid")
+    if (a._tag !== "Valid" || b._tag !== "Valid") return
+    expect(a.value.eventId).toBe(b.value.eventId)
+    expect(a.value.eventId).toBe(deterministicEventId(entry))
+    expect(a.value.eventId).not.toBe(deterministicEventId({ ...entry, actor: "Carol" }))
+    expect(a.value.assetRef).toBe("acme-corp")
+    expect(a.value.principalRef).toBe("Bob")
+    expect(a.value.rawPayload).toEqual(entry)
+    const bad = decodeAuditEntry({ ...entry, "@timestamp": "yesterday" })
+    expect(bad._tag).toBe("Invalid")
+    if (bad._tag === "Invalid") expect(bad.reason).toContain("@timestamp")
+  })
+})

@@ -1,0 +1,119 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Option, Redacted, Stream } from "effect"
+import { githubPlugin } from "../../../../src/platforms/github/Plugin.js"
+import { loadGitHubSettings } from "../../../../src/platforms/github/Settings.js"
+import { startGitHubSimulator } from "../../../../src/platforms/github/simulator/Server.js"
+import { makeConnectorId } from "../../../../src/domain/Ids.js"
+import { lookup } from "../../../../src/platforms/registry.js"
+import { MemorySink } from "../../../../src/services/EventSink.js"
+import { runPermissions } from "../../../../src/pipeline/Pipeline.js"
+import { captureLogs, connectorFor, pipelineOptions, publishedSnapshots, runtimeLayer, sortedKeys } from "../../../support/GitHub.js"
+
+describe("GitHub permissions against the simulator", () => {
+  it.live("snapshots equal the simulator's truth; a second pull of the unchanged org is nearly free; a change shows up", () =>
+    Effect.gen(function*() {
+      const sim = yield* startGitHubSimulator({ repos: 64, members: 50, teams: 8, outsideCollaborators: 8, seed: 7 })
+      const truth = yield* sim.truthGrants
+      const connector = yield* connectorFor(sim, { pageSize: 30 })
+
+      const first = yield* runPermissions(connector, pipelineOptions)
+      const snapshots = yield* publishedSnapshots
+      expect(first.deadLettered).toBe(0)
+      expect(sortedKeys(snapshots as never)).toEqual(sortedKeys(truth))
+      // every mechanism shows up, and logins were lower-cased (GitHub logins are case-insensitive)
+      expect(new Set(truth.map((g) => g.grant_mechanism))).toEqual(new Set(["direct", "group", "role"]))
+      expect(snapshots.every((s) => s["principal_ref"] === String(s["principal_ref"]).toLowerCase())).toBe(true)
+      expect(snapshots.every((s) => typeof s["snapshot_at"] === "string")).toBe(true)
+      const firstStats = yield* sim.stats
+      expect(firstStats.budgetSpent).toBeGreaterThan(64)
+      expect(firstStats.budgetByResource["graphql"]).toBeLessThanOrEqual(2)
+
+      // second pull of the unchanged org: ETags answer 304, nothing is asked of GraphQL
+      yield* sim.resetStats
+      const sink = yield* MemorySink
+      yield* sink.clear
+      yield* runPermissions(connector, pipelineOptions)
+      const second = yield* sim.stats
+      expect(second.notModified).toBeGreaterThan(60)
+      expect(second.budgetSpent).toBeLessThanOrEqual(firstStats.budgetSpent * 0.1)
+      expect(sortedKeys((yield* publishedSnapshots) as never)).toEqual(sortedKeys(truth))
+
+      // a new direct grant (through the API) is seen by the next pull
+      yield* connector.client.write("PUT", `/repos/${sim.org}/backend/collaborators/ext-newcomer`, { permission: "triage" }, "add collaborator")
+      const changedTruth = yield* sim.truthGrants
+      expect(changedTruth.length).toBe(truth.length + 2)
+      yield* sink.clear
+      yield* sim.resetStats
+      yield* runPermissions(connector, pipelineOptions)
+      const third = yield* publishedSnapshots
+      expect(sortedKeys(third as never)).toEqual(sortedKeys(changedTruth))
+      expect(third.filter((s) => s["principal_ref"] === "ext-newcomer").map((s) => `${s["privilege"]}:${s["grant_mechanism"]}`).sort())
+        .toEqual(["PULL:direct", "TRIAGE:direct"])
+      expect((yield* sim.stats).budgetSpent).toBeLessThanOrEqual(3)
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer())))
+
+  it.live("a wrong token reads as a scopes message, and the token never reaches a log line or an error", () => {
+    const logs = captureLogs()
+    return Effect.gen(function*() {
+      const sim = yield* startGitHubSimulator({ repos: 3, members: 4, teams: 1, events: 5 })
+      const secret = "ghp_wrong_token_SECRET_123"
+      const connector = yield* connectorFor(sim, { token: secret })
+      const error = yield* runPermissions(connector, pipelineOptions).pipe(Effect.flip)
+      expect(error.message).toBe(
+        "GitHub rejected the token (HTTP 401 Bad credentials). It needs the scopes read:org, read:audit_log and repo (for private repositories)."
+      )
+      const auditError = yield* connector.auditEvents(Option.none()).pipe(Stream.runDrain, Effect.flip)
+      expect(auditError.message).toContain("401")
+      const everything = [...logs.lines, error.message, JSON.stringify(error), auditError.message, JSON.stringify(auditError)].join("\n")
+      expect(logs.lines.length).toBeGreaterThan(0)
+      expect(everything).not.toContain(secret)
+      expect(everything).not.toContain(sim.token)
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer()), Effect.provide(logs.layer))
+  })
+
+  it.live("an unknown org is named in the error", () =>
+    Effect.gen(function*() {
+      const sim = yield* startGitHubSimulator({ repos: 2, members: 3, teams: 1 })
+      const connector = yield* connectorFor(sim, { org: "no-such-org" })
+      const error = yield* runPermissions(connector, pipelineOptions).pipe(Effect.flip)
+      expect(error.message).toContain(`"no-such-org"`)
+      expect(error.message).toContain("not found")
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer())))
+
+  it.effect("settings come from the config's settings, fall back to VERITY_GITHUB_*, and a wrong type names the field", () =>
+    Effect.gen(function*() {
+      const env = new Map([
+        ["VERITY_GITHUB_ORG", "env-org"],
+        ["VERITY_GITHUB_TOKEN", "env-token"],
+        ["VERITY_GITHUB_PAGE_SIZE", "50"]
+      ])
+      const fromEnv = yield* loadGitHubSettings({}, env)
+      expect(fromEnv.org).toBe("env-org")
+      expect(Redacted.value(fromEnv.token)).toBe("env-token")
+      expect(fromEnv.pageSize).toBe(50)
+      expect(fromEnv.apiUrl).toBe("https://api.github.com")
+      expect(fromEnv.concurrency).toBe(4)
+      const fromFile = yield* loadGitHubSettings({ org: "file-org", apiUrl: "http://127.0.0.1:1/" }, env)
+      expect(fromFile.org).toBe("file-org")
+      expect(fromFile.apiUrl).toBe("http://127.0.0.1:1")
+      expect(Redacted.value(fromFile.token)).toBe("env-token")
+      const wrongType = yield* loadGitHubSettings({ org: "o", token: "t", pageSize: "lots" }, new Map()).pipe(Effect.flip)
+      expect(wrongType.field).toBe("pageSize")
+      const tooBig = yield* loadGitHubSettings({ org: "o", token: "t", pageSize: 500 }, new Map()).pipe(Effect.flip)
+      expect(tooBig.field).toBe("pageSize")
+      expect(tooBig.message).toContain("between 1 and 100")
+      const missing = yield* loadGitHubSettings({ org: "o" }, new Map()).pipe(Effect.flip)
+      expect(missing.field).toBe("token")
+      expect(String(missing.message)).not.toContain("env-token")
+    }))
+
+  it.effect("github is registered", () =>
+    Effect.gen(function*() {
+      const found = yield* lookup("github")
+      // the registry entry is the plugin, with its Lumos capabilities
+      expect(found.platform).toBe("github")
+      expect(found).toBe(githubPlugin)
+      expect(found.capabilities).toBeDefined()
+      expect(makeConnectorId("github-acme")).toBe("github-acme")
+    }))
+})

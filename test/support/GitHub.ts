@@ -1,0 +1,113 @@
+/** Shared wiring for the GitHub tests: a simulator, a connector against it, the pipeline on memory layers. */
+import { HttpClient } from "@effect/platform"
+import { NodeHttpClient } from "@effect/platform-node"
+import { Effect, Layer, Logger, LogLevel, Redacted } from "effect"
+import { makeGitHubConnector, type GitHubConnectorOptions } from "../../src/platforms/github/Connector.js"
+import type { GitHubSimulator } from "../../src/platforms/github/simulator/Types.js"
+import { makeConnectorId } from "../../src/domain/Ids.js"
+import { CheckpointStore } from "../../src/services/CheckpointStore.js"
+import { EventSink, MemorySink } from "../../src/services/EventSink.js"
+import { RateLimiter, type RateLimiterConfig } from "../../src/sdk/RateLimiter.js"
+import { defaultPipelineOptions, type PipelineOptions } from "../../src/pipeline/Options.js"
+import { topics } from "../../src/pipeline/Wire.js"
+
+export const fastOptions: GitHubConnectorOptions = {
+  retry: { times: 8, base: "10 millis", cap: "200 millis" },
+  secondaryBackoff: { base: "200 millis", cap: "1 second" },
+  malformedDelay: "10 millis"
+}
+
+export const pipelineOptions: PipelineOptions = {
+  ...defaultPipelineOptions,
+  batchSize: 200,
+  batchWindow: "20 millis",
+  publishRetry: { times: 3, base: "10 millis", cap: "50 millis" }
+}
+
+export const connectorFor = (
+  sim: GitHubSimulator,
+  settings: { readonly pageSize?: number; readonly concurrency?: number; readonly token?: string; readonly org?: string } = {},
+  options: GitHubConnectorOptions = fastOptions
+) =>
+  makeGitHubConnector(makeConnectorId("github-test"), {
+    org: settings.org ?? sim.org,
+    token: Redacted.make(settings.token ?? sim.token),
+    apiUrl: sim.url,
+    pageSize: settings.pageSize ?? 100,
+    concurrency: settings.concurrency ?? 4
+  }, options)
+
+export const limiterLayer = (config: Partial<RateLimiterConfig> = {}) =>
+  RateLimiter.layer({ limit: 2000, interval: "1 second", maxConcurrency: 8, ...config })
+
+/** HttpClient + RateLimiter + memory sink + memory checkpoints, built once per test. */
+export const runtimeLayer = (config: Partial<RateLimiterConfig> = {}, records?: Array<ClientRecord>) =>
+  Layer.mergeAll(
+    records ? recordingHttpClient(records) : NodeHttpClient.layerUndici,
+    limiterLayer(config),
+    EventSink.memory,
+    CheckpointStore.memory
+  )
+
+/** What the client itself did: when each request left, when its answer came back. */
+export interface ClientRecord {
+  readonly url: string
+  readonly sentAt: number
+  readonly receivedAt: number
+  readonly status: number
+  readonly retryAfter: string | undefined
+}
+
+/** A real HTTP client that records every request it sends (the innermost layer: retries are separate sends). */
+export const recordingHttpClient = (records: Array<ClientRecord>) =>
+  Layer.effect(
+    HttpClient.HttpClient,
+    Effect.map(HttpClient.HttpClient, (client) =>
+      client.pipe(HttpClient.transform((effect, request) =>
+        Effect.suspend(() => {
+          const sentAt = Date.now()
+          return Effect.tap(effect, (response) =>
+            Effect.sync(() => {
+              records.push({
+                url: request.url,
+                sentAt,
+                receivedAt: Date.now(),
+                status: response.status,
+                retryAfter: (response.headers as Record<string, string | undefined>)["retry-after"]
+              })
+            }))
+        })
+      )))
+  ).pipe(Layer.provide(NodeHttpClient.layerUndici))
+
+/** Log lines captured through a test logger (every level), as the default logfmt output would print them. */
+export const captureLogs = () => {
+  const lines: Array<string> = []
+  const logger = Logger.make((options) => {
+    lines.push(Logger.logfmtLogger.log(options))
+  })
+  const layer = Layer.merge(Logger.replace(Logger.defaultLogger, logger), Logger.minimumLogLevel(LogLevel.All))
+  return { lines, layer }
+}
+
+export interface WireSnapshot {
+  readonly principal_ref: string
+  readonly asset_ref: string
+  readonly privilege: string
+  readonly grant_mechanism: string
+}
+
+const parseValues = (topic: string) =>
+  MemorySink.pipe(
+    Effect.flatMap((sink) => sink.messages),
+    Effect.map((messages) => messages.filter((m) => m.topic === topic).map((m) => JSON.parse(m.value) as Record<string, unknown>))
+  )
+
+export const publishedSnapshots = parseValues(topics.snapshots("github"))
+export const publishedEvents = parseValues(topics.events("github"))
+export const publishedDeadLetters = parseValues(topics.deadLetters("github"))
+
+export const grantKey = (g: { readonly principal_ref: unknown; readonly asset_ref: unknown; readonly privilege: unknown; readonly grant_mechanism: unknown }) =>
+  `${String(g.principal_ref)}|${String(g.asset_ref)}|${String(g.privilege)}|${String(g.grant_mechanism)}`
+
+export const sortedKeys = (items: ReadonlyArray<Parameters<typeof grantKey>[0]>) => items.map(grantKey).sort()
