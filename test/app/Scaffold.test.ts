@@ -1,8 +1,10 @@
 /**
- * `scaffold acme` in a temporary copy of the repository (node_modules symlinked in) yields a
- * registered connector whose generated test passes untouched; existing folders and bad names are refused.
+ * `scaffold acme` in a temporary copy of the repository (node_modules symlinked in) yields a platform
+ * that works with no other edit: its generated test passes untouched, it typechecks, `simulate acme`
+ * serves, `connector acme info` lists its capabilities, and `npm start` (the demo) runs it. Existing
+ * folders and bad names are refused and write nothing.
  */
-import { spawn } from "node:child_process"
+import { type ChildProcess, spawn } from "node:child_process"
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -16,15 +18,49 @@ interface Result {
   readonly stderr: string
 }
 
-const run = (cwd: string, args: ReadonlyArray<string>) =>
+const childEnv = () => {
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("VERITY_") && !k.startsWith("npm_")) env[k] = v
+  return { ...env, NO_COLOR: "1" }
+}
+
+const start = (cwd: string, command: string, args: ReadonlyArray<string>): ChildProcess =>
+  spawn(command, args, { cwd, env: childEnv(), stdio: ["ignore", "pipe", "pipe"] })
+
+const run = (cwd: string, command: string, args: ReadonlyArray<string>) =>
   Effect.async<Result>((resume) => {
-    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] })
+    const child = start(cwd, command, args)
     let stdout = ""
     let stderr = ""
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+    child.stdout?.setEncoding("utf8").on("data", (d: string) => (stdout += d))
+    child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d))
     child.on("exit", (code) => setImmediate(() => resume(Effect.succeed({ code, stdout, stderr }))))
     return Effect.sync(() => child.kill("SIGKILL"))
+  })
+
+/** `simulate acme --port 0`, killed when the scope closes: the URL it says it listens on. */
+const simulate = (cwd: string) =>
+  Effect.gen(function*() {
+    const child = yield* Effect.acquireRelease(
+      Effect.sync(() => start(cwd, process.execPath, ["--import", "tsx", "main.ts", "simulate", "acme", "--port", "0", "--token", "acme-token"])),
+      (child) => Effect.sync(() => child.kill("SIGKILL"))
+    )
+    return yield* Effect.async<string, Error>((resume) => {
+      let output = ""
+      let done = false
+      const finish = (result: Effect.Effect<string, Error>) => {
+        if (!done) resume(result)
+        done = true
+      }
+      const seen = (d: string) => {
+        output += d
+        const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1]
+        if (url !== undefined) finish(Effect.succeed(url))
+      }
+      child.stdout?.setEncoding("utf8").on("data", seen)
+      child.stderr?.setEncoding("utf8").on("data", seen)
+      child.on("exit", (code) => finish(Effect.fail(new Error(`simulate acme exited ${code}: ${output}`))))
+    })
   })
 
 const copyOfRepo = Effect.acquireRelease(
@@ -42,35 +78,60 @@ const copyOfRepo = Effect.acquireRelease(
 )
 
 describe("scaffold", () => {
-  it.live("scaffold acme yields a registered connector whose generated test passes", () =>
+  it.live("scaffold acme yields a registered platform that simulates, answers info, runs in the demo and passes its test", () =>
     Effect.scoped(Effect.gen(function*() {
       const dir = yield* copyOfRepo
-      const cli = (...args: ReadonlyArray<string>) => run(dir, ["--import", "tsx", "main.ts", ...args])
+      const cli = (...args: ReadonlyArray<string>) => run(dir, process.execPath, ["--import", "tsx", "main.ts", ...args])
 
       const created = yield* cli("scaffold", "acme")
       expect(created.stderr).toBe("")
       expect(created.code).toBe(0)
-      for (const file of ["Settings.ts", "Payloads.ts", "Client.ts", "simulator.ts", "AcmeConnector.ts"]) {
-        expect(existsSync(join(dir, "src/connectors/acme", file))).toBe(true)
+      for (const file of ["Settings.ts", "Payloads.ts", "Client.ts", "Connector.ts", "Plugin.ts", "capabilities/Integration.ts", "simulator/Server.ts", "simulator/Command.ts"]) {
+        expect(existsSync(join(dir, "src/platforms/acme", file))).toBe(true)
       }
-      const registry = readFileSync(join(dir, "src/connectors/registry.ts"), "utf8")
-      expect(registry).toContain(`import { AcmeDefinition } from "../scaffold/acme/AcmeConnector.js"`)
-      expect(registry).toMatch(/^\s*acme: AcmeDefinition,$/m)
+      const registry = readFileSync(join(dir, "src/platforms/registry.ts"), "utf8")
+      expect(registry).toContain(`import { acmePlugin } from "./acme/Plugin.js"`)
+      expect(registry).toMatch(/^\s*acmePlugin,$/m)
 
-      const [again, badName, tests] = yield* Effect.all([
+      const [again, badName, tests, typecheck, info, demo, served] = yield* Effect.all([
         cli("scaffold", "acme"),
         cli("scaffold", "Acme-Corp"),
-        run(dir, [join(dir, "node_modules/vitest/vitest.mjs"), "run", "test/connectors/acme/acme.test.ts"])
-      ], { concurrency: 3 })
+        run(dir, process.execPath, [join(dir, "node_modules/vitest/vitest.mjs"), "run", "test/platforms/acme/acme.test.ts"]),
+        run(dir, process.execPath, [join(dir, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "."]),
+        cli("connector", "acme", "info"),
+        run(dir, "npm", ["start", "--silent"]),
+        simulate(dir).pipe(
+          Effect.flatMap((url) =>
+            Effect.promise(async () => {
+              const health = await fetch(`${url}/api/health`)
+              const users = await fetch(`${url}/api/users?limit=2`, { headers: { authorization: "Bearer acme-token" } })
+              const refused = await fetch(`${url}/api/users`, { headers: { authorization: "Bearer wrong" } })
+              return { health: health.status, users: (await users.json()) as { items: ReadonlyArray<unknown> }, refused: refused.status }
+            })
+          )
+        )
+      ], { concurrency: "unbounded" })
       expect(again.code).toBe(2)
       expect(again.stderr).toContain("already exists")
       expect(badName.code).toBe(2)
       expect(badName.stderr).toContain("lower-case identifier")
-      expect(existsSync(join(dir, "src/connectors/Acme-Corp"))).toBe(false)
+      expect(existsSync(join(dir, "src/platforms/Acme-Corp"))).toBe(false)
       // the refusals wrote nothing: the registry has acme once
-      expect(readFileSync(join(dir, "src/connectors/registry.ts"), "utf8")).toBe(registry)
+      expect(readFileSync(join(dir, "src/platforms/registry.ts"), "utf8")).toBe(registry)
 
       expect(tests.stdout + tests.stderr).toMatch(/Tests\s+3 passed \(3\)/)
       expect(tests.code).toBe(0)
-    })), 180_000)
+      expect(typecheck.stdout + typecheck.stderr).toBe("")
+      expect(typecheck.code).toBe(0)
+
+      expect(info.code).toBe(0)
+      expect(JSON.parse(info.stdout).response).toMatchObject({ app_id: "acme", capabilities: ["validate_credentials", "list_accounts", "info"] })
+
+      expect(demo.code).toBe(0)
+      for (const id of ["github-demo (github)", "mockapp-demo (mockapp)", "acme-demo (acme)"]) expect(demo.stdout).toContain(id)
+
+      expect(served.health).toBe(200)
+      expect(served.users.items).toHaveLength(2)
+      expect(served.refused).toBe(401)
+    })), 300_000)
 })

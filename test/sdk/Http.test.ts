@@ -26,20 +26,7 @@ const scripted = (responses: ReadonlyArray<{ status: number; headers?: Record<st
     return { client, sentAt: Ref.get(sentAt) }
   })
 
-describe("RateLimiter", () => {
-  it.effect("with x-ratelimit-remaining 0 and the reset 30 s ahead, the next request waits 30 s", () =>
-    Effect.gen(function*() {
-      const rl = yield* RateLimiter
-      yield* rl.observe("github:core", { status: 200, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "30" } })
-      const fiber = yield* Effect.fork(rl.withPermit("github:core")(Effect.succeed("sent")))
-      yield* TestClock.adjust("29 seconds")
-      expect(Option.isNone(yield* Fiber.poll(fiber))).toBe(true)
-      yield* TestClock.adjust("1 second")
-      expect(yield* Fiber.join(fiber)).toBe("sent")
-      // another budget is not paused
-      expect(yield* rl.withPermit("github:graphql")(Effect.succeed("free"))).toBe("free")
-    }).pipe(Effect.provide(limiter)))
-
+describe("RateLimiter (through the API client)", () => {
   it.effect("a retry-after: 5 delays the retry by 5 s", () =>
     Effect.gen(function*() {
       const { client, sentAt } = yield* scripted([

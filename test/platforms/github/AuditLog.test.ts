@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, Stream } from "effect"
 import type { Connector } from "../../../src/sdk/Connector.js"
-import { unsupportedAuditLogWarning } from "../../../src/platforms/github/AuditLog.js"
+import { decodeAuditEntry, deterministicEventId, unsupportedAuditLogWarning } from "../../../src/platforms/github/AuditLog.js"
 import { startGitHubSimulator } from "../../../src/platforms/github/simulator/Server.js"
 import { type TruthEvent } from "../../../src/platforms/github/simulator/Types.js"
 import { mulberry32 } from "../../../src/sdk/simulator/SeededRandom.js"
@@ -97,5 +97,24 @@ describe("GitHub audit events against the simulator", () => {
       expect(summary.snapshots).toBeGreaterThan(0)
       expect(logs.lines.some((l) => l.includes(unsupportedAuditLogWarning) && l.includes("level=WARN"))).toBe(true)
     }).pipe(Effect.scoped, Effect.provide(runtimeLayer()), Effect.provide(logs.layer))
+  })
+})
+
+describe("GitHub audit-log mapping", () => {
+  it("an audit entry maps to a RawEvent; a missing _document_id gets a stable id; wrong types are Invalid", () => {
+    const entry = { "@timestamp": 1719820800123, action: "org.add_member", actor: "Bob", org: ["acme-corp"] }
+    const a = decodeAuditEntry(entry)
+    const b = decodeAuditEntry({ ...entry })
+    expect(a._tag).toBe("Valid")
+    if (a._tag !== "Valid" || b._tag !== "Valid") return
+    expect(a.value.eventId).toBe(b.value.eventId)
+    expect(a.value.eventId).toBe(deterministicEventId(entry))
+    expect(a.value.eventId).not.toBe(deterministicEventId({ ...entry, actor: "Carol" }))
+    expect(a.value.assetRef).toBe("acme-corp")
+    expect(a.value.principalRef).toBe("Bob")
+    expect(a.value.rawPayload).toEqual(entry)
+    const bad = decodeAuditEntry({ ...entry, "@timestamp": "yesterday" })
+    expect(bad._tag).toBe("Invalid")
+    if (bad._tag === "Invalid") expect(bad.reason).toContain("@timestamp")
   })
 })

@@ -1,14 +1,12 @@
 /**
  * The Verity guide's two tests, ported against a scripted HttpClient that answers with the guide's
- * fixtures (plus the GraphQL permission sources the exact mechanism needs), and the mapping rules.
+ * fixtures (plus the GraphQL permission sources the exact mechanism needs). The mapping rules are
+ * tested beside their code (permissions/Privileges, AuditLog).
  */
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Layer, Option, Redacted, Stream } from "effect"
-import { decodeAuditEntry, deterministicEventId } from "../../../src/platforms/github/AuditLog.js"
 import { makeGitHubConnector } from "../../../src/platforms/github/Connector.js"
-import type { PermissionSource } from "../../../src/platforms/github/Payloads.js"
-import { mechanismFor } from "../../../src/platforms/github/permissions/Privileges.js"
 import { Checkpoint } from "../../../src/domain/Checkpoint.js"
 import { makeConnectorId } from "../../../src/domain/Ids.js"
 import { limiterLayer } from "../../support/GitHub.js"
@@ -136,45 +134,4 @@ describe("a privilege no permission source accounts for", () => {
       }),
       limiterLayer()
     ))))
-})
-
-const src = (kind: "Repository" | "Team" | "Organization", permission: string, roleName?: string): PermissionSource => ({
-  permission,
-  roleName: roleName ?? null,
-  source: { __typename: kind }
-})
-
-describe("GitHub mapping rules", () => {
-  it("a privilege's mechanism is the first of direct, group, role among sources at least that strong", () => {
-    // direct read, team write, base read
-    const sources = [src("Repository", "READ", "read"), src("Team", "WRITE", "write"), src("Organization", "READ", "read")]
-    expect(mechanismFor(sources, 1)).toEqual(Option.some("direct"))
-    expect(mechanismFor(sources, 2)).toEqual(Option.some("group"))
-    expect(mechanismFor(sources, 3)).toEqual(Option.some("group"))
-    expect(mechanismFor(sources, 4)).toEqual(Option.none())
-    // an owner on a team with maintain: ADMIN by role, MAINTAIN and below by the team
-    const owner = [src("Organization", "ADMIN", "admin"), src("Team", "WRITE", "maintain")]
-    expect(mechanismFor(owner, 5)).toEqual(Option.some("role"))
-    expect(mechanismFor(owner, 4)).toEqual(Option.some("group"))
-    // without roleName, GitHub's coarse permission is used (maintain reads as WRITE)
-    expect(mechanismFor([src("Team", "WRITE")], 4)).toEqual(Option.none())
-    expect(mechanismFor([src("Team", "WRITE")], 3)).toEqual(Option.some("group"))
-  })
-
-  it("an audit entry maps to a RawEvent; a missing _document_id gets a stable id; wrong types are Invalid", () => {
-    const entry = { "@timestamp": 1719820800123, action: "org.add_member", actor: "Bob", org: ["acme-corp"] }
-    const a = decodeAuditEntry(entry)
-    const b = decodeAuditEntry({ ...entry })
-    expect(a._tag).toBe("Valid")
-    if (a._tag !== "Valid" || b._tag !== "Valid") return
-    expect(a.value.eventId).toBe(b.value.eventId)
-    expect(a.value.eventId).toBe(deterministicEventId(entry))
-    expect(a.value.eventId).not.toBe(deterministicEventId({ ...entry, actor: "Carol" }))
-    expect(a.value.assetRef).toBe("acme-corp")
-    expect(a.value.principalRef).toBe("Bob")
-    expect(a.value.rawPayload).toEqual(entry)
-    const bad = decodeAuditEntry({ ...entry, "@timestamp": "yesterday" })
-    expect(bad._tag).toBe("Invalid")
-    if (bad._tag === "Invalid") expect(bad.reason).toContain("@timestamp")
-  })
 })

@@ -1,10 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Option, Redacted, Stream } from "effect"
-import { githubPlugin } from "../../../../src/platforms/github/Plugin.js"
-import { loadGitHubSettings } from "../../../../src/platforms/github/Settings.js"
+import { Effect, Option, Stream } from "effect"
 import { startGitHubSimulator } from "../../../../src/platforms/github/simulator/Server.js"
-import { makeConnectorId } from "../../../../src/domain/Ids.js"
-import { lookup } from "../../../../src/platforms/registry.js"
 import { MemorySink } from "../../../../src/services/EventSink.js"
 import { runPermissions } from "../../../../src/pipeline/Pipeline.js"
 import { captureLogs, connectorFor, pipelineOptions, publishedSnapshots, runtimeLayer, sortedKeys } from "../../../support/GitHub.js"
@@ -79,41 +75,4 @@ describe("GitHub permissions against the simulator", () => {
       expect(error.message).toContain(`"no-such-org"`)
       expect(error.message).toContain("not found")
     }).pipe(Effect.scoped, Effect.provide(runtimeLayer())))
-
-  it.effect("settings come from the config's settings, fall back to VERITY_GITHUB_*, and a wrong type names the field", () =>
-    Effect.gen(function*() {
-      const env = new Map([
-        ["VERITY_GITHUB_ORG", "env-org"],
-        ["VERITY_GITHUB_TOKEN", "env-token"],
-        ["VERITY_GITHUB_PAGE_SIZE", "50"]
-      ])
-      const fromEnv = yield* loadGitHubSettings({}, env)
-      expect(fromEnv.org).toBe("env-org")
-      expect(Redacted.value(fromEnv.token)).toBe("env-token")
-      expect(fromEnv.pageSize).toBe(50)
-      expect(fromEnv.apiUrl).toBe("https://api.github.com")
-      expect(fromEnv.concurrency).toBe(4)
-      const fromFile = yield* loadGitHubSettings({ org: "file-org", apiUrl: "http://127.0.0.1:1/" }, env)
-      expect(fromFile.org).toBe("file-org")
-      expect(fromFile.apiUrl).toBe("http://127.0.0.1:1")
-      expect(Redacted.value(fromFile.token)).toBe("env-token")
-      const wrongType = yield* loadGitHubSettings({ org: "o", token: "t", pageSize: "lots" }, new Map()).pipe(Effect.flip)
-      expect(wrongType.field).toBe("pageSize")
-      const tooBig = yield* loadGitHubSettings({ org: "o", token: "t", pageSize: 500 }, new Map()).pipe(Effect.flip)
-      expect(tooBig.field).toBe("pageSize")
-      expect(tooBig.message).toContain("between 1 and 100")
-      const missing = yield* loadGitHubSettings({ org: "o" }, new Map()).pipe(Effect.flip)
-      expect(missing.field).toBe("token")
-      expect(String(missing.message)).not.toContain("env-token")
-    }))
-
-  it.effect("github is registered", () =>
-    Effect.gen(function*() {
-      const found = yield* lookup("github")
-      // the registry entry is the plugin, with its Lumos capabilities
-      expect(found.platform).toBe("github")
-      expect(found).toBe(githubPlugin)
-      expect(found.capabilities).toBeDefined()
-      expect(makeConnectorId("github-acme")).toBe("github-acme")
-    }))
 })

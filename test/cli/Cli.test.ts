@@ -1,0 +1,27 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { plugins } from "../../src/platforms/registry.js"
+import { runCli } from "../support/Cli.js"
+
+describe("verity CLI (child process)", () => {
+  it.live("--help at every level lists the commands and options", () =>
+    Effect.gen(function*() {
+      const [root, run, checkpoint, reset, simulate] = yield* Effect.all([
+        runCli(["--help"], { timeoutMs: 150_000 }),
+        runCli(["run", "--help"], { timeoutMs: 150_000 }),
+        runCli(["checkpoint", "--help"], { timeoutMs: 150_000 }),
+        runCli(["checkpoint", "reset", "--help"], { timeoutMs: 150_000 }),
+        runCli(["simulate", "--help"], { timeoutMs: 150_000 })
+      ], { concurrency: 2 })
+      for (const r of [root, run, checkpoint, reset, simulate]) expect(r.code).toBe(0)
+      for (const c of ["run", "demo", "simulate", "checkpoint", "--log-format", "--log-level"]) expect(root.stdout).toContain(c)
+      expect(run.stdout).toContain("--config")
+      expect(run.stdout).toContain("--once")
+      expect(checkpoint.stdout).toContain("show")
+      expect(checkpoint.stdout).toContain("reset")
+      expect(reset.stdout).toContain("--stream")
+      expect(reset.stdout).toContain("connector-id")
+      // one `simulate <platform>` per registered plugin that ships a simulator
+      for (const plugin of plugins) if (plugin.simulator !== undefined) expect(simulate.stdout).toContain(plugin.platform)
+    }), 300_000)
+})
