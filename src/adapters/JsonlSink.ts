@@ -65,7 +65,7 @@ export const jsonlSinkLayer = (dir: string): Layer.Layer<EventSink | JsonlSinkSt
               yield* appendSynced(path, messages.map(line).join(""))
               yield* Ref.update(written, (m) => new Map(m).set(path, (m.get(path) ?? 0) + messages.length))
             }
-          }).pipe(lock.withPermits(1))
+          }).pipe(lock.withPermits(1), Effect.withSpan("JsonlSink.publish", { attributes: { dir, messages: batch.length } }))
       })
       return Context.make(EventSink, sink).pipe(Context.add(JsonlSinkStats, { dir, written: Ref.get(written) }))
     })

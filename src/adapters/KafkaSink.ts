@@ -185,7 +185,8 @@ export const kafkaSinkLayer = (config: KafkaConfig): Layer.Layer<EventSink, Sink
                   message: `kafka ${brokers}: batch of ${batch.length} not acknowledged within ${config.sendTimeoutMs} ms`
                 })
             }),
-            Effect.asVoid
+            Effect.asVoid,
+            Effect.withSpan("KafkaSink.publish", { attributes: { brokers, messages: batch.length, topics: topicMessages.length } })
           )
         }
       })

@@ -106,7 +106,8 @@ export const makeSqlCheckpointStore = Effect.gen(function*() {
         Effect.flatMap((rows) => {
           const row = rows[0]
           return row === undefined ? Effect.succeed(Option.none()) : Effect.map(decodeRow(row), Option.some)
-        })
+        }),
+        Effect.withSpan("SqlCheckpointStore.load", { attributes: { connector: key.connectorId, stream: key.stream } })
       ),
     save: (key, platform, checkpoint) =>
       Effect.gen(function*() {
@@ -126,7 +127,7 @@ export const makeSqlCheckpointStore = Effect.gen(function*() {
               `${checkpoint.describe()} is before the stored position (checkpoints never move backwards; is another runner of this connector active?)`
           })
         }
-      }),
+      }).pipe(Effect.withSpan("SqlCheckpointStore.save", { attributes: { connector: key.connectorId, stream: key.stream } })),
     list: sql<Row>`SELECT connector_id, stream, platform, checkpoint, updated_at FROM connector_checkpoints
                    ORDER BY connector_id, stream`.pipe(
       Effect.mapError(queryError("list")),
@@ -141,7 +142,8 @@ export const makeSqlCheckpointStore = Effect.gen(function*() {
               updatedAt: row.updated_at instanceof Date ? row.updated_at : new Date(row.updated_at)
             }))
           ))
-      )
+      ),
+      Effect.withSpan("SqlCheckpointStore.list")
     ),
     reset: (connectorId, stream) =>
       (stream === undefined
@@ -149,7 +151,8 @@ export const makeSqlCheckpointStore = Effect.gen(function*() {
         : sql<{ readonly connector_id: string }>`DELETE FROM connector_checkpoints
             WHERE connector_id = ${connectorId} AND stream = ${stream} RETURNING connector_id`).pipe(
           Effect.map((rows) => rows.length),
-          Effect.mapError(queryError("reset"))
+          Effect.mapError(queryError("reset")),
+          Effect.withSpan("SqlCheckpointStore.reset", { attributes: { connector: connectorId, stream: stream ?? "all" } })
         )
   })
 })

@@ -5,7 +5,8 @@
  *   - every request takes a permit from our `RateLimiter` and reports the response's headers back;
  *   - 5xx, transport failures and rate-limit refusals are retried with exponential backoff and jitter,
  *     up to a bound. A refusal with `retry-after` waits that long (the limiter's pause gate); without
- *     it, at least `secondaryBackoff.base`, doubling up to `secondaryBackoff.cap`.
+ *     it, at least `secondaryBackoff.base`, doubling up to `secondaryBackoff.cap`;
+ *   - each request, retries included, is one `ApiClient.request` span.
  */
 import { HttpClient, HttpClientError, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
 import { Clock, Data, Duration, Effect, Option, ParseResult, Redacted, Ref, Schedule, Schema } from "effect"
@@ -77,7 +78,7 @@ export const makeApiClient = (options: ApiClientOptions) =>
         r = HttpClientRequest.setHeaders(r, options.headers ?? {})
         return Option.match(options.token, { onNone: () => r, onSome: (t) => HttpClientRequest.bearerToken(r, t) })
       }),
-      HttpClient.transform((effect) =>
+      HttpClient.transform((effect, request) =>
         Effect.gen(function*() {
           const secondaryHits = yield* Ref.make(0)
           const attempt = withPermit(effect).pipe(
@@ -114,7 +115,12 @@ export const makeApiClient = (options: ApiClientOptions) =>
             // out of retries: hand the last response to the caller, which maps its status to an error
             Effect.catchTag("Transient", (t) => Effect.succeed(t.response))
           )
-        })
+        }).pipe(
+          // one span per request, its retries included (never its headers: they carry the token)
+          Effect.withSpan("ApiClient.request", {
+            attributes: { platform: options.platform, method: request.method, url: safeUrl(request.url) }
+          })
+        )
       )
     )
     return client

@@ -1,6 +1,6 @@
 import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Layer, Option, Redacted, Ref, TestClock } from "effect"
+import { Duration, Effect, Fiber, Layer, Option, Redacted, Ref, TestClock, type Tracer } from "effect"
 import { makeApiClient } from "../../src/sdk/Http.js"
 import { RateLimiter } from "../../src/sdk/RateLimiter.js"
 
@@ -86,5 +86,39 @@ describe("RateLimiter (through the API client)", () => {
       expect(yield* sentAt).toHaveLength(1)
       yield* TestClock.adjust("2 seconds")
       expect((yield* Fiber.join(fiber)).status).toBe(200)
+    }).pipe(Effect.provide(limiter)))
+
+  it.effect("each request, its retries included, is one ApiClient.request span naming the URL, never the token", () =>
+    Effect.gen(function*() {
+      const spans: Array<{ readonly name: string; readonly attributes: ReadonlyMap<string, unknown> }> = []
+      let attempt = 0
+      const client = HttpClient.make((request) =>
+        Effect.gen(function*() {
+          // the spans this attempt runs in, innermost first
+          const current = yield* Effect.currentSpan.pipe(Effect.option)
+          let span: Option.Option<Tracer.AnySpan> = current
+          while (Option.isSome(span)) {
+            if (span.value._tag === "Span") spans.push({ name: span.value.name, attributes: span.value.attributes })
+            span = span.value._tag === "Span" ? span.value.parent : Option.none()
+          }
+          attempt++
+          return HttpClientResponse.fromWeb(request, new Response("{}", { status: attempt === 1 ? 503 : 200 }))
+        })
+      )
+      const api = yield* makeApiClient({
+        platform: "test",
+        baseUrl: "http://api.test",
+        token: Option.some(Redacted.make("s3cret-token")),
+        limiterKey: "test",
+        retry: { times: 3, base: "10 millis", cap: "10 millis" }
+      }).pipe(Effect.provide(Layer.succeed(HttpClient.HttpClient, client)))
+      const fiber = yield* Effect.fork(api.execute(HttpClientRequest.get("/things?page=2")))
+      yield* TestClock.adjust("1 second")
+      expect((yield* Fiber.join(fiber)).status).toBe(200)
+      const ours = spans.filter((s) => s.name === "ApiClient.request")
+      expect(ours).toHaveLength(2) // seen from both attempts: the same one span
+      expect(new Set(ours.map((s) => s.attributes)).size).toBe(1)
+      expect(Object.fromEntries(ours[0]!.attributes)).toEqual({ platform: "test", method: "GET", url: "http://api.test/things" })
+      expect(JSON.stringify([...ours[0]!.attributes.values()])).not.toContain("s3cret")
     }).pipe(Effect.provide(limiter)))
 })

@@ -252,7 +252,8 @@ export const makeGitHubClient = (settings: GitHubSettings, options: GitHubClient
             }
             return failStatus(response, url, what)
           }),
-          Effect.retry(malformedRetry)
+          Effect.retry(malformedRetry),
+          Effect.withSpan("GitHub.conditional", { attributes: { what } })
         )
       })
 
@@ -305,7 +306,7 @@ export const makeGitHubClient = (settings: GitHubSettings, options: GitHubClient
         const response = yield* execute("core", request)
         if (response.status >= 200 && response.status < 300) return response
         return yield* failStatus(response, url, what)
-      })
+      }).pipe(Effect.withSpan("GitHub.write", { attributes: { method, what } }))
 
     return { settings, api, getJson, conditional, pages, graphql, write, explain } satisfies GitHubClient
   })

@@ -176,15 +176,19 @@ export const makeIntegration = <S, I>(definition: IntegrationDefinition<S, I>): 
     info,
     capabilities: supported,
     run: (capability, input) => {
-      if (!isCapabilityName(capability)) return Effect.fail(new UnknownCapability({ name: capability }))
-      if (capability === "info") {
-        return Schema.decodeUnknown(InfoRequest, { errors: "all", onExcessProperty: "ignore" })(input ?? {}).pipe(
-          Effect.mapError((e) => firstIssue(e, "")),
-          Effect.flatMap(() => Schema.encode(InfoResponse)(new InfoResponse({ response: info }))),
-          Effect.catchTag("ParseError", (e) => Effect.die(e))
-        )
+      const run = (): Effect.Effect<unknown, CapabilityFailure | MalformedRequest | UnknownCapability, CapabilityServices> => {
+        if (!isCapabilityName(capability)) return Effect.fail(new UnknownCapability({ name: capability }))
+        if (capability === "info") {
+          return Schema.decodeUnknown(InfoRequest, { errors: "all", onExcessProperty: "ignore" })(input ?? {}).pipe(
+            Effect.mapError((e) => firstIssue(e, "")),
+            Effect.flatMap(() => Schema.encode(InfoResponse)(new InfoResponse({ response: info }))),
+            Effect.catchTag("ParseError", (e) => Effect.die(e))
+          )
+        }
+        return runStandard(capability, input)
       }
-      return runStandard(capability, input)
+      // one span per capability call (the HTTP requests it makes are spans of their own inside it)
+      return run().pipe(Effect.withSpan("Capabilities.run", { attributes: { app: definition.appId, capability } }))
     }
   }
 }
