@@ -20,4 +20,4 @@ export const scaffoldCommand = Command.make(
       ),
       Effect.catchTag("ScaffoldError", (e) => Console.error(`scaffold: ${e.message}`).pipe(Effect.zipRight(new ExitCode({ code: 2 }))))
     )
-).pipe(Command.withDescription("Generate a new platform plugin (connector, capabilities, simulator) with a passing test, and register it"))
+).pipe(Command.withDescription("Generate a new connector with its simulator and a passing test, and register it"))

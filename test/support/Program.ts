@@ -87,7 +87,7 @@ export const awaitExit = (program: RunningProgram, timeout: Duration.DurationInp
     Effect.orDie
   )
 
-// ---- the checkpoint row ----------------------------------------------------------------------------
+// the checkpoint row
 
 /** A stored checkpoint as the database holds it. */
 export interface CheckpointSample {

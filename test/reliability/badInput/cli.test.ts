@@ -131,7 +131,7 @@ const validConfig = (ctx: Context, name: string, extra: Record<string, unknown> 
 })
 
 const cases: ReadonlyArray<Case> = [
-  // ---- config files -------------------------------------------------------------------------
+  // config files
   {
     name: "config: missing file",
     run: () => cli("missing", ["run", "--once", "--config", work.path("absent.json")], { cwd: work.dir }),
@@ -272,7 +272,7 @@ const cases: ReadonlyArray<Case> = [
     check: (r) => configError(r, "only.json", "VERITY_CONNECTOR", `no connector with id "nosuch"`, "configured: ma")
   },
 
-  // ---- tokens -------------------------------------------------------------------------------
+  // tokens
   {
     name: "token: wrong GitHub token: the 401 names the scopes, exit 1, nothing published",
     run: (ctx) =>
@@ -358,7 +358,7 @@ const cases: ReadonlyArray<Case> = [
     }
   },
 
-  // ---- page tokens --------------------------------------------------------------------------
+  // page tokens
   {
     name: "page token: tampered (one character flipped): bad_request, exit 1; the untouched token still works",
     run: (ctx) =>
@@ -422,7 +422,7 @@ const cases: ReadonlyArray<Case> = [
     }
   },
 
-  // ---- CLI arguments ------------------------------------------------------------------------
+  // CLI arguments
   {
     name: "cli: unknown capability (exit 2, lists the known ones)",
     run: () => capability("unknown-cap", "mockapp", "list_acounts", {}),
