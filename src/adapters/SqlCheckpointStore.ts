@@ -15,7 +15,7 @@
  */
 import { Migrator, SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
-import { Effect, Layer, Option, ParseResult, Schema } from "effect"
+import { Effect, Layer, Option, ParseResult, Schedule, Schema } from "effect"
 import { Checkpoint, CheckpointStream } from "../domain/Checkpoint.js"
 import { CheckpointError } from "../domain/Errors.js"
 import { CheckpointStore, type StoredCheckpoint } from "../services/CheckpointStore.js"
@@ -88,9 +88,23 @@ const positionOf = (column: string) => `(
   CASE WHEN jsonb_typeof(${column}->'ids_at_ts') = 'array' THEN jsonb_array_length(${column}->'ids_at_ts') ELSE 0 END
 )`
 
+/**
+ * Programs starting side by side on a fresh database race to create the migrations table (the
+ * Migrator checks for it, then creates it): the loser's CREATE fails with "already exists" (42P07) or
+ * a duplicate catalog row (23505). Once the table exists the Migrator serialises by itself (it locks
+ * the table), so the loser only has to try again.
+ */
+const lostCreateRace = (e: unknown): boolean => {
+  const code = typeof e === "object" && e !== null && "cause" in e && typeof e.cause === "object" && e.cause !== null && "code" in e.cause
+    ? e.cause.code
+    : undefined
+  return code === "42P07" || code === "23505"
+}
+
 export const makeSqlCheckpointStore = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   yield* migrate.pipe(
+    Effect.retry({ times: 3, while: lostCreateRace, schedule: Schedule.spaced("100 millis") }),
     Effect.mapError((e) =>
       new CheckpointError({ reason: "unavailable", message: `checkpoint store: migrations failed: ${e.message}`, cause: e })
     )

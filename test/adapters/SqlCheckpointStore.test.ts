@@ -97,3 +97,18 @@ describe.each<Backend>(["PostgreSQL", "embedded PGlite"])("SqlCheckpointStore (%
       expect(Option.map(yield* store.load(audit), (c) => c.timestamp)).toEqual(Option.some(10))
     })))
 })
+
+describe("SqlCheckpointStore (PostgreSQL, several runners)", () => {
+  it.live("stores starting at once on a fresh database all start: the loser of the race to create the migrations table tries again", () =>
+    Effect.gen(function*() {
+      for (let round = 0; round < 3; round++) {
+        const fresh = yield* testDatabase
+        // each provide builds its own pool: four programs starting side by side
+        const start = Effect.flatMap(CheckpointStore, (store) => store.list).pipe(
+          Effect.provide(SqlCheckpointStoreLive.pipe(Layer.provide(sqlLayerFor(fresh))))
+        )
+        expect(yield* Effect.all([start, start, start, start], { concurrency: "unbounded" })).toEqual([[], [], [], []])
+      }
+    }).pipe(Effect.scoped))
+})
+
