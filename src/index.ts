@@ -1,7 +1,7 @@
 /**
  * The public API, for programs that embed the pipeline. Choose implementations here (memory, SQL,
  * Kafka, JSON lines) by providing the Layers you want; the pipeline itself only sees the Tags.
- * The platforms are the registered plugins: look one up by name (`Registry.lookup("github")`) and build
+ * The platforms are the registered plugins: look one up by name (`lookup(platform)`) and build
  * its connector with `plugin.make({ id, settings })`.
  */
 export * from "./domain/Access.js"

@@ -20,7 +20,7 @@ const usage = (message: string) => Console.error(message).pipe(Effect.zipRight(n
 export const connectorCommand = Command.make(
   "connector",
   {
-    app: Args.text({ name: "app" }).pipe(Args.withDescription("the connector's platform, e.g. mockapp")),
+    app: Args.text({ name: "app" }).pipe(Args.withDescription(`the connector's platform: one of ${knownPlatforms().join(", ")}`)),
     capability: Args.text({ name: "capability" }).pipe(
       Args.withDescription(`one of: ${CapabilityNames.join(", ")}`)
     ),
