@@ -15,7 +15,7 @@ import {
   validate,
   type ValueNode
 } from "graphql"
-import { collaboratorsOf, gqlDefaultPermission, gqlRepoPermission, type Model, type Repo, roleNames } from "./Model.js"
+import { collaboratorsOf, gqlDefaultPermission, gqlRepoPermission, type Model, type Repo, repoByName, roleNames } from "./Model.js"
 import type { RateWindows } from "./RateWindows.js"
 import type { Answer } from "./RestShapes.js"
 import type { Stats } from "./Stats.js"
@@ -102,7 +102,6 @@ export const graphqlCost = (document: DocumentNode, variables: Record<string, un
 /** Answer GraphQL queries against `model`, spending points from the `graphql` window. */
 export const makeGraphQL = (model: Model, windows: RateWindows, stats: Stats) => {
   const org = model.org.login
-  const repoByName = (name: string) => model.repos.find((r) => r.name.toLowerCase() === name.toLowerCase())
   const root = (cost: number, now: number) => {
     const repositoryNode = (r: Repo) => ({
       __typename: "Repository",
@@ -161,7 +160,7 @@ export const makeGraphQL = (model: Model, windows: RateWindows, stats: Stats) =>
         },
       repository: (args: { owner: string; name: string }) => {
         if (args.owner.toLowerCase() !== org.toLowerCase()) return null
-        const r = repoByName(args.name)
+        const r = repoByName(model, args.name)
         if (!r) throw new GraphQLError(`Could not resolve to a Repository with the name '${args.owner}/${args.name}'.`)
         return repositoryNode(r)
       },

@@ -173,6 +173,10 @@ export const makeEntry = (model: Model, rng: () => number, ts: number, bad: bool
 
 export const byTimeThenId = (x: Entry, y: Entry) => x.ts - y.ts || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)
 
+/** A repository by name (GitHub's names are case-insensitive). */
+export const repoByName = (model: Model, name: string): Repo | undefined =>
+  model.repos.find((r) => r.name.toLowerCase() === name.toLowerCase())
+
 export const sourcesOf = (model: Model, login: string, repo: string): ReadonlyArray<Source> => {
   const sources: Array<Source> = []
   const d = model.direct.get(repo)?.get(login)

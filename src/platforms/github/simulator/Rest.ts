@@ -6,7 +6,7 @@
  * up in the truth and the API straight away). `POST /graphql` goes to `graphql`.
  */
 import { auditLogAnswer } from "./AuditLogSearch.js"
-import { collaboratorsOf, type Level, levelFromParam, type Model, roleNames, sourcesOf } from "./Model.js"
+import { collaboratorsOf, type Level, levelFromParam, type Model, repoByName, roleNames, sourcesOf } from "./Model.js"
 import type { RateWindows } from "./RateWindows.js"
 import { type Answer, list, notFound, permissionsJson, repoJson, userJson } from "./RestShapes.js"
 
@@ -17,7 +17,6 @@ export const makeRestRoutes = (
   graphql: (bodyText: string, now: number) => Answer
 ) => {
   const org = model.org.login
-  const repoByName = (name: string) => model.repos.find((r) => r.name.toLowerCase() === name.toLowerCase())
   const teamBySlug = (slug: string) => model.teams.find((t) => t.slug === slug)
   return (method: string, url: URL, bodyText: string, base: string, now: number): Answer => {
     const parts = url.pathname.split("/").filter((p) => p.length > 0).map(decodeURIComponent)
@@ -72,7 +71,7 @@ export const makeRestRoutes = (
         }
         if (e === "repos") {
           return list([...team.repos.entries()].flatMap(([name, level]) => {
-            const r = repoByName(name)
+            const r = repoByName(model, name)
             return r ? [{ ...repoJson(base, model, r), permissions: permissionsJson(level), role_name: roleNames[level] }] : []
           }), url, base)
         }
@@ -80,7 +79,7 @@ export const makeRestRoutes = (
       return notFound("https://docs.github.com/rest")
     }
     if (a === "repos" && b !== undefined && c !== undefined && d === "collaborators") {
-      const repo = b.toLowerCase() === org.toLowerCase() ? repoByName(c) : undefined
+      const repo = b.toLowerCase() === org.toLowerCase() ? repoByName(model, c) : undefined
       if (!repo) return notFound("https://docs.github.com/rest/collaborators/collaborators")
       if (parts.length === 4 && method === "GET") {
         const affiliation = url.searchParams.get("affiliation") ?? "all"
