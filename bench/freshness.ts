@@ -15,7 +15,7 @@ import { makeConnectorId } from "../src/domain/Ids.js"
 import { KafkaConfig } from "../src/adapters/KafkaConfig.js"
 import { kafkaSinkLayer } from "../src/adapters/KafkaSink.js"
 import { RateLimiter } from "../src/sdk/RateLimiter.js"
-import { SqlCheckpointStoreLive } from "../src/adapters/SqlCheckpointStore.js"
+import { SqlStateStoresLive } from "../src/adapters/SqlStateStores.js"
 import { Dedup } from "../src/pipeline/Dedup.js"
 import { defaultPipelineOptions } from "../src/pipeline/Options.js"
 import { runAudit } from "../src/pipeline/Pipeline.js"
@@ -78,7 +78,7 @@ export const freshness = (events = 60) =>
     const services = yield* Layer.build(
       Layer.mergeAll(
         kafkaSinkLayer(config),
-        SqlCheckpointStoreLive.pipe(Layer.provide(sqlLayerFor(db))),
+        SqlStateStoresLive.pipe(Layer.provide(sqlLayerFor(db))),
         NodeHttpClient.layerUndici,
         RateLimiter.layer()
       )

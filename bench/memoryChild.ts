@@ -9,7 +9,7 @@ import { Effect, Layer, Redacted, Schema } from "effect"
 import { PgClient } from "@effect/sql-pg"
 import { KafkaConfig } from "../src/adapters/KafkaConfig.js"
 import { kafkaSinkLayer } from "../src/adapters/KafkaSink.js"
-import { SqlCheckpointStoreLive } from "../src/adapters/SqlCheckpointStore.js"
+import { SqlStateStoresLive } from "../src/adapters/SqlStateStores.js"
 import { defaultPipelineOptions } from "../src/pipeline/Options.js"
 import { runAudit } from "../src/pipeline/Pipeline.js"
 import { auditConnector, githubAuditEntries } from "./lib.js"
@@ -26,7 +26,7 @@ const peakRss = (): number => {
 
 const layers = Layer.merge(
   kafkaSinkLayer(Schema.decodeUnknownSync(KafkaConfig)({ brokers: (brokers ?? "").split(","), clientId: "verity-bench-memory", logLevel: "nothing" })),
-  SqlCheckpointStoreLive.pipe(Layer.provide(PgClient.layer({ url: Redacted.make(dsn ?? ""), maxConnections: 2 })))
+  SqlStateStoresLive.pipe(Layer.provide(PgClient.layer({ url: Redacted.make(dsn ?? ""), maxConnections: 2 })))
 )
 
 const started = performance.now()

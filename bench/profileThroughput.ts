@@ -8,7 +8,7 @@ import { defaultPipelineOptions } from "../src/pipeline/Options.js"
 import { runAudit } from "../src/pipeline/Pipeline.js"
 import { KafkaConfig } from "../src/adapters/KafkaConfig.js"
 import { kafkaSinkLayer } from "../src/adapters/KafkaSink.js"
-import { SqlCheckpointStoreLive } from "../src/adapters/SqlCheckpointStore.js"
+import { SqlStateStoresLive } from "../src/adapters/SqlStateStores.js"
 import { startKafkaMock } from "../src/testkit/KafkaMock.js"
 import { sqlLayerFor, testDatabase } from "../src/testkit/Postgres.js"
 import { auditConnector, githubAuditEntries } from "./lib.js"
@@ -17,7 +17,7 @@ const program = Effect.gen(function*() {
   const db = yield* testDatabase
   const entries = Array.from(githubAuditEntries(200000))
   const config = Schema.decodeUnknownSync(KafkaConfig)({ brokers: kafka.brokers, clientId: "p", logLevel: "nothing" })
-  const ctx = yield* Layer.build(Layer.merge(kafkaSinkLayer(config), SqlCheckpointStoreLive.pipe(Layer.provide(sqlLayerFor(db)))))
+  const ctx = yield* Layer.build(Layer.merge(kafkaSinkLayer(config), SqlStateStoresLive.pipe(Layer.provide(sqlLayerFor(db)))))
   const t0 = performance.now()
   const s = yield* runAudit(auditConnector("p", () => entries), { ...defaultPipelineOptions, progressEvery: "1 hour" }).pipe(Effect.provide(ctx))
   process.stdout.write(`ours ${Math.round(s.published / (performance.now() - t0) * 1000)}/s\n`)

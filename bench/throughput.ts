@@ -12,7 +12,7 @@ import { defaultPipelineOptions } from "../src/pipeline/Options.js"
 import { runAudit } from "../src/pipeline/Pipeline.js"
 import { KafkaConfig } from "../src/adapters/KafkaConfig.js"
 import { kafkaSinkLayer } from "../src/adapters/KafkaSink.js"
-import { SqlCheckpointStoreLive } from "../src/adapters/SqlCheckpointStore.js"
+import { SqlStateStoresLive } from "../src/adapters/SqlStateStores.js"
 import { decodeAuditEntry } from "../src/platforms/github/AuditLog.js"
 import { startKafkaMock } from "../src/testkit/KafkaMock.js"
 import { sqlLayerFor, testDatabase } from "../src/testkit/Postgres.js"
@@ -39,7 +39,7 @@ export const throughput = (events: number, rounds: number) =>
     // the same compression on both sides (the program's default)
     const compression = config.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None
     const sinkContext = yield* Layer.build(kafkaSinkLayer(config))
-    const storeContext = yield* Layer.build(SqlCheckpointStoreLive.pipe(Layer.provide(sqlLayerFor(db))))
+    const storeContext = yield* Layer.build(SqlStateStoresLive.pipe(Layer.provide(sqlLayerFor(db))))
 
     const producer = new Kafka({ clientId: "bench-baseline", brokers: [...kafka.brokers], logLevel: logLevel.NOTHING }).producer({
       allowAutoTopicCreation: true

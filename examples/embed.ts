@@ -9,7 +9,7 @@
  */
 import { Effect, Layer, Option } from "effect"
 import {
-  CheckpointStore,
+  memoryStateStores,
   defaultPipelineOptions,
   EventSink,
   makeScriptedConnector,
@@ -51,7 +51,7 @@ export const program = Effect.gen(function*() {
 })
 
 /** The services the host chose. */
-export const services = Layer.merge(EventSink.memory, CheckpointStore.memory)
+export const services = Layer.merge(EventSink.memory, memoryStateStores)
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   Effect.runPromise(program.pipe(Effect.provide(services))).catch((error: unknown) => {

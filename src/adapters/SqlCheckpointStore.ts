@@ -13,34 +13,13 @@
  * valid checkpoint is overwritten by any save (that is how an operator repairs it), and reading it gives
  * `CheckpointError("corrupt")` naming the row.
  */
-import { Migrator, SqlClient } from "@effect/sql"
+import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
-import { Effect, Layer, Option, ParseResult, Schedule, Schema } from "effect"
+import { Effect, Layer, Option, ParseResult, Schema } from "effect"
 import { Checkpoint, CheckpointStream } from "../domain/Checkpoint.js"
 import { CheckpointError } from "../domain/Errors.js"
 import { CheckpointStore, type StoredCheckpoint } from "../services/CheckpointStore.js"
-
-export const migrationsTable = "verity_migrations"
-
-/** Migrations, by id. Each one is idempotent on its own too (`IF NOT EXISTS`). */
-export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
-  "1_connector_checkpoints": Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
-    yield* sql`
-      CREATE TABLE IF NOT EXISTS connector_checkpoints (
-        connector_id TEXT NOT NULL,
-        stream TEXT NOT NULL CHECK (stream IN ('audit', 'permissions')),
-        platform TEXT NOT NULL,
-        checkpoint JSONB NOT NULL,
-        updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-        PRIMARY KEY (connector_id, stream)
-      )`
-    yield* sql`CREATE INDEX IF NOT EXISTS connector_checkpoints_platform ON connector_checkpoints (platform)`
-  })
-}
-
-/** Run the migrations (idempotent: a second run applies nothing). Returns the ones applied now. */
-export const migrate = Migrator.make({})({ loader: Migrator.fromRecord(migrations), table: migrationsTable })
+import { migrateStateStores } from "./SqlMigrations.js"
 
 const encodeCheckpoint = Schema.encodeSync(Checkpoint)
 const decodeCheckpoint = Schema.decodeUnknownEither(Checkpoint, { errors: "all" })
@@ -88,27 +67,9 @@ const positionOf = (column: string) => `(
   CASE WHEN jsonb_typeof(${column}->'ids_at_ts') = 'array' THEN jsonb_array_length(${column}->'ids_at_ts') ELSE 0 END
 )`
 
-/**
- * Programs starting side by side on a fresh database race to create the migrations table (the
- * Migrator checks for it, then creates it): the loser's CREATE fails with "already exists" (42P07) or
- * a duplicate catalog row (23505). Once the table exists the Migrator serialises by itself (it locks
- * the table), so the loser only has to try again.
- */
-const lostCreateRace = (e: unknown): boolean => {
-  const code = typeof e === "object" && e !== null && "cause" in e && typeof e.cause === "object" && e.cause !== null && "code" in e.cause
-    ? e.cause.code
-    : undefined
-  return code === "42P07" || code === "23505"
-}
-
 export const makeSqlCheckpointStore = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
-  yield* migrate.pipe(
-    Effect.retry({ times: 3, while: lostCreateRace, schedule: Schedule.spaced("100 millis") }),
-    Effect.mapError((e) =>
-      new CheckpointError({ reason: "unavailable", message: `checkpoint store: migrations failed: ${e.message}`, cause: e })
-    )
-  )
+  yield* migrateStateStores("checkpoint store")
   const newer = sql.unsafe(positionOf("EXCLUDED.checkpoint"))
   const stored = sql.unsafe(positionOf("connector_checkpoints.checkpoint"))
 

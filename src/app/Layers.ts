@@ -4,6 +4,7 @@
  * the loggers. Commands ask this module for the layers they need; nothing else in `src/` provides a
  * concrete implementation (the pipeline and the platforms see only Tags).
  */
+import { hostname } from "node:os"
 import { join } from "node:path"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import type { SqlClient } from "@effect/sql"
@@ -12,10 +13,11 @@ import { Duration, Effect, Layer, Schedule } from "effect"
 import { jsonlSinkLayer } from "../adapters/JsonlSink.js"
 import { kafkaSinkLayer } from "../adapters/KafkaSink.js"
 import { pgliteClientLayer } from "../adapters/Pglite.js"
-import { SqlCheckpointStoreLive } from "../adapters/SqlCheckpointStore.js"
+import { SqlStateStoresLive } from "../adapters/SqlStateStores.js"
 import { CheckpointError, type SinkError } from "../domain/Errors.js"
 import { RateLimiter } from "../sdk/RateLimiter.js"
 import type { CheckpointStore } from "../services/CheckpointStore.js"
+import { RunnerName, type RunStore } from "../services/RunStore.js"
 import type { EventSink } from "../services/EventSink.js"
 import { type AppConfig, describeDsn } from "./AppConfig.js"
 import { type LogFormat, loggingLayer, type LogLevelName } from "./Logging.js"
@@ -47,8 +49,12 @@ export const sqlClient = (config: AppConfig): Layer.Layer<SqlClient.SqlClient, C
 export const describeStore = (config: AppConfig): string =>
   config.postgresDsn !== undefined ? describeDsn(config.postgresDsn) : `embedded PGlite ${join(config.dataDir, "pgdata")}`
 
-export const checkpointStore = (config: AppConfig): Layer.Layer<CheckpointStore, CheckpointError> =>
-  SqlCheckpointStoreLive.pipe(Layer.provide(sqlClient(config)))
+/** The state database's stores (checkpoints and run records), on one SQL client. */
+export const checkpointStore = (config: AppConfig): Layer.Layer<CheckpointStore | RunStore, CheckpointError> =>
+  SqlStateStoresLive.pipe(Layer.provide(sqlClient(config)))
+
+/** This process, as run records name it. */
+export const runnerName = (name: string = `${hostname()}:${process.pid}`) => Layer.succeed(RunnerName, name)
 
 /** Kafka when brokers are configured, else JSON-lines files under `<dataDir>/out`. */
 export const sink = (config: AppConfig): Layer.Layer<EventSink, SinkError> =>
@@ -73,4 +79,4 @@ export const stores = (config: AppConfig, options: { readonly retryStartup?: boo
 
 /** Everything a run needs: the stores, and the connectors' HTTP client and rate limiter for the program's life. */
 export const infrastructure = (config: AppConfig, options: { readonly retryStartup?: boolean } = {}) =>
-  Layer.merge(stores(config, options), connectorRuntime)
+  Layer.mergeAll(stores(config, options), connectorRuntime, runnerName())

@@ -8,6 +8,7 @@ import { Dedup } from "../pipeline/Dedup.js"
 import { runConnectorOnce } from "../pipeline/Pipeline.js"
 import { runScheduled } from "../pipeline/Scheduler.js"
 import type { CheckpointStore } from "../services/CheckpointStore.js"
+import type { RunStore } from "../services/RunStore.js"
 import { EventSink } from "../services/EventSink.js"
 import type { AppConfig } from "./AppConfig.js"
 import { buildConnectors } from "./Connectors.js"
@@ -61,7 +62,7 @@ export const runForever = (config: AppConfig) =>
  */
 export const withInfrastructure = <A, E, R>(
   config: AppConfig,
-  program: Effect.Effect<A, E, R | EventSink | CheckpointStore>,
+  program: Effect.Effect<A, E, R | EventSink | CheckpointStore | RunStore>,
   retryStartup = false
 ) =>
   program.pipe(

@@ -16,10 +16,12 @@ import type { PermissionSnapshot } from "../domain/PermissionSnapshot.js"
 import type { AuditRecord, Connector, SourceRecord } from "../sdk/Connector.js"
 import { CheckpointStore } from "../services/CheckpointStore.js"
 import type { EventSink, WireMessage } from "../services/EventSink.js"
+import type { RunStore } from "../services/RunStore.js"
 import { Dedup } from "./Dedup.js"
 import { normaliseEvent, normaliseSnapshot } from "./Normalise.js"
 import { defaultPipelineOptions, type PipelineOptions } from "./Options.js"
-import { deadLetter, emptyCounters, prefetchChunks, progress, publishThenCommit, retrySchedule, saveFailed } from "./Publish.js"
+import { deadLetter, prefetchChunks, progress, publishThenCommit, retrySchedule, saveFailed } from "./Publish.js"
+import { recordedRun } from "./RunRecording.js"
 import type { ConnectorSummary, StreamSummary } from "./Summaries.js"
 import { eventMessage, snapshotMessage } from "./Wire.js"
 
@@ -47,8 +49,8 @@ export const runAudit = (
   connector: Connector,
   options: PipelineOptions = defaultPipelineOptions,
   dedup: Dedup = new Dedup(options.dedupCapacity)
-): Effect.Effect<StreamSummary, PipelineError, EventSink | CheckpointStore> =>
-  Effect.gen(function*() {
+): Effect.Effect<StreamSummary, PipelineError, EventSink | CheckpointStore | RunStore> =>
+  recordedRun(connector, "audit", (run, counters) => Effect.gen(function*() {
     const store = yield* CheckpointStore
     const key = { connectorId: connector.id, stream: "audit" as const }
     const startedAt = yield* Clock.currentTimeMillis
@@ -56,7 +58,6 @@ export const runAudit = (
     // the ids published at the boundary: the inclusive resume re-reads them, dedup drops them
     for (const cp of Option.toArray(before)) dedup.commit(cp.idsAtTimestamp.map((id) => Dedup.key(connector.platform, id)))
     let after = before
-    const counters = emptyCounters()
     const logProgress = progress(connector, "audit", counters, startedAt, Duration.toMillis(options.progressEvery))
     const normaliseOptions = { caseInsensitivePrincipals: connector.caseInsensitivePrincipals }
 
@@ -132,6 +133,7 @@ export const runAudit = (
     )
     const finishedAt = yield* Clock.currentTimeMillis
     return {
+      runId: run.runId,
       stream: "audit",
       published: counters.published,
       duplicates: counters.duplicates,
@@ -141,7 +143,7 @@ export const runAudit = (
       checkpointAfter: after,
       durationMs: finishedAt - startedAt
     } satisfies StreamSummary
-  }).pipe(Effect.withSpan("Pipeline.runAudit", { attributes: { connector: connector.id } }))
+  })).pipe(Effect.withSpan("Pipeline.runAudit", { attributes: { connector: connector.id } }))
 
 /**
  * Pull a full permission snapshot and publish it. Its checkpoint records when the last complete
@@ -150,13 +152,12 @@ export const runAudit = (
 export const runPermissions = (
   connector: Connector,
   options: PipelineOptions = defaultPipelineOptions
-): Effect.Effect<StreamSummary, PipelineError, EventSink | CheckpointStore> =>
-  Effect.gen(function*() {
+): Effect.Effect<StreamSummary, PipelineError, EventSink | CheckpointStore | RunStore> =>
+  recordedRun(connector, "permissions", (run, counters) => Effect.gen(function*() {
     const store = yield* CheckpointStore
     const key = { connectorId: connector.id, stream: "permissions" as const }
     const startedAt = yield* Clock.currentTimeMillis
     const before = yield* store.load(key)
-    const counters = emptyCounters()
     const logProgress = progress(connector, "permissions", counters, startedAt, Duration.toMillis(options.progressEvery))
     const normaliseOptions = { caseInsensitivePrincipals: connector.caseInsensitivePrincipals }
 
@@ -210,6 +211,7 @@ export const runPermissions = (
     })
     yield* store.save(key, connector.platform, after).pipe(Effect.tapError(saveFailed), Effect.retry(retrySchedule(options.publishRetry)))
     return {
+      runId: run.runId,
       stream: "permissions",
       published: counters.published,
       duplicates: 0,
@@ -219,7 +221,7 @@ export const runPermissions = (
       checkpointAfter: Option.some(after),
       durationMs: finishedAt - startedAt
     } satisfies StreamSummary
-  }).pipe(Effect.withSpan("Pipeline.runPermissions", { attributes: { connector: connector.id } }))
+  })).pipe(Effect.withSpan("Pipeline.runPermissions", { attributes: { connector: connector.id } }))
 
 const describeError = (e: PipelineError): string => `${e._tag}: ${e.message}`
 
@@ -231,7 +233,7 @@ export const runConnectorOnce = (
   connector: Connector,
   options: PipelineOptions = defaultPipelineOptions,
   dedup: Dedup = new Dedup(options.dedupCapacity)
-): Effect.Effect<ConnectorSummary, never, EventSink | CheckpointStore> =>
+): Effect.Effect<ConnectorSummary, never, EventSink | CheckpointStore | RunStore> =>
   Effect.gen(function*() {
     const startedAt = yield* Clock.currentTimeMillis
     const [permissions, audit] = yield* Effect.all(

@@ -9,6 +9,7 @@ import { Cause, Duration, Effect, Exit } from "effect"
 import type { Connector } from "../sdk/Connector.js"
 import type { CheckpointStore } from "../services/CheckpointStore.js"
 import type { EventSink } from "../services/EventSink.js"
+import type { RunStore } from "../services/RunStore.js"
 import { Dedup } from "./Dedup.js"
 import type { PipelineOptions } from "./Options.js"
 import { runAudit, runPermissions } from "./Pipeline.js"
@@ -84,7 +85,7 @@ export const runScheduled = (
   connectors: ReadonlyArray<ScheduledConnector>,
   options: PipelineOptions,
   backoff: FailureBackoff = defaultFailureBackoff
-): Effect.Effect<never, never, EventSink | CheckpointStore> =>
+): Effect.Effect<never, never, EventSink | CheckpointStore | RunStore> =>
   Effect.forEach(
     connectors,
     ({ connector, schedule }) => {

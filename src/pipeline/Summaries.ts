@@ -3,6 +3,8 @@ import type { Option } from "effect"
 import type { Checkpoint, CheckpointStream } from "../domain/Checkpoint.js"
 
 export interface StreamSummary {
+  /** the run's record (`RunStore`); a permissions run's id is its snapshot id */
+  readonly runId: string
   readonly stream: CheckpointStream
   /** events or snapshots acknowledged by the sink */
   readonly published: number

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option, Redacted } from "effect"
-import { SqlCheckpointStoreLive } from "../../src/adapters/SqlCheckpointStore.js"
+import { SqlStateStoresLive } from "../../src/adapters/SqlStateStores.js"
 import { defaultPipelineOptions } from "../../src/pipeline/Options.js"
 import { runConnectorOnce } from "../../src/pipeline/Pipeline.js"
 import { makeScriptedConnector } from "../../src/sdk/ScriptedConnector.js"
@@ -16,7 +16,7 @@ describe("checkpoint (child process)", () => {
   it.live("checkpoint show lists the stored checkpoints; checkpoint reset makes the next run start from the beginning", () =>
     Effect.gen(function*() {
       const db = yield* testDatabase
-      const layers = Layer.merge(EventSink.memory, SqlCheckpointStoreLive.pipe(Layer.provide(sqlLayerFor(db))))
+      const layers = Layer.merge(EventSink.memory, SqlStateStoresLive.pipe(Layer.provide(sqlLayerFor(db))))
       const entries = Array.from({ length: 7 }, (_, i) => ({ id: `evt-${i}`, ts: 1_700_000_000_000 + i * 1000, actor: "alice", asset: "acme/api", action: "repo.access" }))
       const connector = makeScriptedConnector({ id: "gh-reset", platform: "github", entries, grants: [] })
       const options = { ...defaultPipelineOptions, batchSize: 3, batchWindow: "10 millis" as const }

@@ -7,6 +7,7 @@ import { Dedup } from "../../src/pipeline/Dedup.js"
 import { defaultPipelineOptions, type PipelineOptions } from "../../src/pipeline/Options.js"
 import { runAudit, runConnectorOnce } from "../../src/pipeline/Pipeline.js"
 import { decodeDeadLetterJson, decodeRawEventJson, topics } from "../../src/pipeline/Wire.js"
+import { memoryStateStores } from "../../src/services/StateStores.js"
 
 const options = (overrides: Partial<PipelineOptions> = {}): PipelineOptions => ({
   ...defaultPipelineOptions,
@@ -27,7 +28,7 @@ const entry = (id: string, ts: number, actor = "alice"): ScriptedEntry => ({
 const eventIds = (messages: ReadonlyArray<WireMessage>) =>
   messages.filter((m) => m.topic.startsWith("verity.events.raw.")).map((m) => decodeRawEventJson(m.value).eventId)
 
-const storeLayer = CheckpointStore.memory
+const storeLayer = memoryStateStores
 
 describe("pipeline", () => {
   it.effect("publishes a scripted connector's events to the sink in order, in the wire format", () =>

@@ -3,11 +3,11 @@ import { Duration, Effect, Fiber, Layer, Stream, TestClock } from "effect"
 import type { Connector } from "../../src/sdk/Connector.js"
 import { makeScriptedConnector } from "../../src/sdk/ScriptedConnector.js"
 import { ConnectorError } from "../../src/domain/Errors.js"
-import { CheckpointStore } from "../../src/services/CheckpointStore.js"
 import { EventSink, MemorySink } from "../../src/services/EventSink.js"
 import { defaultPipelineOptions, type PipelineOptions } from "../../src/pipeline/Options.js"
 import { backoffDelay, runScheduled } from "../../src/pipeline/Scheduler.js"
 import { decodeRawEventJson } from "../../src/pipeline/Wire.js"
+import { memoryStateStores } from "../../src/services/StateStores.js"
 
 const options: PipelineOptions = {
   ...defaultPipelineOptions,
@@ -74,5 +74,5 @@ describe("Scheduler", () => {
       // after its recovery it is back on its normal 1-minute schedule
       expect(pulls[4]).toBe(95_000)
       yield* Fiber.interrupt(fiber)
-    }).pipe(Effect.provide(Layer.merge(EventSink.memory, CheckpointStore.memory))))
+    }).pipe(Effect.provide(Layer.merge(EventSink.memory, memoryStateStores))))
 })

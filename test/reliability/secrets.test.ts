@@ -14,7 +14,6 @@ import { makeGitHubConnector } from "../../src/platforms/github/Connector.js"
 import { UnknownPage } from "../../src/platforms/github/Payloads.js"
 import { startGitHubSimulator } from "../../src/platforms/github/simulator/Server.js"
 import { makeConnectorId } from "../../src/domain/Ids.js"
-import { CheckpointStore } from "../../src/services/CheckpointStore.js"
 import { EventSink, MemorySink } from "../../src/services/EventSink.js"
 import { RateLimiter } from "../../src/sdk/RateLimiter.js"
 import { Dedup } from "../../src/pipeline/Dedup.js"
@@ -22,6 +21,7 @@ import { defaultPipelineOptions } from "../../src/pipeline/Options.js"
 import { runConnectorOnce } from "../../src/pipeline/Pipeline.js"
 import { testDatabase } from "../../src/testkit/Postgres.js"
 import { capturingLogger, cli, everything, leaks, makeWorkDir, record, secrets } from "../support/Collected.js"
+import { memoryStateStores } from "../../src/services/StateStores.js"
 
 const simOptions = { org: "acme-corp", repos: 4, members: 6, teams: 2, outsideCollaborators: 1, events: 120, badEvents: 3, seed: 21 } as const
 
@@ -69,7 +69,7 @@ describe("secrets never leak", () => {
           NodeHttpClient.layerUndici,
           RateLimiter.layer({ limit: 5000, interval: "1 second", maxConcurrency: 4 }),
           EventSink.memory,
-          CheckpointStore.memory,
+          memoryStateStores,
           logs.layer
         ))
       )

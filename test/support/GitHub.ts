@@ -5,11 +5,11 @@ import { Effect, Layer, Logger, LogLevel, Redacted } from "effect"
 import { makeGitHubConnector, type GitHubConnectorOptions } from "../../src/platforms/github/Connector.js"
 import type { GitHubSimulator } from "../../src/platforms/github/simulator/Types.js"
 import { makeConnectorId } from "../../src/domain/Ids.js"
-import { CheckpointStore } from "../../src/services/CheckpointStore.js"
 import { EventSink, MemorySink } from "../../src/services/EventSink.js"
 import { RateLimiter, type RateLimiterConfig } from "../../src/sdk/RateLimiter.js"
 import { defaultPipelineOptions, type PipelineOptions } from "../../src/pipeline/Options.js"
 import { topics } from "../../src/pipeline/Wire.js"
+import { memoryStateStores } from "../../src/services/StateStores.js"
 
 export const fastOptions: GitHubConnectorOptions = {
   retry: { times: 8, base: "10 millis", cap: "200 millis" },
@@ -46,7 +46,7 @@ export const runtimeLayer = (config: Partial<RateLimiterConfig> = {}, records?: 
     records ? recordingHttpClient(records) : NodeHttpClient.layerUndici,
     limiterLayer(config),
     EventSink.memory,
-    CheckpointStore.memory
+    memoryStateStores
   )
 
 /** What the client itself did: when each request left, when its answer came back. */

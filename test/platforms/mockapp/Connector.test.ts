@@ -6,12 +6,12 @@ import { makeMockAppConnector } from "../../../src/platforms/mockapp/Connector.j
 import { MockAppConnectorSettings } from "../../../src/platforms/mockapp/Settings.js"
 import { startMockAppSimulator } from "../../../src/platforms/mockapp/simulator/Server.js"
 import { makeConnectorId } from "../../../src/domain/Ids.js"
-import { CheckpointStore } from "../../../src/services/CheckpointStore.js"
 import { EventSink, MemorySink } from "../../../src/services/EventSink.js"
 import { RateLimiter } from "../../../src/sdk/RateLimiter.js"
 import { runConnectorOnce } from "../../../src/pipeline/Pipeline.js"
+import { memoryStateStores } from "../../../src/services/StateStores.js"
 
-const layers = Layer.mergeAll(NodeHttpClient.layerUndici, RateLimiter.default, EventSink.memory, CheckpointStore.memory)
+const layers = Layer.mergeAll(NodeHttpClient.layerUndici, RateLimiter.default, EventSink.memory, memoryStateStores)
 
 describe("MockApp connector in the pipeline", () => {
   it.scoped("publishes one snapshot per association and one event per login, then resumes without repeats", () =>

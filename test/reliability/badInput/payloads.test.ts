@@ -13,7 +13,6 @@ import { makeGitHubConnector } from "../../../src/platforms/github/Connector.js"
 import { startGitHubSimulator } from "../../../src/platforms/github/simulator/Server.js"
 import type { Connector } from "../../../src/sdk/Connector.js"
 import { makeConnectorId } from "../../../src/domain/Ids.js"
-import { CheckpointStore } from "../../../src/services/CheckpointStore.js"
 import { EventSink, MemorySink } from "../../../src/services/EventSink.js"
 import { RateLimiter } from "../../../src/sdk/RateLimiter.js"
 import { Dedup } from "../../../src/pipeline/Dedup.js"
@@ -23,6 +22,7 @@ import { type ConnectorSummary } from "../../../src/pipeline/Summaries.js"
 import { topics } from "../../../src/pipeline/Wire.js"
 import { startAuditStub } from "../../support/AuditStub.js"
 import { capturingLogger, cli, leaks, makeWorkDir, secrets } from "../../support/Collected.js"
+import { memoryStateStores } from "../../../src/services/StateStores.js"
 
 const org = "acme"
 const base = 1_700_000_000_000
@@ -106,7 +106,7 @@ const runAgainst = (pages: ReadonlyArray<string>, label: string) =>
       NodeHttpClient.layerUndici,
       RateLimiter.layer({ limit: 1000, interval: "1 second", maxConcurrency: 4 }),
       EventSink.memory,
-      CheckpointStore.memory,
+      memoryStateStores,
       capturingLogger(label).layer
     )),
     Effect.scoped

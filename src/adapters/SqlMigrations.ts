@@ -1,0 +1,70 @@
+/**
+ * The schema of the state database (PostgreSQL, or the embedded PGlite): one ordered list of migrations
+ * for every SQL adapter, run by each of them at start-up (idempotent: the second run applies nothing).
+ * A new table is a new entry with the next id; ids are never reused or reordered.
+ */
+import { Migrator, SqlClient } from "@effect/sql"
+import { Effect, Schedule } from "effect"
+import { CheckpointError } from "../domain/Errors.js"
+
+export const migrationsTable = "verity_migrations"
+
+/** Migrations, by id. Each one is idempotent on its own too (`IF NOT EXISTS`). */
+export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
+  "1_connector_checkpoints": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`
+      CREATE TABLE IF NOT EXISTS connector_checkpoints (
+        connector_id TEXT NOT NULL,
+        stream TEXT NOT NULL CHECK (stream IN ('audit', 'permissions')),
+        platform TEXT NOT NULL,
+        checkpoint JSONB NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        PRIMARY KEY (connector_id, stream)
+      )`
+    yield* sql`CREATE INDEX IF NOT EXISTS connector_checkpoints_platform ON connector_checkpoints (platform)`
+  }),
+  "2_connector_runs": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`
+      CREATE TABLE IF NOT EXISTS connector_runs (
+        run_id TEXT PRIMARY KEY,
+        connector_id TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        stream TEXT NOT NULL CHECK (stream IN ('audit', 'permissions')),
+        runner TEXT NOT NULL,
+        started_at TIMESTAMPTZ NOT NULL,
+        finished_at TIMESTAMPTZ,
+        outcome TEXT NOT NULL CHECK (outcome IN ('running', 'complete', 'failed')),
+        published BIGINT NOT NULL DEFAULT 0,
+        dead_lettered BIGINT NOT NULL DEFAULT 0,
+        duplicates BIGINT NOT NULL DEFAULT 0,
+        error TEXT
+      )`
+    yield* sql`CREATE INDEX IF NOT EXISTS connector_runs_by_stream ON connector_runs (connector_id, stream, started_at DESC)`
+  })
+}
+
+/** Run the migrations (idempotent: a second run applies nothing). Returns the ones applied now. */
+export const migrate = Migrator.make({})({ loader: Migrator.fromRecord(migrations), table: migrationsTable })
+
+/**
+ * Programs starting side by side on a fresh database race to create the migrations table (the
+ * Migrator checks for it, then creates it): the loser's CREATE fails with "already exists" (42P07) or
+ * a duplicate catalog row (23505). Once the table exists the Migrator serialises by itself (it locks
+ * the table), so the loser only has to try again.
+ */
+const lostCreateRace = (e: unknown): boolean => {
+  const code = typeof e === "object" && e !== null && "cause" in e && typeof e.cause === "object" && e.cause !== null && "code" in e.cause
+    ? e.cause.code
+    : undefined
+  return code === "42P07" || code === "23505"
+}
+
+/** The migrations, as a store's start-up runs them: the create race retried, a failure a `CheckpointError` naming `store`. */
+export const migrateStateStores = (store: string) =>
+  migrate.pipe(
+    Effect.retry({ times: 3, while: lostCreateRace, schedule: Schedule.spaced("100 millis") }),
+    Effect.mapError((e) => new CheckpointError({ reason: "unavailable", message: `${store}: migrations failed: ${e.message}`, cause: e })),
+    Effect.asVoid
+  )
