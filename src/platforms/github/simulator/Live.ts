@@ -7,22 +7,8 @@
 import { Effect } from "effect"
 import { mulberry32 } from "../../../sdk/simulator/SeededRandom.js"
 import { baseLevels, byTimeThenId, type Level, makeEntry, type Model, pick } from "./Model.js"
+import type { LiveCounters, LiveOptions } from "./Types.js"
 import type { WriteContext, WriteResult, Writes } from "./Writes.js"
-
-export interface LiveOptions {
-  /** audit events appended per second (0: none) */
-  readonly eventsPerSec?: number
-  /** access changes made per minute (0: none) */
-  readonly changesPerMin?: number
-  /** seed of live mode's PRNG (default: derived from the simulator's seed) */
-  readonly seed?: number
-}
-
-/** What live mode has done so far. */
-export interface LiveCounters {
-  events: number
-  changes: number
-}
 
 /** One random access change that really changes something (false when none could be made). */
 export const randomChange = (model: Model, writes: Writes, rng: () => number, now: number): boolean => {

@@ -21,8 +21,8 @@ import { makeRateWindows, resourceOf } from "./RateWindows.js"
 import { makeRestRoutes } from "./Rest.js"
 import { makeStats } from "./Stats.js"
 import { truthEventsOf, truthGrantsOf, truthEventOf } from "./Truth.js"
-import type { GitHubSimulator, GitHubSimulatorOptions, PendingInvitation, TruthEvent } from "./Types.js"
-import { type LiveCounters, runLive } from "./Live.js"
+import type { GitHubSimulator, GitHubSimulatorOptions, LiveCounters, PendingInvitation, TruthEvent } from "./Types.js"
+import { runLive } from "./Live.js"
 import { makeWrites } from "./Writes.js"
 
 export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effect.Effect<GitHubSimulator, never, Scope.Scope> =>

@@ -1,6 +1,5 @@
 /** The GitHub simulator's options and what it hands back: its URL, its ground truth, its counters. */
 import type { Effect } from "effect"
-import type { LiveCounters, LiveOptions } from "./Live.js"
 
 export interface GitHubSimulatorOptions {
   readonly port?: number
@@ -46,6 +45,21 @@ export interface PendingInvitation {
   readonly repo?: string
   /** the role for an org invitation */
   readonly role?: "admin" | "member"
+}
+
+export interface LiveOptions {
+  /** audit events appended per second (0: none) */
+  readonly eventsPerSec?: number
+  /** access changes made per minute (0: none) */
+  readonly changesPerMin?: number
+  /** seed of live mode's PRNG (default: derived from the simulator's seed) */
+  readonly seed?: number
+}
+
+/** What live mode has done so far. */
+export interface LiveCounters {
+  events: number
+  changes: number
 }
 
 export interface RequestLogEntry {
