@@ -7,7 +7,7 @@
 import { auditLogAnswer } from "./AuditLogSearch.js"
 import { collaboratorsOf, type Model, repoByName, roleNames } from "./Model.js"
 import type { RateWindows } from "./RateWindows.js"
-import { type Answer, list, notFound, permissionsJson, repoJson, userJson } from "./RestShapes.js"
+import { type Answer, list, notFound, orgJson, permissionsJson, repoJson, teamJson, userJson } from "./RestShapes.js"
 import { makeRestWrites } from "./RestWrites.js"
 import type { Writes } from "./Writes.js"
 
@@ -20,17 +20,7 @@ export const makeRestRoutes = (
 ) => {
   const org = model.org.login
   const teamBySlug = (slug: string) => model.teams.find((t) => t.slug === slug)
-  const orgJson = (base: string) => ({
-    login: org,
-    id: model.org.id,
-    node_id: `O_${model.org.id}`,
-    url: `${base}/orgs/${org}`,
-    description: "Simulated organization",
-    default_repository_permission: model.org.base,
-    members_can_create_repositories: true,
-    plan: { name: "enterprise" }
-  })
-  const writeRoute = makeRestWrites(model, writes, orgJson)
+  const writeRoute = makeRestWrites(model, writes, (base) => orgJson(base, model))
   return (method: string, url: URL, bodyText: string, base: string, now: number): Answer => {
     const parts = url.pathname.split("/").filter((p) => p.length > 0).map(decodeURIComponent)
     const [a, b, c, d, e] = parts
@@ -40,7 +30,7 @@ export const makeRestRoutes = (
     if (a === "orgs" && b !== undefined) {
       if (b.toLowerCase() !== org.toLowerCase()) return notFound("https://docs.github.com/rest/orgs/orgs#get-an-organization")
       if (method !== "GET") return notFound("https://docs.github.com/rest")
-      if (parts.length === 2) return { status: 200, body: orgJson(base) }
+      if (parts.length === 2) return { status: 200, body: orgJson(base, model) }
       if (c === "repos" && parts.length === 3) return list(model.repos.map((r) => repoJson(base, model, r)), url, base)
       if (c === "members" && parts.length === 3) {
         const role = url.searchParams.get("role") ?? "all"
@@ -52,17 +42,7 @@ export const makeRestRoutes = (
       }
       if (c === "audit-log" && parts.length === 3) return auditLogAnswer(model, auditLogEnabled, url, base)
       if (c === "teams" && parts.length === 3) {
-        return list(model.teams.map((t) => ({
-          id: t.id,
-          node_id: `T_${t.id}`,
-          slug: t.slug,
-          name: t.name,
-          description: null,
-          privacy: "closed",
-          permission: "pull",
-          parent: null,
-          url: `${base}/orgs/${org}/teams/${t.slug}`
-        })), url, base)
+        return list(model.teams.map((t) => teamJson(base, model, t)), url, base)
       }
       if (c === "teams" && d !== undefined && parts.length === 5) {
         const team = teamBySlug(d)

@@ -9,7 +9,7 @@
  * and the pending invitations they create (`GET /repos/{owner}/{repo}/invitations`, `GET /orgs/{org}/invitations`).
  */
 import { type Invitation, levelFromParam, type Model, repoByName } from "./Model.js"
-import { type Answer, list, notFound, repoJson, userJson } from "./RestShapes.js"
+import { type Answer, invitationJson, list, notFound, userJson } from "./RestShapes.js"
 import type { WriteContext, WriteResult, Writes } from "./Writes.js"
 
 const doc = "https://docs.github.com/rest"
@@ -32,7 +32,6 @@ const invalid = (resource: string, field: string, message?: string): Answer => (
   status: 422,
   body: { message: "Validation Failed", errors: [{ resource, field, code: message ? "custom" : "invalid", ...(message ? { message } : {}) }], documentation_url: doc }
 })
-const asRole = (level: number) => ["none", "read", "triage", "write", "maintain", "admin"][level] ?? "write"
 
 export const makeRestWrites = (model: Model, writes: Writes, orgJson: (base: string) => unknown) => {
   const org = model.org.login
@@ -40,20 +39,21 @@ export const makeRestWrites = (model: Model, writes: Writes, orgJson: (base: str
     const u = model.users.get(login.toLowerCase())
     return u ? userJson(base, u) : { login }
   }
-  const invitationJson = (base: string, inv: Invitation) => {
+  /** A repository invitation in GitHub's shape; an org invitation in GitHub's `organization-invitation` shape. */
+  const invitationOf = (base: string, inv: Invitation) => {
     const repo = inv.repo ? repoByName(model, inv.repo.name) : undefined
+    const invitee = model.users.get(inv.login.toLowerCase()) ?? { login: inv.login, id: 0 }
+    if (repo && inv.repo) return invitationJson(base, model, repo, invitee, inv.id, inv.repo.level, inv.createdAt)
     return {
       id: inv.id,
-      node_id: `RI_${inv.id}`,
-      ...(repo && inv.repo ? { repository: repoJson(base, model, repo), permissions: asRole(inv.repo.level) } : {}),
-      ...(inv.org ? { role: inv.org.role === "admin" ? "admin" : "direct_member", team_count: inv.org.teams.length } : {}),
-      invitee: userJsonOf(base, inv.login),
+      node_id: `OI_${inv.id}`,
       login: inv.login,
+      email: null,
+      role: inv.org?.role === "admin" ? "admin" : "direct_member",
+      created_at: new Date(inv.createdAt).toISOString().replace(/\.\d{3}Z$/, "Z"),
       inviter: userJsonOf(base, inv.inviter),
-      created_at: new Date(inv.createdAt).toISOString(),
-      expired: false,
-      url: `${base}/user/repository_invitations/${inv.id}`,
-      html_url: repo ? `https://github.com/${org}/${repo.name}/invitations` : `https://github.com/orgs/${org}/invitation`
+      team_count: inv.org?.teams.length ?? 0,
+      invitation_teams_url: `${base}/organizations/${model.org.id}/invitations/${inv.id}/teams`
     }
   }
   const refusedOr = (result: WriteResult, otherwise: () => Answer): Answer =>
@@ -77,7 +77,7 @@ export const makeRestWrites = (model: Model, writes: Writes, orgJson: (base: str
     if (a === "repos" && sameOrg(b) && c !== undefined && parts.length === 4 && d === "invitations" && method === "GET") {
       const repo = repoByName(model, c)
       if (!repo) return notFound(doc)
-      return list([...model.invitations.values()].filter((i) => i.repo?.name === repo.name).map((i) => invitationJson(base, i)), url, base)
+      return list([...model.invitations.values()].filter((i) => i.repo?.name === repo.name).map((i) => invitationOf(base, i)), url, base)
     }
     if (a === "repos" && b !== undefined && c !== undefined && d === "collaborators" && e !== undefined && parts.length === 5) {
       if (!sameOrg(b)) return notFound(doc)
@@ -88,11 +88,11 @@ export const makeRestWrites = (model: Model, writes: Writes, orgJson: (base: str
       const level = levelFromParam(fields["permission"] ?? "push")
       if (level === undefined) return invalid("Repository", "permission")
       const result = writes.addCollaborator(ctx, c, e, level)
-      return refusedOr(result, () => (result._tag === "invited" ? { status: 201, body: invitationJson(base, result.invitation) } : { status: 204 }))
+      return refusedOr(result, () => (result._tag === "invited" ? { status: 201, body: invitationOf(base, result.invitation) } : { status: 204 }))
     }
     if (a !== "orgs" || !sameOrg(b)) return undefined
     if (method === "GET" && c === "invitations" && parts.length === 3) {
-      return list([...model.invitations.values()].filter((i) => i.org !== undefined).map((i) => invitationJson(base, i)), url, base)
+      return list([...model.invitations.values()].filter((i) => i.org !== undefined).map((i) => invitationOf(base, i)), url, base)
     }
     if (method === "PATCH" && parts.length === 2) {
       const fields = fieldsOf(bodyText)
