@@ -42,6 +42,18 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
         error TEXT
       )`
     yield* sql`CREATE INDEX IF NOT EXISTS connector_runs_by_stream ON connector_runs (connector_id, stream, started_at DESC)`
+  }),
+  "40_stream_locks": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`
+      CREATE TABLE IF NOT EXISTS stream_locks (
+        connector_id TEXT NOT NULL,
+        stream TEXT NOT NULL CHECK (stream IN ('audit', 'permissions')),
+        runner TEXT NOT NULL,
+        epoch BIGINT NOT NULL,
+        claimed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        PRIMARY KEY (connector_id, stream)
+      )`
   })
 }
 
