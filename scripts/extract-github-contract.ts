@@ -20,7 +20,6 @@ const operations: ReadonlyArray<readonly [method: string, path: string]> = [
   ["get", "/orgs/{org}"],
   ["get", "/orgs/{org}/repos"],
   ["get", "/orgs/{org}/members"],
-  ["get", "/orgs/{org}/outside_collaborators"],
   ["get", "/orgs/{org}/teams"],
   ["get", "/orgs/{org}/teams/{team_slug}/members"],
   ["get", "/orgs/{org}/teams/{team_slug}/repos"],
@@ -28,7 +27,6 @@ const operations: ReadonlyArray<readonly [method: string, path: string]> = [
   ["get", "/repos/{owner}/{repo}/collaborators"],
   ["put", "/repos/{owner}/{repo}/collaborators/{username}"],
   ["delete", "/repos/{owner}/{repo}/collaborators/{username}"],
-  ["get", "/rate_limit"],
   ["post", "/app/installations/{installation_id}/access_tokens"]
 ]
 

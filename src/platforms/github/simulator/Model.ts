@@ -163,7 +163,7 @@ export const makeEntry = (model: Model, rng: () => number, ts: number, bad: bool
     actor_id: model.users.get(actor.toLowerCase())?.id ?? 0,
     created_at: ts,
     operation_type: action.endsWith("create") || action.endsWith("add_member") ? "create" : action.endsWith("access") || action === "git.clone" ? "access" : "modify",
-    org: rng() < 0.15 ? [model.org.login] : model.org.login,
+    org: model.org.login,
     org_id: model.org.id
   }
   if (onRepo && model.repos.length > 0) entry["repo"] = `${model.org.login}/${pick(rng, model.repos).name}`

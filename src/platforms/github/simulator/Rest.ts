@@ -8,7 +8,7 @@
 import { auditLogAnswer } from "./AuditLogSearch.js"
 import { collaboratorsOf, type Level, levelFromParam, type Model, repoByName, roleNames, sourcesOf } from "./Model.js"
 import type { RateWindows } from "./RateWindows.js"
-import { type Answer, list, notFound, permissionsJson, repoJson, userJson } from "./RestShapes.js"
+import { type Answer, invitationJson, list, notFound, orgJson, permissionsJson, repoJson, teamJson, userJson } from "./RestShapes.js"
 
 export const makeRestRoutes = (
   model: Model,
@@ -26,19 +26,7 @@ export const makeRestRoutes = (
       if (b.toLowerCase() !== org.toLowerCase()) return notFound("https://docs.github.com/rest/orgs/orgs#get-an-organization")
       if (method !== "GET") return notFound("https://docs.github.com/rest")
       if (parts.length === 2) {
-        return {
-          status: 200,
-          body: {
-            login: org,
-            id: model.org.id,
-            node_id: `O_${model.org.id}`,
-            url: `${base}/orgs/${org}`,
-            description: "Simulated organization",
-            default_repository_permission: model.org.base,
-            members_can_create_repositories: true,
-            plan: { name: "enterprise" }
-          }
-        }
+        return { status: 200, body: orgJson(base, model) }
       }
       if (c === "repos" && parts.length === 3) return list(model.repos.map((r) => repoJson(base, model, r)), url, base)
       if (c === "members" && parts.length === 3) {
@@ -51,17 +39,7 @@ export const makeRestRoutes = (
       }
       if (c === "audit-log" && parts.length === 3) return auditLogAnswer(model, auditLogEnabled, url, base)
       if (c === "teams" && parts.length === 3) {
-        return list(model.teams.map((t) => ({
-          id: t.id,
-          node_id: `T_${t.id}`,
-          slug: t.slug,
-          name: t.name,
-          description: null,
-          privacy: "closed",
-          permission: "pull",
-          parent: null,
-          url: `${base}/orgs/${org}/teams/${t.slug}`
-        })), url, base)
+        return list(model.teams.map((t) => teamJson(base, model, t)), url, base)
       }
       if (c === "teams" && d !== undefined && parts.length === 5) {
         const team = teamBySlug(d)
@@ -121,21 +99,7 @@ export const makeRestRoutes = (
           if (!isMember && !model.outside.includes(user.login)) model.outside.push(user.login)
           grants.set(user.login, level)
           if (hadAccess || isMember) return { status: 204 }
-          return {
-            status: 201,
-            body: {
-              id: 100_000 + model.nextUserId,
-              node_id: `RI_${model.nextUserId}`,
-              repository: repoJson(base, model, repo),
-              invitee: userJson(base, user),
-              inviter: { login: "verity-bot", id: 1, type: "User" },
-              permissions: permission === "push" ? "write" : permission === "pull" ? "read" : permission,
-              created_at: new Date(now).toISOString(),
-              expired: false,
-              url: `${base}/user/repository_invitations/${100_000 + model.nextUserId}`,
-              html_url: `https://github.com/${org}/${repo.name}/invitations`
-            }
-          }
+          return { status: 201, body: invitationJson(base, model, repo, user, 100_000 + model.nextUserId, level, now) }
         }
       }
     }

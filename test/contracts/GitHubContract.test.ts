@@ -1,0 +1,220 @@
+/**
+ * The GitHub simulator held to GitHub's published contract (contracts/github/, see SOURCE.md there): the real
+ * connector and capabilities run against ONE simulator through a recording proxy, and every answer the
+ * simulator sends is validated against GitHub's OpenAPI description (ajv), every GraphQL document the
+ * connector sends against GitHub's GraphQL schema (`validate()`), and every GraphQL answer is replayed through
+ * GitHub's schema. GitHub's own example responses run through the connector's decoders. The last tests prove
+ * the checks fail when a field is wrong.
+ */
+import { NodeHttpClient } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import { Chunk, Effect, Either, Layer, Option, Schema, Stream } from "effect"
+import { decodeAuditEntry } from "../../src/platforms/github/AuditLog.js"
+import { GitHubIntegration } from "../../src/platforms/github/capabilities/Integration.js"
+import { Collaborator, Member, Organization, Repository, Team } from "../../src/platforms/github/Payloads.js"
+import { startGitHubSimulator } from "../../src/platforms/github/simulator/Server.js"
+import { runPermissions } from "../../src/pipeline/Pipeline.js"
+import { RateLimiter } from "../../src/sdk/RateLimiter.js"
+import { loadGitHubContract } from "../support/GitHubContract.js"
+import { loadGitHubGraphQLSchema, replayAnswer, validateDocument } from "../support/GitHubGraphQLContract.js"
+import { connectorFor, pipelineOptions, runtimeLayer } from "../support/GitHub.js"
+import { type Exchange, startRecordingProxy } from "../support/RecordingProxy.js"
+
+const contract = loadGitHubContract()
+const graphqlSchema = loadGitHubGraphQLSchema()
+
+/** raw requests this file sends itself (to provoke answers the connector cannot): not connector documents */
+const probeHeader = "x-contract-probe"
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value)
+
+/** Every mismatch between what the simulator sent and GitHub's contract, one line each. */
+const mismatches = (exchanges: ReadonlyArray<Exchange>) => {
+  const found: Array<string> = []
+  const seen = new Set<string>()
+  for (const x of exchanges) {
+    const where = `${x.method} ${x.path} -> ${x.status}`
+    if (x.path.startsWith("/graphql")) {
+      seen.add(`POST /graphql ${x.status}`)
+      const request = JSON.parse(x.requestBody) as { query: string; variables?: Record<string, unknown> }
+      if (x.requestHeaders[probeHeader] === undefined) {
+        for (const e of validateDocument(graphqlSchema, request.query)) found.push(`${where}: document: ${e}`)
+      }
+      if (!isRecord(x.body)) {
+        found.push(`${where}: body is not a JSON object`)
+        continue
+      }
+      if ("data" in x.body && x.body["data"] !== null) {
+        for (const e of replayAnswer(graphqlSchema, request.query, request.variables ?? {}, x.body["data"])) found.push(`${where}: answer: ${e}`)
+      }
+      const errors = x.body["errors"]
+      if (errors !== undefined && !(Array.isArray(errors) && errors.every((e) => isRecord(e) && typeof e["message"] === "string"))) {
+        found.push(`${where}: errors must be a list of {message}`)
+      }
+      continue
+    }
+    const operation = contract.operationOf(x.method, x.path)
+    if (operation === undefined) {
+      found.push(`${where}: not an operation in contracts/github/openapi-subset.json`)
+      continue
+    }
+    const check = contract.check(operation, x.status, x.body)
+    seen.add(`${operation} ${x.status}`)
+    for (const e of check.errors.slice(0, 8)) found.push(`${where}: ${e}`)
+    if (check.errors.length > 8) found.push(`${where}: ... ${check.errors.length - 8} more`)
+  }
+  return { found, seen }
+}
+
+const capabilityServices = Layer.mergeAll(NodeHttpClient.layerUndici, RateLimiter.default)
+
+const capability = (name: string, url: string, org: string, token: string, request: unknown, page?: { size: number }) =>
+  GitHubIntegration.run(name, { auth: { token: { token } }, request, settings: { org, api_url: url }, ...(page ? { page } : {}) })
+
+describe("GitHub's published contract", () => {
+  it.live("every simulator answer the connector and capabilities see is valid against GitHub's REST and GraphQL contract", () =>
+    Effect.gen(function*() {
+      const sim = yield* startGitHubSimulator({
+        repos: 12,
+        members: 10,
+        teams: 3,
+        outsideCollaborators: 3,
+        events: 60,
+        seed: 11,
+        basePermission: "read",
+        rateLimit: { limit: 400, windowSeconds: 3600 }
+      })
+      const proxy = yield* startRecordingProxy(sim.url)
+      const viaProxy = { ...sim, url: proxy.url }
+      const raw = (method: string, path: string, body?: unknown, token = sim.token) =>
+        Effect.promise(() =>
+          fetch(`${proxy.url}${path}`, {
+            method,
+            headers: { authorization: `Bearer ${token}`, "user-agent": "verity-contract-test", [probeHeader]: "1" },
+            ...(body === undefined ? {} : { body: JSON.stringify(body) })
+          }).then(async (r) => ({ status: r.status, text: await r.text() }))
+        )
+
+      // the connector: a pull, then a second one of the unchanged org (304s), then the audit log
+      const connector = yield* connectorFor(viaProxy, { pageSize: 5 })
+      yield* runPermissions(connector, pipelineOptions)
+      yield* runPermissions(connector, pipelineOptions)
+      const audit = Chunk.toReadonlyArray(yield* Stream.runCollect(connector.auditEvents(Option.none())))
+      expect(audit.length).toBe(60)
+      expect(audit.filter((a) => a.record._tag !== "Valid")).toEqual([])
+
+      // the capabilities: reads, the writes (a new outside collaborator's invitation, an existing member, a removal)
+      yield* Effect.provide(
+        Effect.gen(function*() {
+          const call = (name: string, request: unknown, page?: { size: number }) =>
+            capability(name, proxy.url, sim.org, sim.token, request, page)
+          yield* call("validate_credentials", {})
+          yield* call("list_accounts", {}, { size: 4 })
+          yield* call("list_resources", {}, { size: 4 })
+          yield* call("list_entitlements", {})
+          const repo = `${sim.org}/${(yield* sim.truthGrants)[0]?.asset_ref.split("/")[1] ?? "backend"}`
+          const member = (yield* sim.truthGrants).find((g) => g.grant_mechanism === "role")?.principal_ref ?? "nobody"
+          yield* call("assign_entitlement", { account_id: "contract-newcomer", entitlement_id: "push", resource_id: repo })
+          yield* call("assign_entitlement", { account_id: member, entitlement_id: "admin", resource_id: repo })
+          yield* call("unassign_entitlement", { account_id: "contract-newcomer", entitlement_id: "push", resource_id: repo })
+          // an org that does not exist, a bad token
+          yield* Effect.either(capability("validate_credentials", proxy.url, "no-such-org", sim.token, {}))
+          yield* Effect.either(capability("validate_credentials", proxy.url, sim.org, "ghp_wrong", {}))
+        }),
+        capabilityServices
+      )
+
+      // answers the connector cannot provoke on its own: a refused write, an unknown repository
+      yield* raw("PUT", `/repos/${sim.org}/${"repo-that-is-not"}/collaborators/someone`, { permission: "push" })
+      const firstRepo = (yield* sim.truthGrants)[0]?.asset_ref ?? `${sim.org}/backend`
+      const invalid = yield* raw("PUT", `/repos/${firstRepo}/collaborators/someone`, { permission: "overlord" })
+      expect(invalid.status).toBe(422)
+      // limits and faults: secondary limits (403 and 429 with retry-after), server errors
+      yield* sim.setFaults({ secondaryRateLimitRate: 1 })
+      for (let i = 0; i < 6; i++) yield* raw("GET", `/orgs/${sim.org}/repos`)
+      yield* sim.setFaults({ secondaryRateLimitRate: 0, errorRate: 1 })
+      yield* raw("GET", `/orgs/${sim.org}/teams`)
+      yield* sim.setFaults({ errorRate: 0 })
+      // the primary budget spent: core answers 403, GraphQL answers 200 with RATE_LIMITED
+      let core = 200
+      for (let i = 0; i < 500 && core !== 403; i++) core = (yield* raw("GET", `/orgs/${sim.org}`)).status
+      expect(core).toBe(403)
+      const costly = `{ ${
+        Array.from({ length: 100 }, (_, i) => `a${i}: organization(login: "${sim.org}") { repositories(first: 100) { nodes { collaborators(first: 100) { totalCount } } } }`).join(" ")
+      } }`
+      let limited = ""
+      for (let i = 0; i < 20 && !limited.includes("RATE_LIMITED"); i++) limited = (yield* raw("POST", "/graphql", { query: costly })).text
+      expect(limited).toContain("RATE_LIMITED")
+
+      const { found, seen } = mismatches(proxy.exchanges)
+      expect(found).toEqual([])
+      const wanted = [
+        "GET /orgs/{org} 200",
+        "GET /orgs/{org} 304",
+        "GET /orgs/{org} 404",
+        "GET /orgs/{org} 401",
+        "GET /orgs/{org} 403",
+        "GET /orgs/{org}/repos 200",
+        "GET /orgs/{org}/repos 304",
+        "GET /orgs/{org}/members 200",
+        "GET /orgs/{org}/members 304",
+        "GET /orgs/{org}/teams 200",
+        "GET /orgs/{org}/teams 304",
+        "GET /orgs/{org}/teams/{team_slug}/members 200",
+        "GET /orgs/{org}/teams/{team_slug}/members 304",
+        "GET /orgs/{org}/teams/{team_slug}/repos 200",
+        "GET /orgs/{org}/teams/{team_slug}/repos 304",
+        "GET /orgs/{org}/audit-log 200",
+        "GET /repos/{owner}/{repo}/collaborators 200",
+        "GET /repos/{owner}/{repo}/collaborators 304",
+        "PUT /repos/{owner}/{repo}/collaborators/{username} 201",
+        "PUT /repos/{owner}/{repo}/collaborators/{username} 204",
+        "PUT /repos/{owner}/{repo}/collaborators/{username} 404",
+        "PUT /repos/{owner}/{repo}/collaborators/{username} 422",
+        "DELETE /repos/{owner}/{repo}/collaborators/{username} 204",
+        "POST /graphql 200"
+      ]
+      expect(wanted.filter((w) => !seen.has(w))).toEqual([])
+      // secondary limits both ways, and a server error, on the repository list
+      const statuses = new Set([...seen].filter((s) => s.startsWith("GET /orgs/{org}/repos ") || s.startsWith("GET /orgs/{org}/teams ")))
+      expect(["GET /orgs/{org}/repos 403", "GET /orgs/{org}/repos 429"].filter((s) => !statuses.has(s))).toEqual([])
+      expect([...statuses].some((s) => /^GET \/orgs\/\{org\}\/teams 5\d\d$/.test(s))).toBe(true)
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer())))
+
+  it("GitHub's own example responses decode with the connector's payload schemas", () => {
+    const decoders: Record<string, (body: unknown) => ReadonlyArray<string>> = {
+      "GET /orgs/{org}": (body) => problems(Organization, body),
+      "GET /orgs/{org}/repos": (body) => problems(Schema.Array(Repository), body),
+      "GET /orgs/{org}/members": (body) => problems(Schema.Array(Member), body),
+      "GET /orgs/{org}/teams": (body) => problems(Schema.Array(Team), body),
+      "GET /orgs/{org}/teams/{team_slug}/members": (body) => problems(Schema.Array(Member), body),
+      "GET /orgs/{org}/teams/{team_slug}/repos": (body) => problems(Schema.Array(Repository), body),
+      "GET /repos/{owner}/{repo}/collaborators": (body) => problems(Schema.Array(Collaborator), body),
+      "GET /orgs/{org}/audit-log": (body) =>
+        (Array.isArray(body) ? body : [body]).flatMap((entry) => {
+          const record = decodeAuditEntry(entry)
+          return record._tag === "Valid" ? [] : [record.reason]
+        })
+    }
+    const failures: Array<string> = []
+    let decoded = 0
+    for (const [operation, decode] of Object.entries(decoders)) {
+      const examples = contract.examples(operation).filter((e) => e.status === 200)
+      expect(examples.length, `${operation} has an example`).toBeGreaterThan(0)
+      for (const example of examples) {
+        // GitHub's examples are valid against GitHub's own schemas: the validator and the description agree
+        expect(contract.check(operation, example.status, example.value).errors, `${operation} ${example.name}`).toEqual([])
+        failures.push(...decode(example.value).map((p) => `${operation} ${example.name}: ${p}`))
+        decoded++
+      }
+    }
+    expect(decoded).toBeGreaterThanOrEqual(Object.keys(decoders).length)
+    expect(failures).toEqual([])
+  })
+})
+
+const problems = <A, I>(schema: Schema.Schema<A, I>, body: unknown): ReadonlyArray<string> =>
+  Either.match(Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })(body), {
+    onLeft: (e) => [e.message],
+    onRight: () => []
+  })
