@@ -13,11 +13,10 @@ import { Duration, Effect, Layer, Schedule } from "effect"
 import { jsonlSinkLayer } from "../adapters/JsonlSink.js"
 import { kafkaSinkLayer } from "../adapters/KafkaSink.js"
 import { pgliteClientLayer } from "../adapters/Pglite.js"
-import { SqlStateStoresLive } from "../adapters/SqlStateStores.js"
+import { SqlStateStoresLive, type StateStores } from "../adapters/SqlStateStores.js"
 import { CheckpointError, type SinkError } from "../domain/Errors.js"
 import { RateLimiter } from "../sdk/RateLimiter.js"
-import type { CheckpointStore } from "../services/CheckpointStore.js"
-import { RunnerName, type RunStore } from "../services/RunStore.js"
+import { RunnerName } from "../services/RunStore.js"
 import type { EventSink } from "../services/EventSink.js"
 import { type AppConfig, describeDsn } from "./AppConfig.js"
 import { type LogFormat, loggingLayer, type LogLevelName } from "./Logging.js"
@@ -49,8 +48,8 @@ export const sqlClient = (config: AppConfig): Layer.Layer<SqlClient.SqlClient, C
 export const describeStore = (config: AppConfig): string =>
   config.postgresDsn !== undefined ? describeDsn(config.postgresDsn) : `embedded PGlite ${join(config.dataDir, "pgdata")}`
 
-/** The state database's stores (checkpoints and run records), on one SQL client. */
-export const checkpointStore = (config: AppConfig): Layer.Layer<CheckpointStore | RunStore, CheckpointError> =>
+/** The state database's stores (checkpoints, run records, grants), on one SQL client. */
+export const checkpointStore = (config: AppConfig): Layer.Layer<StateStores, CheckpointError> =>
   SqlStateStoresLive.pipe(Layer.provide(sqlClient(config)))
 
 /** This process, as run records name it. */
