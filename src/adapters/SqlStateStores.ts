@@ -1,6 +1,6 @@
 /**
  * Every store the state database holds, on one `SqlClient` (PostgreSQL, or the embedded PGlite): the
- * checkpoints, the run records and the stream locks (which fence the checkpoints' saves: one
+ * checkpoints, the run records, the grants and the stream locks (which fence the checkpoints' saves: one
  * `StreamFence` between them). A store that lives in the same database joins this layer.
  */
 import type { SqlClient } from "@effect/sql"
@@ -8,6 +8,7 @@ import { Layer } from "effect"
 import type { CheckpointError } from "../domain/Errors.js"
 import type { StateStores } from "../services/StateStores.js"
 import { SqlCheckpointStoreLive } from "./SqlCheckpointStore.js"
+import { SqlGrantStoreLive } from "./SqlGrantStore.js"
 import { SqlRunStoreLive } from "./SqlRunStore.js"
 import { StreamFence, SqlStreamLockLive } from "./SqlStreamLock.js"
 
@@ -16,5 +17,6 @@ export type { StateStores }
 export const SqlStateStoresLive: Layer.Layer<StateStores, CheckpointError, SqlClient.SqlClient> = Layer.mergeAll(
   SqlCheckpointStoreLive,
   SqlRunStoreLive,
+  SqlGrantStoreLive,
   SqlStreamLockLive
 ).pipe(Layer.provide(StreamFence.layer))

@@ -15,11 +15,10 @@ import { clusterRunnerLayer } from "../adapters/ClusterRunner.js"
 import { jsonlSinkLayer } from "../adapters/JsonlSink.js"
 import { kafkaSinkLayer } from "../adapters/KafkaSink.js"
 import { pgliteClientLayer } from "../adapters/Pglite.js"
-import { SqlStateStoresLive } from "../adapters/SqlStateStores.js"
+import { SqlStateStoresLive, type StateStores } from "../adapters/SqlStateStores.js"
 import { CheckpointError, type SinkError } from "../domain/Errors.js"
 import { RateLimiter } from "../sdk/RateLimiter.js"
 import { RunnerName } from "../services/RunStore.js"
-import type { StateStores } from "../services/StateStores.js"
 import type { EventSink } from "../services/EventSink.js"
 import { type AppConfig, describeDsn } from "./AppConfig.js"
 import { type LogFormat, loggingLayer, type LogLevelName } from "./Logging.js"
@@ -51,7 +50,7 @@ export const sqlClient = (config: AppConfig, maxConnections = 4): Layer.Layer<Sq
 export const describeStore = (config: AppConfig): string =>
   config.postgresDsn !== undefined ? describeDsn(config.postgresDsn) : `embedded PGlite ${join(config.dataDir, "pgdata")}`
 
-/** The state database's stores (checkpoints, run records, stream locks), on one SQL client. */
+/** The state database's stores (checkpoints, run records, grants, stream locks), on one SQL client. */
 export const checkpointStore = (config: AppConfig): Layer.Layer<StateStores, CheckpointError> =>
   SqlStateStoresLive.pipe(Layer.provide(sqlClient(config)))
 
