@@ -129,6 +129,26 @@ describe("GitHub's published contract", () => {
       const firstRepo = (yield* sim.truthGrants)[0]?.asset_ref ?? `${sim.org}/backend`
       const invalid = yield* raw("PUT", `/repos/${firstRepo}/collaborators/someone`, { permission: "overlord" })
       expect(invalid.status).toBe(422)
+      // the writes the simulator serves for live mode and tests: their answers are GitHub's too
+      const slug = (JSON.parse((yield* raw("GET", `/orgs/${sim.org}/teams`)).text) as ReadonlyArray<{ slug: string }>)[0]?.slug ?? "none"
+      const someone = (JSON.parse((yield* raw("GET", `/orgs/${sim.org}/members?role=member`)).text) as ReadonlyArray<{ login: string }>)[0]?.login ?? "none"
+      const writes: ReadonlyArray<readonly [string, string, unknown?]> = [
+        ["PATCH", `/orgs/${sim.org}`, { default_repository_permission: "read" }],
+        ["PUT", `/orgs/${sim.org}/memberships/contract-joiner`, { role: "member" }],
+        ["PUT", `/orgs/${sim.org}/memberships/${someone}`, { role: "member" }],
+        ["GET", `/orgs/${sim.org}/invitations`],
+        ["DELETE", `/orgs/${sim.org}/memberships/contract-joiner`],
+        ["PUT", `/orgs/${sim.org}/teams/${slug}/memberships/${someone}`, { role: "maintainer" }],
+        ["DELETE", `/orgs/${sim.org}/teams/${slug}/memberships/${someone}`],
+        ["PUT", `/orgs/${sim.org}/teams/${slug}/repos/${firstRepo}`, { permission: "push" }],
+        ["DELETE", `/orgs/${sim.org}/teams/${slug}/repos/${firstRepo}`],
+        ["PUT", `/repos/${firstRepo}/collaborators/contract-invitee`, { permission: "triage" }],
+        ["GET", `/repos/${firstRepo}/invitations`]
+      ]
+      for (const [method, path, body] of writes) {
+        const answer = yield* raw(method, path, body)
+        expect(answer.status, `${method} ${path}`).toBeLessThan(300)
+      }
       // limits and faults: secondary limits (403 and 429 with retry-after), server errors
       yield* sim.setFaults({ secondaryRateLimitRate: 1 })
       for (let i = 0; i < 6; i++) yield* raw("GET", `/orgs/${sim.org}/repos`)
@@ -174,6 +194,15 @@ describe("GitHub's published contract", () => {
         "PUT /repos/{owner}/{repo}/collaborators/{username} 404",
         "PUT /repos/{owner}/{repo}/collaborators/{username} 422",
         "DELETE /repos/{owner}/{repo}/collaborators/{username} 204",
+        "PATCH /orgs/{org} 200",
+        "PUT /orgs/{org}/memberships/{username} 200",
+        "DELETE /orgs/{org}/memberships/{username} 204",
+        "GET /orgs/{org}/invitations 200",
+        "PUT /orgs/{org}/teams/{team_slug}/memberships/{username} 200",
+        "DELETE /orgs/{org}/teams/{team_slug}/memberships/{username} 204",
+        "PUT /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo} 204",
+        "DELETE /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo} 204",
+        "GET /repos/{owner}/{repo}/invitations 200",
         "POST /graphql 200"
       ]
       expect(wanted.filter((w) => !seen.has(w))).toEqual([])
