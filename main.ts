@@ -7,10 +7,9 @@
  */
 import { ValidationError } from "@effect/cli"
 import { NodeRuntime } from "@effect/platform-node"
-import { Cause, Console, Effect, Exit, Option } from "effect"
+import { Cause, Console, Effect, Exit, Layer, Option } from "effect"
 import { describeConfigError } from "./src/app/AppConfig.js"
 import { ExitCode } from "./src/app/ExitCode.js"
-import * as Layers from "./src/app/Layers.js"
 import { cli } from "./src/cli/Cli.js"
 
 cli(process.argv).pipe(
@@ -21,7 +20,8 @@ cli(process.argv).pipe(
       ? Effect.void
       : Effect.logError(cause)
   ),
-  Effect.provide(Layers.platform),
+  // the composition root loads with the command that needs it (src/cli/Cli.ts loads commands lazily)
+  Effect.provide(Layer.unwrapEffect(Effect.promise(() => import("./src/app/Layers.js")).pipe(Effect.map((L) => L.platform)))),
   (program) =>
     NodeRuntime.runMain(program, {
       disableErrorReporting: true,
