@@ -40,7 +40,7 @@ const secondaryBare = Options.float("secondary-without-retry-after-share").pipe(
   Options.withDescription("share of secondary-limit answers sent without retry-after")
 )
 const tokenScopes = Options.text("token-scopes").pipe(
-  Options.withDefault("read:org,read:audit_log,repo"),
+  Options.withDefault("admin:org,read:audit_log,repo"),
   Options.withDescription("the token's scopes, comma-separated (a missing one is refused as GitHub does)")
 )
 const liveEvents = Options.float("live-events-per-sec").pipe(

@@ -6,8 +6,8 @@
  */
 import { type Model, repoByName } from "./Model.js"
 
-/** What a classic token with every scope the connector needs carries. */
-export const defaultTokenScopes: ReadonlyArray<string> = ["read:org", "read:audit_log", "repo"]
+/** A classic token with every scope the connector needs (admin:org covers read:org, and the org writes). */
+export const defaultTokenScopes: ReadonlyArray<string> = ["admin:org", "read:audit_log", "repo"]
 
 /** Scopes that include others (GitHub's hierarchy, the parts that matter here). */
 const implied: Record<string, ReadonlyArray<string>> = {

@@ -25,7 +25,7 @@ export interface GitHubSimulatorOptions {
   readonly secondaryRateLimitRate?: number
   /** share of secondary-limit answers sent without `retry-after` (GitHub sometimes omits it; default 0) */
   readonly secondaryWithoutRetryAfterShare?: number
-  /** the classic token's scopes (default read:org, read:audit_log, repo); a missing one is refused as GitHub does */
+  /** the classic token's scopes (default admin:org, read:audit_log, repo); a missing one is refused as GitHub does */
   readonly tokenScopes?: ReadonlyArray<string>
   /** seconds a secondary limit asks to wait (default 1) */
   readonly retryAfterSeconds?: number
