@@ -1,8 +1,5 @@
-import { describe } from "@effect/vitest"
-import { Effect } from "effect"
+import { layer } from "@effect/vitest"
 import { GrantStore } from "../../src/services/GrantStore.js"
 import { grantStoreContract } from "../support/GrantStoreContract.js"
 
-describe("GrantStore.memory", () => {
-  grantStoreContract((f) => f.pipe(Effect.provide(GrantStore.memory)))
-})
+layer(GrantStore.memory)("GrantStore.memory", (it) => grantStoreContract(it))

@@ -1,5 +1,5 @@
 /** What every GrantStore implementation must do; run against memory and SQL (PostgreSQL, PGlite). */
-import { expect, it } from "@effect/vitest"
+import { expect, type Vitest } from "@effect/vitest"
 import { Effect } from "effect"
 import type { GrantMechanism } from "../../src/domain/Access.js"
 import { Privilege } from "../../src/domain/Access.js"
@@ -15,8 +15,8 @@ const grant = (principal: string, asset: string, privilege: string, mechanism: G
 
 let clock = Date.parse("2026-01-01T00:00:00Z")
 const tick = () => new Date((clock += 1000))
-const view = (snapshotId: string, assets?: ReadonlyArray<string>): GrantView => ({
-  connectorId: "gh",
+const view = (snapshotId: string, assets?: ReadonlyArray<string>, connectorId = "gh"): GrantView => ({
+  connectorId,
   platform: "github",
   snapshotId,
   startedAt: tick(),
@@ -31,9 +31,10 @@ const complete = (v: GrantView, grants: ReadonlyArray<ObservedGrant>) =>
     return yield* store.diff(v)
   })
 
-export const grantStoreContract = (withStore: <A, E>(f: Effect.Effect<A, E, GrantStore>) => Effect.Effect<A, E | unknown>) => {
-  it.live("first snapshot is the baseline; then added, removed, mechanism changed; failed views remove nothing; retried diffs record nothing twice", () =>
-    withStore(Effect.gen(function*() {
+/** The suite, on one store shared by its tests (each test uses its own connector). */
+export const grantStoreContract = (it: Vitest.MethodsNonLive<GrantStore>) => {
+  it.effect("first snapshot is the baseline; then added, removed, mechanism changed; failed views remove nothing; retried diffs record nothing twice", () =>
+    Effect.gen(function*() {
       const store = yield* GrantStore
       const alice = grant("alice", "acme/api", "PUSH", "direct")
       const bob = grant("bob", "acme/api", "PULL", "group")
@@ -41,7 +42,7 @@ export const grantStoreContract = (withStore: <A, E>(f: Effect.Effect<A, E, Gran
       const first = yield* complete(view("s1"), [alice, bob, carol])
       expect(first).toMatchObject({ baseline: true, added: 0, removed: 0, changed: 0 })
       expect((yield* store.pending("gh", 100))).toEqual([])
-      const listed = yield* store.list({ platform: "github", limit: 10 })
+      const listed = yield* store.list({ platform: "github", connectorId: "gh", limit: 10 })
       expect(listed.grants.map((g) => g.grantKey)).toEqual([
         "github:alice:acme/api:PUSH", "github:bob:acme/api:PULL", "github:carol:acme/web:ADMIN"
       ])
@@ -50,7 +51,7 @@ export const grantStoreContract = (withStore: <A, E>(f: Effect.Effect<A, E, Gran
       // a failed view sees only alice: nothing is diffed, nothing removed
       const failed = view("s2")
       yield* store.observe(failed, [alice], tick())
-      expect((yield* store.list({ platform: "github", limit: 10 })).grants).toHaveLength(3)
+      expect((yield* store.list({ platform: "github", connectorId: "gh", limit: 10 })).grants).toHaveLength(3)
 
       // complete view: bob gone, carol now via a group, dave new
       const dave = grant("dave", "acme/web", "PULL", "direct")
@@ -75,26 +76,26 @@ export const grantStoreContract = (withStore: <A, E>(f: Effect.Effect<A, E, Gran
       // publishing: marked changes leave the outbox but stay readable as history, paged
       yield* store.markPublished([byKind.grant_removed!.changeId])
       expect((yield* store.pending("gh", 100)).map((c) => c.kind).sort()).toEqual(["grant_added", "grant_changed"])
-      const p1 = yield* store.changes({ platform: "github", since: new Date(0), limit: 2 })
+      const p1 = yield* store.changes({ platform: "github", connectorId: "gh", since: new Date(0), limit: 2 })
       expect(p1.changes).toHaveLength(2)
-      const p2 = yield* store.changes({ platform: "github", since: new Date(0), limit: 2, cursor: p1.nextCursor! })
+      const p2 = yield* store.changes({ platform: "github", connectorId: "gh", since: new Date(0), limit: 2, cursor: p1.nextCursor! })
       expect(p2.changes).toHaveLength(1)
       expect(p2.nextCursor).toBeUndefined()
-      expect((yield* store.changes({ platform: "github", since: new Date(Date.now() + 60_000), limit: 10 })).changes).toEqual([])
-    })))
+      expect((yield* store.changes({ platform: "github", connectorId: "gh", since: new Date(Date.now() + 60_000), limit: 10 })).changes).toEqual([])
+    }))
 
-  it.live("a refresh of some assets diffs only those assets", () =>
-    withStore(Effect.gen(function*() {
+  it.effect("a refresh of some assets diffs only those assets", () =>
+    Effect.gen(function*() {
       const store = yield* GrantStore
       const a = grant("alice", "acme/api", "PUSH", "direct")
       const b = grant("bob", "acme/web", "PULL", "direct")
-      yield* complete(view("r0"), [a, b])
+      yield* complete(view("r0", undefined, "gh-2"), [a, b])
       // refresh of acme/api only: alice gone there; bob (acme/web) untouched although not re-read
-      const r = yield* complete(view("r1", ["acme/api"]), [])
+      const r = yield* complete(view("r1", ["acme/api"], "gh-2"), [])
       expect(r).toMatchObject({ removed: 1, added: 0, changed: 0 })
-      const keys = (yield* store.list({ platform: "github", limit: 10 })).grants.map((g) => g.grantKey)
+      const keys = (yield* store.list({ platform: "github", connectorId: "gh-2", limit: 10 })).grants.map((g) => g.grantKey)
       expect(keys).toEqual(["github:bob:acme/web:PULL"])
-      const pages = yield* store.list({ platform: "github", limit: 1, asset: "acme/web" })
+      const pages = yield* store.list({ platform: "github", connectorId: "gh-2", limit: 1, asset: "acme/web" })
       expect(pages.grants).toHaveLength(1)
-    })))
+    }))
 }
