@@ -9,6 +9,7 @@ import { Cause, Duration, Effect, Exit } from "effect"
 import type { Connector } from "../sdk/Connector.js"
 import type { CheckpointStore } from "../services/CheckpointStore.js"
 import type { EventSink } from "../services/EventSink.js"
+import type { GrantStore } from "../services/GrantStore.js"
 import type { RunStore } from "../services/RunStore.js"
 import { Dedup } from "./Dedup.js"
 import type { PipelineOptions } from "./Options.js"
@@ -85,7 +86,7 @@ export const runScheduled = (
   connectors: ReadonlyArray<ScheduledConnector>,
   options: PipelineOptions,
   backoff: FailureBackoff = defaultFailureBackoff
-): Effect.Effect<never, never, EventSink | CheckpointStore | RunStore> =>
+): Effect.Effect<never, never, EventSink | CheckpointStore | RunStore | GrantStore> =>
   Effect.forEach(
     connectors,
     ({ connector, schedule }) => {
