@@ -105,6 +105,18 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
       )`
     yield* sql`CREATE INDEX IF NOT EXISTS grant_changes_pending ON grant_changes (connector_id, seq) WHERE published_at IS NULL`
     yield* sql`CREATE INDEX IF NOT EXISTS grant_changes_by_time ON grant_changes (platform, detected_at)`
+  }),
+  "40_stream_locks": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`
+      CREATE TABLE IF NOT EXISTS stream_locks (
+        connector_id TEXT NOT NULL,
+        stream TEXT NOT NULL CHECK (stream IN ('audit', 'permissions')),
+        runner TEXT NOT NULL,
+        epoch BIGINT NOT NULL,
+        claimed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        PRIMARY KEY (connector_id, stream)
+      )`
   })
 }
 

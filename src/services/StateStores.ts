@@ -3,7 +3,13 @@ import { Layer } from "effect"
 import { CheckpointStore } from "./CheckpointStore.js"
 import { GrantStore } from "./GrantStore.js"
 import { RunStore } from "./RunStore.js"
+import { StreamLock } from "./StreamLock.js"
 
-export type StateStores = CheckpointStore | RunStore | GrantStore
+export type StateStores = CheckpointStore | RunStore | GrantStore | StreamLock
 
-export const memoryStateStores: Layer.Layer<StateStores> = Layer.mergeAll(CheckpointStore.memory, RunStore.memory, GrantStore.memory)
+export const memoryStateStores: Layer.Layer<StateStores> = Layer.mergeAll(
+  CheckpointStore.memory,
+  RunStore.memory,
+  GrantStore.memory,
+  StreamLock.memory
+)

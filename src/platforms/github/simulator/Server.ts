@@ -21,13 +21,16 @@ import { makeRateWindows, resourceOf } from "./RateWindows.js"
 import { makeRestRoutes } from "./Rest.js"
 import { makeStats } from "./Stats.js"
 import { truthEventsOf, truthGrantsOf, truthEventOf } from "./Truth.js"
-import type { GitHubSimulator, GitHubSimulatorOptions, TruthEvent } from "./Types.js"
+import type { GitHubSimulator, GitHubSimulatorOptions, LiveCounters, PendingInvitation, TruthEvent } from "./Types.js"
+import { runLive } from "./Live.js"
+import { makeWrites } from "./Writes.js"
 
 export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effect.Effect<GitHubSimulator, never, Scope.Scope> =>
   Effect.gen(function*() {
     const org = options.org ?? "acme-corp"
     const token = options.token ?? "ghp_simulated_token"
     const seed = options.seed ?? 42
+    const historyEndsAt = options.historyEndsAt ?? Math.floor(Date.now() / 86_400_000) * 86_400_000
     const model = buildModel({
       org,
       repos: options.repos ?? 60,
@@ -37,8 +40,11 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
       events: options.events ?? 200,
       badEvents: options.badEvents ?? 0,
       seed,
-      base: options.basePermission
+      base: options.basePermission,
+      historyEndsAt
     })
+    const writes = makeWrites(model)
+    const liveCounters: LiveCounters = { events: 0, changes: 0 }
     const faults = faultSettings(options)
     const maxConcurrency = options.maxConcurrency ?? 100
     const faultRng = mulberry32(seed ^ 0x5bd1e995)
@@ -46,8 +52,16 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
     const windows = makeRateWindows(options.rateLimit?.limit ?? 5000, (options.rateLimit?.windowSeconds ?? 3600) * 1000)
     const stats = makeStats()
     const refusals = makeRefusals(faults, faultRng, windows, stats, options.retryAfterSeconds ?? 1)
-    const route = makeRestRoutes(model, windows, options.auditLogEnabled ?? true, makeGraphQL(model, windows, stats))
+    const route = makeRestRoutes(model, windows, options.auditLogEnabled ?? true, writes, makeGraphQL(model, windows, stats))
     let inFlight = 0
+
+    const pendingOf = (): ReadonlyArray<PendingInvitation> =>
+      [...model.invitations.values()].map((i) => ({
+        id: i.id,
+        login: i.login,
+        ...(i.repo ? { repo: `${org}/${i.repo.name}` } : {}),
+        ...(i.org ? { role: i.org.role } : {})
+      }))
 
     /** The simulator's own endpoints: free, no auth, no faults. */
     const ownEndpoint = (path: string, method: string) => {
@@ -60,6 +74,14 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
         stats.reset()
         return jsonResponse({ status: 200, body: stats.snapshot() })
       }
+      // invitations wait for their invitee; accepting one here is what the invitee's click does on GitHub
+      if (path === "/_simulator/invitations") return jsonResponse({ status: 200, body: pendingOf() })
+      const accept = /^\/_simulator\/invitations\/(\d+)\/accept$/.exec(path)
+      if (accept && method === "POST") {
+        const accepted = writes.acceptInvitation({ actor: "ghost", now: Date.now() }, Number(accept[1]))._tag === "applied"
+        return jsonResponse(accepted ? { status: 200, body: { accepted: true } } : { status: 404, body: { message: "Not Found" } })
+      }
+      if (path === "/_simulator/live") return jsonResponse({ status: 200, body: liveCounters })
       return undefined
     }
 
@@ -135,6 +157,7 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
     })
 
     const url = yield* listen(HttpServer.serve(HttpRouter.empty.pipe(HttpRouter.all("*", handler))), options.port ?? 0)
+    if (options.live) yield* Effect.forkScoped(runLive(model, writes, options.live, seed, liveCounters))
 
     const simulator: GitHubSimulator = {
       url,
@@ -143,6 +166,9 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
       truthGrants: Effect.sync(() => truthGrantsOf(model)),
       truthEvents: Effect.sync(() => truthEventsOf(model)),
       requestLog: Effect.sync(() => [...stats.log]),
+      pendingInvitations: Effect.sync(pendingOf),
+      acceptInvitation: (id) => Effect.sync(() => writes.acceptInvitation({ actor: "ghost", now: Date.now() }, id)._tag === "applied"),
+      live: Effect.sync(() => ({ ...liveCounters })),
       addAuditEvents: (n) =>
         Effect.sync(() => {
           const added: Array<TruthEvent> = []
