@@ -15,6 +15,7 @@ type Subcommand =
   | typeof import("./SimulateCommand.js")["simulateCommand"]
   | typeof import("./ConnectorCommand.js")["connectorCommand"]
   | typeof import("./CheckpointCommand.js")["checkpointCommand"]
+  | typeof import("./GrantsCommand.js")["grantsCommand"]
   | typeof import("./ScaffoldCommand.js")["scaffoldCommand"]
 
 /** Each subcommand by name, in the order the root's help lists them. */
@@ -24,6 +25,7 @@ const subcommands: ReadonlyArray<readonly [string, () => Promise<Subcommand>]> =
   ["simulate", () => import("./SimulateCommand.js").then((m) => m.simulateCommand)],
   ["connector", () => import("./ConnectorCommand.js").then((m) => m.connectorCommand)],
   ["checkpoint", () => import("./CheckpointCommand.js").then((m) => m.checkpointCommand)],
+  ["grants", () => import("./GrantsCommand.js").then((m) => m.grantsCommand)],
   ["scaffold", () => import("./ScaffoldCommand.js").then((m) => m.scaffoldCommand)]
 ]
 
