@@ -75,14 +75,15 @@ describe("GitHub's published contract", () => {
   it.live("every simulator answer the connector and capabilities see is valid against GitHub's REST and GraphQL contract", () =>
     Effect.gen(function*() {
       const sim = yield* startGitHubSimulator({
-        repos: 12,
-        members: 10,
+        repos: 6,
+        // past 100 collaborators a repository needs the follow-up GraphQL document (collaborators after a cursor)
+        members: 104,
         teams: 3,
         outsideCollaborators: 3,
         events: 60,
         seed: 11,
         basePermission: "read",
-        rateLimit: { limit: 250, windowSeconds: 3600 }
+        rateLimit: { limit: 160, windowSeconds: 3600 }
       })
       const proxy = yield* startRecordingProxy(sim.url)
       const viaProxy = { ...sim, url: proxy.url }
@@ -96,7 +97,7 @@ describe("GitHub's published contract", () => {
         )
 
       // the connector: a pull, then a second one of the unchanged org (304s), then the audit log
-      const connector = yield* connectorFor(viaProxy, { pageSize: 5 })
+      const connector = yield* connectorFor(viaProxy, { pageSize: 40 })
       yield* runPermissions(connector, pipelineOptions)
       yield* runPermissions(connector, pipelineOptions)
       const audit = Chunk.toReadonlyArray(yield* Stream.runCollect(connector.auditEvents(Option.none())))
@@ -109,7 +110,7 @@ describe("GitHub's published contract", () => {
           const call = (name: string, request: unknown, page?: { size: number }) =>
             capability(name, proxy.url, sim.org, sim.token, request, page)
           yield* call("validate_credentials", {})
-          yield* call("list_accounts", {}, { size: 4 })
+          yield* call("list_accounts", {}, { size: 60 })
           yield* call("list_resources", {}, { size: 4 })
           yield* call("list_entitlements", {})
           const repo = `${sim.org}/${(yield* sim.truthGrants)[0]?.asset_ref.split("/")[1] ?? "backend"}`
@@ -129,6 +130,26 @@ describe("GitHub's published contract", () => {
       const firstRepo = (yield* sim.truthGrants)[0]?.asset_ref ?? `${sim.org}/backend`
       const invalid = yield* raw("PUT", `/repos/${firstRepo}/collaborators/someone`, { permission: "overlord" })
       expect(invalid.status).toBe(422)
+      // the writes the simulator serves for live mode and tests: their answers are GitHub's too
+      const slug = (JSON.parse((yield* raw("GET", `/orgs/${sim.org}/teams`)).text) as ReadonlyArray<{ slug: string }>)[0]?.slug ?? "none"
+      const someone = (JSON.parse((yield* raw("GET", `/orgs/${sim.org}/members?role=member`)).text) as ReadonlyArray<{ login: string }>)[0]?.login ?? "none"
+      const writes: ReadonlyArray<readonly [string, string, unknown?]> = [
+        ["PATCH", `/orgs/${sim.org}`, { default_repository_permission: "read" }],
+        ["PUT", `/orgs/${sim.org}/memberships/contract-joiner`, { role: "member" }],
+        ["PUT", `/orgs/${sim.org}/memberships/${someone}`, { role: "member" }],
+        ["GET", `/orgs/${sim.org}/invitations`],
+        ["DELETE", `/orgs/${sim.org}/memberships/contract-joiner`],
+        ["PUT", `/orgs/${sim.org}/teams/${slug}/memberships/${someone}`, { role: "maintainer" }],
+        ["DELETE", `/orgs/${sim.org}/teams/${slug}/memberships/${someone}`],
+        ["PUT", `/orgs/${sim.org}/teams/${slug}/repos/${firstRepo}`, { permission: "push" }],
+        ["DELETE", `/orgs/${sim.org}/teams/${slug}/repos/${firstRepo}`],
+        ["PUT", `/repos/${firstRepo}/collaborators/contract-invitee`, { permission: "triage" }],
+        ["GET", `/repos/${firstRepo}/invitations`]
+      ]
+      for (const [method, path, body] of writes) {
+        const answer = yield* raw(method, path, body)
+        expect(answer.status, `${method} ${path}`).toBeLessThan(300)
+      }
       // limits and faults: secondary limits (403 and 429 with retry-after), server errors
       yield* sim.setFaults({ secondaryRateLimitRate: 1 })
       for (let i = 0; i < 6; i++) yield* raw("GET", `/orgs/${sim.org}/repos`)
@@ -148,6 +169,11 @@ describe("GitHub's published contract", () => {
       for (let i = 0; i < 20 && !limited.includes("RATE_LIMITED"); i++) limited = (yield* raw("POST", "/graphql", { query: costly })).text
       expect(limited).toContain("RATE_LIMITED")
 
+      // both documents the connector sends were seen: the batch of repositories, and the follow-up page
+      const documents = proxy.exchanges.filter((x) => x.path === "/graphql" && x.requestHeaders[probeHeader] === undefined)
+        .map((x) => (JSON.parse(x.requestBody) as { query: string }).query)
+      expect(documents.some((q) => q.includes("$after"))).toBe(true)
+      expect(documents.some((q) => q.includes("r1: repository"))).toBe(true)
       const { found, seen } = mismatches(proxy.exchanges)
       expect(found).toEqual([])
       const wanted = [
@@ -174,6 +200,15 @@ describe("GitHub's published contract", () => {
         "PUT /repos/{owner}/{repo}/collaborators/{username} 404",
         "PUT /repos/{owner}/{repo}/collaborators/{username} 422",
         "DELETE /repos/{owner}/{repo}/collaborators/{username} 204",
+        "PATCH /orgs/{org} 200",
+        "PUT /orgs/{org}/memberships/{username} 200",
+        "DELETE /orgs/{org}/memberships/{username} 204",
+        "GET /orgs/{org}/invitations 200",
+        "PUT /orgs/{org}/teams/{team_slug}/memberships/{username} 200",
+        "DELETE /orgs/{org}/teams/{team_slug}/memberships/{username} 204",
+        "PUT /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo} 204",
+        "DELETE /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo} 204",
+        "GET /repos/{owner}/{repo}/invitations 200",
         "POST /graphql 200"
       ]
       expect(wanted.filter((w) => !seen.has(w))).toEqual([])

@@ -107,11 +107,10 @@ export const repoJson = (base: string, model: Model, r: Repo) => {
 /** When the simulated org (and its teams) were created: fixed, so payloads and their ETags are stable. */
 const createdAt = "2015-03-01T09:00:00Z"
 
-/** The org as GitHub's `organization-full` carries it, counters and plan included. */
-export const orgJson = (base: string, model: Model) => {
+/** The org as GitHub's `organization-simple` carries it (inside an org membership). */
+export const orgSimpleJson = (base: string, model: Model) => {
   const { id, login } = model.org
   const api = `${base}/orgs/${login}`
-  const privateRepos = model.repos.filter((r) => r.private).length
   return {
     login,
     id,
@@ -124,7 +123,16 @@ export const orgJson = (base: string, model: Model) => {
     members_url: `${api}/members{/member}`,
     public_members_url: `${api}/public_members{/member}`,
     avatar_url: `https://avatars.githubusercontent.com/u/${id}?v=4`,
-    description: "Simulated organization",
+    description: "Simulated organization"
+  }
+}
+
+/** The org as GitHub's `organization-full` carries it, counters and plan included. */
+export const orgJson = (base: string, model: Model) => {
+  const { login } = model.org
+  const privateRepos = model.repos.filter((r) => r.private).length
+  return {
+    ...orgSimpleJson(base, model),
     name: login,
     twitter_username: null,
     is_verified: false,

@@ -9,7 +9,7 @@
  * and the pending invitations they create (`GET /repos/{owner}/{repo}/invitations`, `GET /orgs/{org}/invitations`).
  */
 import { type Invitation, levelFromParam, type Model, repoByName } from "./Model.js"
-import { type Answer, invitationJson, list, notFound, userJson } from "./RestShapes.js"
+import { type Answer, invitationJson, list, notFound, orgSimpleJson, userJson } from "./RestShapes.js"
 import type { WriteContext, WriteResult, Writes } from "./Writes.js"
 
 const doc = "https://docs.github.com/rest"
@@ -65,7 +65,7 @@ export const makeRestWrites = (model: Model, writes: Writes, orgJson: (base: str
     state,
     role,
     organization_url: `${base}/orgs/${org}`,
-    organization: { login: org, id: model.org.id, url: `${base}/orgs/${org}` },
+    organization: orgSimpleJson(base, model),
     user: userJsonOf(base, login)
   })
 

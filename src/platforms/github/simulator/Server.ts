@@ -2,7 +2,8 @@
  * A simulator of the parts of GitHub's REST and GraphQL APIs that the connector (and the Lumos
  * capabilities) use, faithful to GitHub's documented shapes, over real HTTP on 127.0.0.1. This file
  * is the server: it answers the simulator's own endpoints (ground truth, counters), then for every API
- * request checks the concurrency cap, waits the injected latency, checks Bearer auth (401 with GitHub's
+ * request checks the concurrency cap, waits the injected latency, refuses a request without
+ * `User-Agent` (403, as GitHub does), checks Bearer auth (401 with GitHub's
  * body), lets the limits and faults refuse, routes (REST or GraphQL), and sends ETags on every GET
  * with 304 on `If-None-Match` (free), `x-ratelimit-*` headers, and the odd truncated page.
  * The model, the routes, GraphQL, the limits and faults, and the truth each live in their own file here.
@@ -24,6 +25,13 @@ import { truthEventsOf, truthGrantsOf, truthEventOf } from "./Truth.js"
 import type { GitHubSimulator, GitHubSimulatorOptions, LiveCounters, PendingInvitation, TruthEvent } from "./Types.js"
 import { runLive } from "./Live.js"
 import { makeWrites } from "./Writes.js"
+
+/** GitHub's answer to a request without `User-Agent`. */
+const noUserAgentBody = {
+  message:
+    "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required). Check https://developer.github.com for other possible causes.",
+  documentation_url: "https://docs.github.com/rest/overview/resources-in-the-rest-api#user-agent-required"
+}
 
 export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effect.Effect<GitHubSimulator, never, Scope.Scope> =>
   Effect.gen(function*() {
@@ -67,7 +75,7 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
     const ownEndpoint = (path: string, method: string) => {
       // the ground truth
       if (path === "/_simulator/truth/grants") return jsonResponse({ status: 200, body: truthGrantsOf(model) })
-      if (path === "/_simulator/truth/events") return jsonResponse({ status: 200, body: truthEventsOf(model) })
+      if (path === "/_simulator/truth/events") return jsonResponse({ status: 200, body: truthEventsOf(model, Date.now()) })
       // the counters, for a client in another process (benchmarks run the simulator as a child)
       if (path === "/_simulator/stats") return jsonResponse({ status: 200, body: stats.snapshot() })
       if (path === "/_simulator/reset-stats" && method === "POST") {
@@ -121,6 +129,7 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
         }
         yield* delay(faults.latencyMs + (faults.latencyJitterMs > 0 ? Math.floor(faultRng() * faults.latencyJitterMs) : 0))
         const now = Date.now()
+        if ((request.headers["user-agent"] ?? "").trim() === "") return finish(403, {}, JSON.stringify(noUserAgentBody))
         const presented = /^(?:bearer|token)\s+(.+)$/i.exec(request.headers["authorization"] ?? "")?.[1]
         if (presented !== token) {
           return finish(401, {}, JSON.stringify({ message: "Bad credentials", documentation_url: "https://docs.github.com/rest", status: "401" }))
@@ -164,7 +173,7 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
       token,
       org,
       truthGrants: Effect.sync(() => truthGrantsOf(model)),
-      truthEvents: Effect.sync(() => truthEventsOf(model)),
+      truthEvents: Effect.sync(() => truthEventsOf(model, Date.now())),
       requestLog: Effect.sync(() => [...stats.log]),
       pendingInvitations: Effect.sync(pendingOf),
       acceptInvitation: (id) => Effect.sync(() => writes.acceptInvitation({ actor: "ghost", now: Date.now() }, id)._tag === "applied"),
