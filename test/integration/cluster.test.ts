@@ -89,7 +89,9 @@ describe("cluster: several runners", () => {
 
       const runners: Array<RunningProgram> = []
       const killedAt = new Map<string, number>()
-      const nameOf = (p: RunningProgram) => `${hostname()}:${p.pid}`
+      // the runner's name as its run records and claims give it (host:pid of the process that runs, which
+      // may be a child the program re-launched with heap limits), from its "running" line
+      const nameOf = (p: RunningProgram) => /message=running .*?runner=(\S+)/.exec(p.output().stderr)?.[1] ?? `${hostname()}:${p.pid}?`
       const start = Effect.gen(function*() {
         const p = yield* startProgram(["run", "--config", config], { cwd: dir })
         runners.push(p)
