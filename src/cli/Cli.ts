@@ -8,6 +8,7 @@
 import { Command, Options } from "@effect/cli"
 import { Effect, Layer, Option } from "effect"
 import { logFormats, logLevels, resolveLogging } from "../app/Logging.js"
+import { type CommandName, commandNamed, commandNames } from "./CommandName.js"
 
 type Subcommand =
   | typeof import("./RunCommand.js")["runCommand"]
@@ -15,32 +16,18 @@ type Subcommand =
   | typeof import("./SimulateCommand.js")["simulateCommand"]
   | typeof import("./ConnectorCommand.js")["connectorCommand"]
   | typeof import("./CheckpointCommand.js")["checkpointCommand"]
+  | typeof import("./GrantsCommand.js")["grantsCommand"]
   | typeof import("./ScaffoldCommand.js")["scaffoldCommand"]
 
-/** Each subcommand by name, in the order the root's help lists them. */
-const subcommands: ReadonlyArray<readonly [string, () => Promise<Subcommand>]> = [
-  ["run", () => import("./RunCommand.js").then((m) => m.runCommand)],
-  ["demo", () => import("./DemoCommand.js").then((m) => m.demoCommand)],
-  ["simulate", () => import("./SimulateCommand.js").then((m) => m.simulateCommand)],
-  ["connector", () => import("./ConnectorCommand.js").then((m) => m.connectorCommand)],
-  ["checkpoint", () => import("./CheckpointCommand.js").then((m) => m.checkpointCommand)],
-  ["scaffold", () => import("./ScaffoldCommand.js").then((m) => m.scaffoldCommand)]
-]
-
-const globalOptionsWithValue = ["--log-format", "--log-level"]
-
-/** The subcommand the arguments name (after the global options), if they name one. */
-export const commandNamed = (args: ReadonlyArray<string>): string | undefined => {
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!
-    if (globalOptionsWithValue.includes(arg)) {
-      i++
-      continue
-    }
-    if (globalOptionsWithValue.some((o) => arg.startsWith(`${o}=`))) continue
-    return subcommands.some(([name]) => name === arg) ? arg : undefined
-  }
-  return undefined
+/** Each subcommand's module, loaded when it is named. */
+const subcommands: Record<CommandName, () => Promise<Subcommand>> = {
+  run: () => import("./RunCommand.js").then((m) => m.runCommand),
+  demo: () => import("./DemoCommand.js").then((m) => m.demoCommand),
+  simulate: () => import("./SimulateCommand.js").then((m) => m.simulateCommand),
+  connector: () => import("./ConnectorCommand.js").then((m) => m.connectorCommand),
+  checkpoint: () => import("./CheckpointCommand.js").then((m) => m.checkpointCommand),
+  grants: () => import("./GrantsCommand.js").then((m) => m.grantsCommand),
+  scaffold: () => import("./ScaffoldCommand.js").then((m) => m.scaffoldCommand)
 }
 
 const verity = (loaded: readonly [Subcommand, ...Array<Subcommand>]) =>
@@ -66,7 +53,7 @@ const verity = (loaded: readonly [Subcommand, ...Array<Subcommand>]) =>
 export const cli = (argv: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const named = commandNamed(argv.slice(2))
-    const chosen = subcommands.filter(([name]) => named === undefined || name === named)
-    const [first, ...rest] = yield* Effect.promise(() => Promise.all(chosen.map(([, load]) => load())))
+    const chosen = named === undefined ? commandNames : [named]
+    const [first, ...rest] = yield* Effect.promise(() => Promise.all(chosen.map((name) => subcommands[name]())))
     return yield* Command.run(verity([first!, ...rest]), { name: "verity", version: "0.1.0" })(argv)
   })

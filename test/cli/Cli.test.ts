@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { plugins } from "../../src/platforms/registry.js"
-import { commandNamed } from "../../src/cli/Cli.js"
+import { commandNamed } from "../../src/cli/CommandName.js"
 import { runCli } from "../support/Cli.js"
 
 describe("verity CLI (child process)", () => {

@@ -109,7 +109,7 @@ export interface WireSnapshot {
 const parseValues = (topic: string) =>
   MemorySink.pipe(
     Effect.flatMap((sink) => sink.messages),
-    Effect.map((messages) => messages.filter((m) => m.topic === topic).map((m) => JSON.parse(m.value) as Record<string, unknown>))
+    Effect.map((messages) => messages.filter((m) => m.topic === topic).map((m) => JSON.parse(m.value ?? "null") as Record<string, unknown>))
   )
 
 export const publishedSnapshots = parseValues(topics.snapshots("github"))
