@@ -142,7 +142,7 @@ export const kafkaSinkLayer = (config: KafkaConfig): Layer.Layer<EventSink, Sink
         describe: `kafka ${brokers}`,
         publish: (batch) => {
           if (batch.length === 0) return Effect.void
-          const byTopic = new Map<string, Array<{ key: string; value: string; headers: Record<string, string> }>>()
+          const byTopic = new Map<string, Array<{ key: string; value: string | null; headers: Record<string, string> }>>()
           for (const m of batch) {
             const list = byTopic.get(m.topic) ?? []
             list.push({ key: m.key, value: m.value, headers: { ...m.headers } })

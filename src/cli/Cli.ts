@@ -16,6 +16,7 @@ type Subcommand =
   | typeof import("./SimulateCommand.js")["simulateCommand"]
   | typeof import("./ConnectorCommand.js")["connectorCommand"]
   | typeof import("./CheckpointCommand.js")["checkpointCommand"]
+  | typeof import("./GrantsCommand.js")["grantsCommand"]
   | typeof import("./ScaffoldCommand.js")["scaffoldCommand"]
 
 /** Each subcommand's module, loaded when it is named. */
@@ -25,6 +26,7 @@ const subcommands: Record<CommandName, () => Promise<Subcommand>> = {
   simulate: () => import("./SimulateCommand.js").then((m) => m.simulateCommand),
   connector: () => import("./ConnectorCommand.js").then((m) => m.connectorCommand),
   checkpoint: () => import("./CheckpointCommand.js").then((m) => m.checkpointCommand),
+  grants: () => import("./GrantsCommand.js").then((m) => m.grantsCommand),
   scaffold: () => import("./ScaffoldCommand.js").then((m) => m.scaffoldCommand)
 }
 

@@ -4,7 +4,7 @@
  */
 
 /** Every subcommand, in the order the root's help lists them. */
-export const commandNames = ["run", "demo", "simulate", "connector", "checkpoint", "scaffold"] as const
+export const commandNames = ["run", "demo", "simulate", "connector", "checkpoint", "grants", "scaffold"] as const
 export type CommandName = typeof commandNames[number]
 
 const globalOptionsWithValue = ["--log-format", "--log-level"]

@@ -9,6 +9,7 @@ import { Cause, Duration, Effect, Exit } from "effect"
 import type { Connector } from "../sdk/Connector.js"
 import type { CheckpointStore } from "../services/CheckpointStore.js"
 import type { EventSink } from "../services/EventSink.js"
+import type { GrantStore } from "../services/GrantStore.js"
 import type { RunStore } from "../services/RunStore.js"
 import { Dedup } from "./Dedup.js"
 import type { PipelineOptions } from "./Options.js"
@@ -93,7 +94,7 @@ export const scheduledStreams = (
   connectors: ReadonlyArray<ScheduledConnector>,
   options: PipelineOptions,
   backoff: FailureBackoff = defaultFailureBackoff
-): ReadonlyArray<ScheduledStream<EventSink | CheckpointStore | RunStore>> =>
+): ReadonlyArray<ScheduledStream<EventSink | CheckpointStore | RunStore | GrantStore>> =>
   connectors.flatMap(({ connector, schedule }) => {
     // one dedup per connector, kept across its audit cycles
     const dedup = new Dedup(options.dedupCapacity)
@@ -108,7 +109,7 @@ export const runScheduled = (
   connectors: ReadonlyArray<ScheduledConnector>,
   options: PipelineOptions,
   backoff: FailureBackoff = defaultFailureBackoff
-): Effect.Effect<never, never, EventSink | CheckpointStore | RunStore> =>
+): Effect.Effect<never, never, EventSink | CheckpointStore | RunStore | GrantStore> =>
   Effect.forEach(scheduledStreams(connectors, options, backoff), (s) => s.run, { concurrency: "unbounded", discard: true }).pipe(
     Effect.zipRight(Effect.never)
   )

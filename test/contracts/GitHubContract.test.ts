@@ -3,12 +3,14 @@
  * connector and capabilities run against ONE simulator through a recording proxy, and every answer the
  * simulator sends is validated against GitHub's OpenAPI description (ajv), every GraphQL document the
  * connector sends against GitHub's GraphQL schema (`validate()`), and every GraphQL answer is replayed through
- * GitHub's schema. GitHub's own example responses run through the connector's decoders. The last tests prove
- * the checks fail when a field is wrong.
+ * GitHub's schema; every authenticated answer carries GitHub's `x-ratelimit-*` headers naming its budget (core,
+ * graphql, audit_log). GitHub's own example responses run through the connector's decoders. The end of the
+ * first test proves the checks fail when a field is wrong, or when a request has no User-Agent.
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Layer, Option, Schema, Stream } from "effect"
+import { request as httpRequest } from "node:http"
 import { decodeAuditEntry } from "../../src/platforms/github/AuditLog.js"
 import { GitHubIntegration } from "../../src/platforms/github/capabilities/Integration.js"
 import { Collaborator, Member, Organization, Repository, Team } from "../../src/platforms/github/Payloads.js"
@@ -34,6 +36,14 @@ const mismatches = (exchanges: ReadonlyArray<Exchange>) => {
   const seen = new Set<string>()
   for (const x of exchanges) {
     const where = `${x.method} ${x.path} -> ${x.status}`
+    // GitHub's rate headers on every authenticated answer, naming the budget it spends from
+    if (x.status !== 401 && !(x.status === 403 && JSON.stringify(x.body).includes("User-Agent"))) {
+      const resource = x.path.startsWith("/graphql") ? "graphql" : /^\/orgs\/[^/]+\/audit-log/.test(x.path) ? "audit_log" : "core"
+      const h = x.responseHeaders
+      const numeric = ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-used", "x-ratelimit-reset"].filter((k) => !/^\d+$/.test(String(h[k])))
+      if (numeric.length > 0) found.push(`${where}: ${numeric.join(", ")} missing or not a number`)
+      if (h["x-ratelimit-resource"] !== resource) found.push(`${where}: x-ratelimit-resource ${String(h["x-ratelimit-resource"])}, expected ${resource}`)
+    }
     if (x.path.startsWith("/graphql")) {
       seen.add(`POST /graphql ${x.status}`)
       const request = JSON.parse(x.requestBody) as { query: string; variables?: Record<string, unknown> }
@@ -75,14 +85,15 @@ describe("GitHub's published contract", () => {
   it.live("every simulator answer the connector and capabilities see is valid against GitHub's REST and GraphQL contract", () =>
     Effect.gen(function*() {
       const sim = yield* startGitHubSimulator({
-        repos: 12,
-        members: 10,
+        repos: 6,
+        // past 100 collaborators a repository needs the follow-up GraphQL document (collaborators after a cursor)
+        members: 104,
         teams: 3,
         outsideCollaborators: 3,
         events: 60,
         seed: 11,
         basePermission: "read",
-        rateLimit: { limit: 250, windowSeconds: 3600 }
+        rateLimit: { limit: 160, windowSeconds: 3600 }
       })
       const proxy = yield* startRecordingProxy(sim.url)
       const viaProxy = { ...sim, url: proxy.url }
@@ -96,11 +107,11 @@ describe("GitHub's published contract", () => {
         )
 
       // the connector: a pull, then a second one of the unchanged org (304s), then the audit log
-      const connector = yield* connectorFor(viaProxy, { pageSize: 5 })
+      const connector = yield* connectorFor(viaProxy, { pageSize: 40 })
       yield* runPermissions(connector, pipelineOptions)
       yield* runPermissions(connector, pipelineOptions)
       const audit = Chunk.toReadonlyArray(yield* Stream.runCollect(connector.auditEvents(Option.none())))
-      expect(audit.length).toBe(60)
+      expect(audit.length).toBe((yield* sim.truthEvents).length)
       expect(audit.filter((a) => a.record._tag !== "Valid")).toEqual([])
 
       // the capabilities: reads, the writes (a new outside collaborator's invitation, an existing member, a removal)
@@ -109,7 +120,7 @@ describe("GitHub's published contract", () => {
           const call = (name: string, request: unknown, page?: { size: number }) =>
             capability(name, proxy.url, sim.org, sim.token, request, page)
           yield* call("validate_credentials", {})
-          yield* call("list_accounts", {}, { size: 4 })
+          yield* call("list_accounts", {}, { size: 60 })
           yield* call("list_resources", {}, { size: 4 })
           yield* call("list_entitlements", {})
           const repo = `${sim.org}/${(yield* sim.truthGrants)[0]?.asset_ref.split("/")[1] ?? "backend"}`
@@ -129,6 +140,15 @@ describe("GitHub's published contract", () => {
       const firstRepo = (yield* sim.truthGrants)[0]?.asset_ref ?? `${sim.org}/backend`
       const invalid = yield* raw("PUT", `/repos/${firstRepo}/collaborators/someone`, { permission: "overlord" })
       expect(invalid.status).toBe(422)
+      // GitHub refuses a request without User-Agent (node:http sends none unless told)
+      const bare = yield* Effect.async<number>((resume) => {
+        const req = httpRequest(`${proxy.url}/orgs/${sim.org}`, { headers: { authorization: `Bearer ${sim.token}`, [probeHeader]: "1" } }, (res) => {
+          res.resume()
+          res.on("end", () => resume(Effect.succeed(res.statusCode ?? 0)))
+        })
+        req.end()
+      })
+      expect(bare).toBe(403)
       // the writes the simulator serves for live mode and tests: their answers are GitHub's too
       const slug = (JSON.parse((yield* raw("GET", `/orgs/${sim.org}/teams`)).text) as ReadonlyArray<{ slug: string }>)[0]?.slug ?? "none"
       const someone = (JSON.parse((yield* raw("GET", `/orgs/${sim.org}/members?role=member`)).text) as ReadonlyArray<{ login: string }>)[0]?.login ?? "none"
@@ -168,6 +188,20 @@ describe("GitHub's published contract", () => {
       for (let i = 0; i < 20 && !limited.includes("RATE_LIMITED"); i++) limited = (yield* raw("POST", "/graphql", { query: costly })).text
       expect(limited).toContain("RATE_LIMITED")
 
+      // both documents the connector sends were seen: the batch of repositories, and the follow-up page
+      const documents = proxy.exchanges.filter((x) => x.path === "/graphql" && x.requestHeaders[probeHeader] === undefined)
+        .map((x) => (JSON.parse(x.requestBody) as { query: string }).query)
+      expect(documents.some((q) => q.includes("$after"))).toBe(true)
+      expect(documents.some((q) => q.includes("r1: repository"))).toBe(true)
+      // every request the connector and the capabilities sent says who it is, what it accepts, and the API version
+      const unnamed = proxy.exchanges.filter((x) => x.requestHeaders[probeHeader] === undefined).flatMap((x) => {
+        const h = x.requestHeaders
+        return /^verity-ingest\/\d+\.\d+\.\d+$/.test(h["user-agent"] ?? "") && h["accept"] === "application/vnd.github+json" &&
+            h["x-github-api-version"] === "2022-11-28"
+          ? []
+          : [`${x.method} ${x.path}: user-agent ${h["user-agent"]}, accept ${h["accept"]}, version ${h["x-github-api-version"]}`]
+      })
+      expect(unnamed).toEqual([])
       const { found, seen } = mismatches(proxy.exchanges)
       expect(found).toEqual([])
       const wanted = [

@@ -77,7 +77,7 @@ describe("run --once against Kafka (mock cluster), PostgreSQL and the GitHub sim
           asset_ref: truth!.asset_ref,
           operation: truth!.operation
         })
-        expect(m.headers).toMatchObject({ "verity-kind": "raw_event", "verity-schema-version": "1", "verity-connector-id": "github-acme" })
+        expect(m.headers).toMatchObject({ "verity-kind": "raw_event", "verity-schema-version": "2", "verity-connector-id": "github-acme" })
       }
       expect(new Set(events.map((m) => m.key)).size).toBe(truthEvents.length)
 

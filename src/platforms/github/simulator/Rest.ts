@@ -40,7 +40,7 @@ export const makeRestRoutes = (
       if (c === "outside_collaborators" && parts.length === 3) {
         return list(model.outside.flatMap((l) => { const u = model.users.get(l.toLowerCase()); return u ? [userJson(base, u)] : [] }), url, base)
       }
-      if (c === "audit-log" && parts.length === 3) return auditLogAnswer(model, auditLogEnabled, url, base)
+      if (c === "audit-log" && parts.length === 3) return auditLogAnswer(model, auditLogEnabled, url, base, now)
       if (c === "teams" && parts.length === 3) {
         return list(model.teams.map((t) => teamJson(base, model, t)), url, base)
       }

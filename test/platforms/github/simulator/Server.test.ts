@@ -6,7 +6,7 @@ import { Effect } from "effect"
 import { startGitHubSimulator } from "../../../../src/platforms/github/simulator/Server.js"
 import { spawnCli } from "../../../support/Cli.js"
 
-const call = (url: string, token: string | undefined, init: { method?: "GET" | "PUT" | "PATCH" | "DELETE" | "POST"; body?: unknown; etag?: string } = {}) =>
+const call = (url: string, token: string | undefined, init: { method?: "GET" | "PUT" | "PATCH" | "DELETE" | "POST"; body?: unknown; etag?: string; userAgent?: string } = {}) =>
   Effect.gen(function*() {
     const client = yield* HttpClient.HttpClient
     let request = init.method === "PUT"
@@ -19,6 +19,7 @@ const call = (url: string, token: string | undefined, init: { method?: "GET" | "
       ? HttpClientRequest.patch(url)
       : HttpClientRequest.get(url)
     if (token) request = HttpClientRequest.bearerToken(request, token)
+    if (init.userAgent !== "") request = HttpClientRequest.setHeader(request, "user-agent", init.userAgent ?? "verity-tests")
     if (init.etag) request = HttpClientRequest.setHeader(request, "if-none-match", init.etag)
     if (init.body !== undefined) request = yield* HttpClientRequest.bodyJson(request, init.body)
     const response = yield* client.execute(request)
@@ -189,7 +190,7 @@ describe("GitHub simulator", () => {
       const twin = yield* startGitHubSimulator({ repos: 3, members: 4, teams: 1, events: 30, seed: 8 })
       expect(yield* twin.truthEvents).toEqual(yield* sim.truthEvents)
       expect(yield* twin.truthGrants).toEqual(yield* sim.truthGrants)
-      const page = yield* call(`${sim.url}/orgs/acme-corp/audit-log?order=asc&per_page=20`, sim.token)
+      const page = yield* call(`${sim.url}/orgs/acme-corp/audit-log?order=asc&per_page=20&include=all`, sim.token)
       const link = page.headers["link"] ?? ""
       expect(link).toMatch(/after=[^&>]+&before=>; rel="next"/)
       expect(link).not.toContain(`rel="last"`)
@@ -206,6 +207,41 @@ describe("GitHub simulator", () => {
       expect(sinceIds.map((e) => e._document_id)).toEqual(expect.arrayContaining(truth.slice(10).map((e) => e.event_id)))
       const off = yield* startGitHubSimulator({ auditLogEnabled: false, repos: 1, members: 1, teams: 0 })
       expect((yield* call(`${off.url}/orgs/acme-corp/audit-log`, off.token)).status).toBe(404)
+    }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici)))
+
+  it.live("the audit log's rules: User-Agent required, web events unless `include` says otherwise, three months without `created`, `before` cursors", () =>
+    Effect.gen(function*() {
+      const sim = yield* startGitHubSimulator({ repos: 3, members: 4, teams: 1, events: 90, seed: 9 })
+      const log = (query: string) => call(`${sim.url}/orgs/acme-corp/audit-log?${query}`, sim.token)
+      const actionsOf = (r: { json: unknown }) => (r.json as ReadonlyArray<{ action: string }>).map((e) => e.action)
+      const noAgent = yield* call(`${sim.url}/orgs/acme-corp`, sim.token, { userAgent: "" })
+      expect(noAgent.status).toBe(403)
+      expect(String((noAgent.json as { message: string }).message)).toContain("User-Agent")
+      const web = yield* log("per_page=100&order=asc")
+      const all = yield* log("per_page=100&order=asc&include=all")
+      const git = yield* log("per_page=100&order=asc&include=git")
+      expect(actionsOf(web).some((a) => a.startsWith("git."))).toBe(false)
+      expect(actionsOf(git).length).toBeGreaterThan(0)
+      expect(actionsOf(git).every((a) => a.startsWith("git."))).toBe(true)
+      expect(actionsOf(all).length).toBe(actionsOf(web).length + actionsOf(git).length)
+      expect(actionsOf(all).length).toBe((yield* sim.truthEvents).length)
+      // `before` walks back: page 2's prev link gives page 1 again
+      const page1 = yield* log("per_page=50&include=all")
+      const page2 = yield* call(/<([^>]+)>; rel="next"/.exec(page1.headers["link"] ?? "")?.[1] ?? "", sim.token)
+      const prev = /<([^>]+)>; rel="prev"/.exec(page2.headers["link"] ?? "")?.[1] ?? ""
+      expect(new URL(prev).searchParams.get("before")).not.toBe("")
+      expect((yield* call(prev, sim.token)).json).toEqual(page1.json)
+
+      // an org whose history ended 100 days ago: nothing without `created`, everything but Git events (7 days) with it
+      const old = yield* startGitHubSimulator({ repos: 3, members: 4, teams: 1, events: 60, seed: 9, historyEndsAt: Date.now() - 100 * 86_400_000 })
+      const oldLog = (query: string) => call(`${old.url}/orgs/acme-corp/audit-log?${query}`, old.token)
+      expect(actionsOf(yield* oldLog("per_page=100&include=all"))).toEqual([])
+      const since = encodeURIComponent(`created:>=${new Date(Date.now() - 150 * 86_400_000).toISOString()}`)
+      const kept = actionsOf(yield* oldLog(`per_page=100&include=all&phrase=${since}`))
+      expect(kept.length).toBeGreaterThan(40)
+      expect(kept.some((a) => a.startsWith("git."))).toBe(false)
+      // a client with default settings (from 90 days back) gets none of it: the truth says so
+      expect(yield* old.truthEvents).toEqual([])
     }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici)))
 
   it.live("`simulate github` serves the same org from the same seed and prints its URL and token", () =>
