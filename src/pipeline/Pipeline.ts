@@ -20,7 +20,8 @@ import type { RunStore } from "../services/RunStore.js"
 import { Dedup } from "./Dedup.js"
 import { normaliseEvent, normaliseSnapshot } from "./Normalise.js"
 import { defaultPipelineOptions, type PipelineOptions } from "./Options.js"
-import { deadLetter, prefetchChunks, progress, publishThenCommit, retrySchedule, saveFailed } from "./Publish.js"
+import { Metrics } from "../services/Metrics.js"
+import { deadLetter, labelsOf, prefetchChunks, progress, publishThenCommit, retrySchedule, saveFailed, timedSave } from "./Publish.js"
 import { recordedRun } from "./RunRecording.js"
 import type { ConnectorSummary, StreamSummary } from "./Summaries.js"
 import { eventMessage, snapshotMessage } from "./Wire.js"
@@ -52,9 +53,12 @@ export const runAudit = (
 ): Effect.Effect<StreamSummary, PipelineError, EventSink | CheckpointStore | RunStore> =>
   recordedRun(connector, "audit", (run, counters) => Effect.gen(function*() {
     const store = yield* CheckpointStore
+    const metrics = yield* Metrics
+    const labels = labelsOf(connector, "audit")
     const key = { connectorId: connector.id, stream: "audit" as const }
     const startedAt = yield* Clock.currentTimeMillis
     const before = yield* store.load(key)
+    counters.position = Option.getOrUndefined(before)?.timestamp
     // the ids published at the boundary: the inclusive resume re-reads them, dedup drops them
     for (const cp of Option.toArray(before)) dedup.commit(cp.idsAtTimestamp.map((id) => Dedup.key(connector.platform, id)))
     let after = before
@@ -110,10 +114,12 @@ export const runAudit = (
         }
         const commit = Effect.suspend(() => {
           dedup.commit(keys)
-          return store.save(key, connector.platform, batch.last)
+          return timedSave(labels, store.save(key, connector.platform, batch.last))
         }).pipe(Effect.tapError(saveFailed), Effect.retry(retrySchedule(options.publishRetry)))
-        yield* publishThenCommit(messages, commit, options)
+        yield* publishThenCommit(messages, commit, options, labels)
         after = Option.some(batch.last)
+        counters.position = batch.last.timestamp ?? counters.position
+        yield* metrics.batch(labels, "event", { published: keys.length, deadLettered: batch.dead, duplicates })
         counters.published += keys.length
         counters.duplicates += duplicates
         counters.deadLettered += batch.dead
@@ -155,9 +161,12 @@ export const runPermissions = (
 ): Effect.Effect<StreamSummary, PipelineError, EventSink | CheckpointStore | RunStore> =>
   recordedRun(connector, "permissions", (run, counters) => Effect.gen(function*() {
     const store = yield* CheckpointStore
+    const metrics = yield* Metrics
+    const labels = labelsOf(connector, "permissions")
     const key = { connectorId: connector.id, stream: "permissions" as const }
     const startedAt = yield* Clock.currentTimeMillis
     const before = yield* store.load(key)
+    counters.position = Option.getOrUndefined(before)?.timestamp
     const logProgress = progress(connector, "permissions", counters, startedAt, Duration.toMillis(options.progressEvery))
     const normaliseOptions = { caseInsensitivePrincipals: connector.caseInsensitivePrincipals }
 
@@ -184,7 +193,8 @@ export const runPermissions = (
     }
 
     const publishBatch = (batch: ReturnType<typeof prepare>) =>
-      publishThenCommit(batch.messages, Effect.void, options).pipe(
+      publishThenCommit(batch.messages, Effect.void, options, labels).pipe(
+        Effect.zipRight(metrics.batch(labels, "snapshot", { published: batch.published, deadLettered: batch.dead, duplicates: 0 })),
         Effect.zipRight(Effect.suspend(() => {
           counters.published += batch.published
           counters.deadLettered += batch.dead
@@ -209,7 +219,11 @@ export const runPermissions = (
       idsAtTimestamp: [],
       count: counters.published
     })
-    yield* store.save(key, connector.platform, after).pipe(Effect.tapError(saveFailed), Effect.retry(retrySchedule(options.publishRetry)))
+    yield* timedSave(labels, store.save(key, connector.platform, after)).pipe(
+      Effect.tapError(saveFailed),
+      Effect.retry(retrySchedule(options.publishRetry))
+    )
+    counters.position = startedAt
     return {
       runId: run.runId,
       stream: "permissions",
