@@ -103,10 +103,45 @@ export type ApiConfig = typeof ApiConfigFile.Type
 export const isLoopback = (host: string): boolean =>
   host === "localhost" || host === "::1" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host)
 
+/**
+ * Several `run` processes on one PostgreSQL form one cluster (each connector stream on one runner). All
+ * optional: with the same file, processes on one host or many join without any of it.
+ */
+export const ClusterConfig = Schema.Struct({
+  /** default: on with a PostgreSQL DSN (never with the embedded PGlite) */
+  enabled: Schema.optional(Schema.Boolean),
+  /** the host other runners reach this one at (default: this machine's hostname) */
+  address: Schema.optional(Schema.NonEmptyString),
+  /** the runner's port (default 0: a free port, so processes on one host share the file) */
+  port: Schema.optional(Schema.Number.pipe(Schema.int(), Schema.between(0, 65535))),
+  /** shards the streams are spread over; the same on every runner (default 300) */
+  shards: Schema.optional(PositiveInt),
+  /** how long a silent runner keeps its streams (default 9 seconds; a killed runner's streams move within about this plus 3 s) */
+  lockExpiration: Schema.optional(DurationFromConfig)
+})
+
+export interface ClusterSettings {
+  readonly enabled: boolean
+  readonly address: string | undefined
+  readonly port: number
+  readonly shards: number
+  readonly lockExpiration: Duration.Duration
+}
+
+/** No cluster: every stream in this process (the embedded stores, the demo). */
+export const singleProcess: ClusterSettings = {
+  enabled: false,
+  address: undefined,
+  port: 0,
+  shards: 300,
+  lockExpiration: Duration.seconds(9)
+}
+
 export const AppConfigFile = Schema.Struct({
   kafka: Schema.optional(KafkaConfig),
   postgres: Schema.optional(PostgresConfig),
   pipeline: Schema.optional(PipelineConfig),
+  cluster: Schema.optional(ClusterConfig),
   /** where the embedded defaults keep their data (PGlite, JSON lines) */
   dataDir: Schema.optionalWith(Schema.NonEmptyString, { default: () => ".verity" }),
   connectors: Schema.optionalWith(Schema.Array(ConnectorConfig), { default: () => [] }),
@@ -122,6 +157,8 @@ export interface AppConfig {
   /** `undefined`: no DSN, the embedded PGlite store */
   readonly postgresDsn: Redacted.Redacted<string> | undefined
   readonly pipeline: PipelineOptions
+  /** `run` (the service) on a cluster of runners; off without a PostgreSQL DSN */
+  readonly cluster: ClusterSettings
   readonly dataDir: string
   readonly connectors: ReadonlyArray<ConnectorConfig>
   /** `undefined`: no HTTP API */
@@ -259,6 +296,13 @@ export const applyEnvironment = (decoded: AppConfigFile, file: string | undefine
       kafka,
       postgresDsn: dsn,
       pipeline: toPipelineOptions(decoded.pipeline),
+      cluster: {
+        enabled: dsn !== undefined && (decoded.cluster?.enabled ?? true),
+        address: decoded.cluster?.address,
+        port: decoded.cluster?.port ?? singleProcess.port,
+        shards: decoded.cluster?.shards ?? singleProcess.shards,
+        lockExpiration: decoded.cluster?.lockExpiration ?? singleProcess.lockExpiration
+      },
       dataDir: decoded.dataDir,
       connectors,
       api

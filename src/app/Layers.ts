@@ -11,15 +11,16 @@ import { NodeContext, NodeHttpClient, NodeHttpServer } from "@effect/platform-no
 import type { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Duration, Effect, Layer, Schedule } from "effect"
+import type { Sharding } from "@effect/cluster"
+import { clusterRunnerLayer } from "../adapters/ClusterRunner.js"
 import { jsonlSinkLayer } from "../adapters/JsonlSink.js"
 import { kafkaSinkLayer } from "../adapters/KafkaSink.js"
 import { pgliteClientLayer } from "../adapters/Pglite.js"
 import { makePromMetrics } from "../adapters/PromMetrics.js"
-import { SqlStateStoresLive } from "../adapters/SqlStateStores.js"
+import { SqlStateStoresLive, type StateStores } from "../adapters/SqlStateStores.js"
 import { CheckpointError, type SinkError } from "../domain/Errors.js"
 import { RateLimiter } from "../sdk/RateLimiter.js"
-import type { CheckpointStore } from "../services/CheckpointStore.js"
-import { RunnerName, type RunStore } from "../services/RunStore.js"
+import { RunnerName } from "../services/RunStore.js"
 import type { EventSink } from "../services/EventSink.js"
 import type { MetricsShape } from "../services/Metrics.js"
 import type { RunTriggersShape } from "../services/RunTriggers.js"
@@ -38,9 +39,9 @@ export const logging = (format: LogFormat, level: LogLevelName | undefined): Lay
 export const connectorRuntime = Layer.merge(NodeHttpClient.layerUndici, reportingSourceResponses(RateLimiter.default))
 
 /** The SQL client the config chooses: PostgreSQL at the DSN, or PGlite under `<dataDir>/pgdata`. */
-export const sqlClient = (config: AppConfig): Layer.Layer<SqlClient.SqlClient, CheckpointError> =>
+export const sqlClient = (config: AppConfig, maxConnections = 4): Layer.Layer<SqlClient.SqlClient, CheckpointError> =>
   config.postgresDsn !== undefined
-    ? PgClient.layer({ url: config.postgresDsn, applicationName: "verity-ingest", maxConnections: 4 }).pipe(
+    ? PgClient.layer({ url: config.postgresDsn, applicationName: "verity-ingest", maxConnections }).pipe(
       Layer.mapError((e) =>
         new CheckpointError({
           reason: "unavailable",
@@ -55,8 +56,8 @@ export const sqlClient = (config: AppConfig): Layer.Layer<SqlClient.SqlClient, C
 export const describeStore = (config: AppConfig): string =>
   config.postgresDsn !== undefined ? describeDsn(config.postgresDsn) : `embedded PGlite ${join(config.dataDir, "pgdata")}`
 
-/** The state database's stores (checkpoints and run records), on one SQL client. */
-export const checkpointStore = (config: AppConfig): Layer.Layer<CheckpointStore | RunStore, CheckpointError> =>
+/** The state database's stores (checkpoints, run records, grants, stream locks), on one SQL client. */
+export const checkpointStore = (config: AppConfig): Layer.Layer<StateStores, CheckpointError> =>
   SqlStateStoresLive.pipe(Layer.provide(sqlClient(config)))
 
 /** This process, as run records name it. */
@@ -71,10 +72,25 @@ export const startupRetry = Schedule.exponential("1 second", 2).pipe(
   Schedule.modifyDelay((d) => Duration.min(d, Duration.seconds(30)))
 )
 
-const retryingStartup = <A>(what: string, layer: Layer.Layer<A, CheckpointError | SinkError>) =>
+const retryingStartup = <A, E extends CheckpointError | SinkError>(what: string, layer: Layer.Layer<A, E>) =>
   layer.pipe(
     Layer.tapError((e) => Effect.logError(`${what}: ${e.message}; retrying (at most 30 s apart)`)),
     Layer.retry(startupRetry)
+  )
+
+/**
+ * This process as a cluster runner on the state database (its own small pool: the runner storage keeps
+ * one connection for its shard locks). `run` waits for it the way it waits for the stores.
+ */
+export const cluster = (config: AppConfig): Layer.Layer<Sharding.Sharding, CheckpointError> =>
+  retryingStartup(
+    "cluster",
+    clusterRunnerLayer({
+      address: config.cluster.address,
+      port: config.cluster.port,
+      shards: config.cluster.shards,
+      lockExpiration: config.cluster.lockExpiration
+    }).pipe(Layer.provide(sqlClient(config, 4)))
   )
 
 /** The checkpoint store and the event sink the config chooses; with `retryStartup` each is retried until it starts. */

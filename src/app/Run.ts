@@ -6,14 +6,15 @@ import { Console, Effect, Layer } from "effect"
 import { CheckpointError, SinkError } from "../domain/Errors.js"
 import { Dedup } from "../pipeline/Dedup.js"
 import { runConnectorOnce } from "../pipeline/Pipeline.js"
-import { runScheduled } from "../pipeline/Scheduler.js"
-import type { CheckpointStore } from "../services/CheckpointStore.js"
-import { RunnerName, type RunStore } from "../services/RunStore.js"
+import { runScheduled, scheduledStreams } from "../pipeline/Scheduler.js"
+import { RunnerName } from "../services/RunStore.js"
+import type { StateStores } from "../services/StateStores.js"
 import { EventSink } from "../services/EventSink.js"
 import { Metrics } from "../services/Metrics.js"
 import { makeRunTriggers, RunTriggers } from "../services/RunTriggers.js"
 import { Served } from "./api/Status.js"
 import type { AppConfig } from "./AppConfig.js"
+import { runOnCluster } from "./ClusterRun.js"
 import { buildConnectors } from "./Connectors.js"
 import { ExitCode } from "./ExitCode.js"
 import * as Layers from "./Layers.js"
@@ -41,21 +42,29 @@ export const runOnce = (config: AppConfig) =>
     }
   })
 
-/** Every connector on its schedule, until interrupted. */
+/**
+ * Every connector on its schedule, until interrupted: every stream in this process, or, on a cluster
+ * (a PostgreSQL DSN, `cluster.enabled` not false), each stream on exactly one of the runners.
+ */
 export const runForever = (config: AppConfig) =>
   Effect.gen(function*() {
     const built = yield* buildConnectors(config)
     const sink = yield* EventSink
+    const runner = yield* RunnerName
     yield* Effect.logInfo("running").pipe(
       Effect.annotateLogs({
         connectors: built.map((b) => b.connector.id).join(","),
         sink: sink.describe,
-        checkpoints: Layers.describeStore(config)
+        checkpoints: Layers.describeStore(config),
+        runner,
+        cluster: config.cluster.enabled ? "on" : "off"
       })
     )
-    return yield* runScheduled(
-      built.map(({ config: c, connector }) => ({ connector, schedule: c.schedule })),
-      config.pipeline
+    const scheduled = built.map(({ config: c, connector }) => ({ connector, schedule: c.schedule }))
+    if (!config.cluster.enabled) return yield* runScheduled(scheduled, config.pipeline)
+    return yield* runOnCluster(scheduledStreams(scheduled, config.pipeline)).pipe(
+      Effect.provide(Layers.cluster(config)),
+      Effect.zipRight(Effect.never)
     )
   })
 
@@ -65,7 +74,7 @@ export const runForever = (config: AppConfig) =>
  */
 export const withInfrastructure = <A, E, R>(
   config: AppConfig,
-  program: Effect.Effect<A, E, R | EventSink | CheckpointStore | RunStore>,
+  program: Effect.Effect<A, E, R | EventSink | StateStores>,
   retryStartup = false
 ) =>
   program.pipe(

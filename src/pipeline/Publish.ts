@@ -68,13 +68,15 @@ export const publishThenCommit = (
   messages: ReadonlyArray<WireMessage>,
   afterAck: Effect.Effect<void, CheckpointError>,
   options: PipelineOptions,
-  labels: StreamLabels
+  labels?: StreamLabels
 ) =>
   Effect.gen(function*() {
     const sink = yield* EventSink
     const metrics = yield* Metrics
     const publish = messages.length === 0
       ? Effect.void
+      : labels === undefined
+      ? sink.publish(messages)
       : timed(sink.publish(messages), (s) => metrics.publishLatency(labels, s))
     const attempt = Effect.uninterruptible(publish.pipe(Effect.zipRight(afterAck)))
     yield* attempt.pipe(

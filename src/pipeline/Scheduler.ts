@@ -10,6 +10,7 @@ import { Cause, Duration, Effect, Exit } from "effect"
 import type { Connector } from "../sdk/Connector.js"
 import type { CheckpointStore } from "../services/CheckpointStore.js"
 import type { EventSink } from "../services/EventSink.js"
+import type { GrantStore } from "../services/GrantStore.js"
 import type { RunStore } from "../services/RunStore.js"
 import { RunTriggers } from "../services/RunTriggers.js"
 import { Dedup } from "./Dedup.js"
@@ -84,24 +85,35 @@ const every = <R>(
   return go(0)
 }
 
-/** Run every connector on its schedule until interrupted. */
+/** One connector stream on its schedule: what a runner holds (all of them in one process, or one per cluster singleton). */
+export interface ScheduledStream<R> {
+  readonly connector: Connector
+  readonly stream: "audit" | "permissions"
+  /** the stream's cycles, forever */
+  readonly run: Effect.Effect<never, never, R>
+}
+
+/** Every connector's two streams, each a loop of cycles on its schedule. */
+export const scheduledStreams = (
+  connectors: ReadonlyArray<ScheduledConnector>,
+  options: PipelineOptions,
+  backoff: FailureBackoff = defaultFailureBackoff
+): ReadonlyArray<ScheduledStream<EventSink | CheckpointStore | RunStore | GrantStore>> =>
+  connectors.flatMap(({ connector, schedule }) => {
+    // one dedup per connector, kept across its audit cycles
+    const dedup = new Dedup(options.dedupCapacity)
+    return [
+      { connector, stream: "permissions" as const, run: every(connector, "permissions", runPermissions(connector, options), schedule.permissions, backoff) },
+      { connector, stream: "audit" as const, run: every(connector, "audit", runAudit(connector, options, dedup), schedule.audit, backoff) }
+    ]
+  })
+
+/** Run every connector on its schedule until interrupted (every stream in this process). */
 export const runScheduled = (
   connectors: ReadonlyArray<ScheduledConnector>,
   options: PipelineOptions,
   backoff: FailureBackoff = defaultFailureBackoff
-): Effect.Effect<never, never, EventSink | CheckpointStore | RunStore> =>
-  Effect.forEach(
-    connectors,
-    ({ connector, schedule }) => {
-      // one dedup per connector, kept across its audit cycles
-      const dedup = new Dedup(options.dedupCapacity)
-      return Effect.all(
-        [
-          every(connector, "permissions", runPermissions(connector, options), schedule.permissions, backoff),
-          every(connector, "audit", runAudit(connector, options, dedup), schedule.audit, backoff)
-        ],
-        { concurrency: 2, discard: true }
-      )
-    },
-    { concurrency: "unbounded", discard: true }
-  ).pipe(Effect.zipRight(Effect.never))
+): Effect.Effect<never, never, EventSink | CheckpointStore | RunStore | GrantStore> =>
+  Effect.forEach(scheduledStreams(connectors, options, backoff), (s) => s.run, { concurrency: "unbounded", discard: true }).pipe(
+    Effect.zipRight(Effect.never)
+  )

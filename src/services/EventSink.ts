@@ -10,8 +10,8 @@ import { SinkError } from "../domain/Errors.js"
 export interface WireMessage {
   readonly topic: string
   readonly key: string
-  /** UTF-8 JSON */
-  readonly value: string
+  /** UTF-8 JSON; `null` is a tombstone (the key's slot in a compacted topic is deleted) */
+  readonly value: string | null
   readonly headers: Readonly<Record<string, string>>
 }
 

@@ -15,6 +15,8 @@ export interface DrainedMessage {
   readonly offset: string
   readonly key: string
   readonly value: string
+  /** the message's headers, as UTF-8 text */
+  readonly headers: Readonly<Record<string, string>>
 }
 
 export const drainTopics = (brokers: ReadonlyArray<string>, topics: ReadonlyArray<string>, timeoutMs = 120_000) =>
@@ -63,7 +65,10 @@ export const drainTopics = (brokers: ReadonlyArray<string>, topics: ReadonlyArra
                 partition: batch.partition,
                 offset: m.offset,
                 key: m.key?.toString("utf8") ?? "",
-                value: m.value?.toString("utf8") ?? ""
+                value: m.value?.toString("utf8") ?? "",
+                headers: Object.fromEntries(
+                  Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.map(String).join(",") : String(v ?? "")])
+                )
               })
               if (high !== undefined && BigInt(m.offset) + 1n >= high) remaining.delete(id)
             }

@@ -48,6 +48,8 @@ describe("run --once against Kafka (mock cluster), PostgreSQL and the GitHub sim
       const first = yield* runCli(["run", "--once", "--config", config], { cwd: dir, timeoutMs: 240_000 })
       expect(first.stderr).not.toContain(sim.token)
       expect(first.code).toBe(0)
+      // launched plainly, the program set its own heap limits (a child with them) and says so
+      expect(first.stderr).toMatch(/heap="--max-old-space-size=128 --max-semi-space-size=4 \(set by verity/)
       expect(first.stdout).toContain("github-acme (github)")
 
       const truthEvents = yield* sim.truthEvents
@@ -75,7 +77,7 @@ describe("run --once against Kafka (mock cluster), PostgreSQL and the GitHub sim
           asset_ref: truth!.asset_ref,
           operation: truth!.operation
         })
-        expect(m.headers).toMatchObject({ "verity-kind": "raw_event", "verity-schema-version": "1", "verity-connector-id": "github-acme" })
+        expect(m.headers).toMatchObject({ "verity-kind": "raw_event", "verity-schema-version": "2", "verity-connector-id": "github-acme" })
       }
       expect(new Set(events.map((m) => m.key)).size).toBe(truthEvents.length)
 

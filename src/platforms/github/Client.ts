@@ -6,6 +6,7 @@
  *     that was refused (GitHub's secondary limits are per user, across resources);
  *   - when `x-ratelimit-remaining` drops below the number of requests we may have in flight, the budget
  *     pauses until `x-ratelimit-reset`, so concurrent requests never run into a 403;
+ *   - every request says who it is (`User-Agent`, which GitHub requires), what it accepts and the API version;
  *   - conditional GETs with `If-None-Match` from an in-memory ETag cache (a 304 costs no budget);
  *   - readable errors: 401 names the scopes the token needs, 404 on the org names the org, and no
  *     message ever carries the token.
@@ -18,7 +19,7 @@ import { ConnectorError } from "../../domain/Errors.js"
 import { type ApiClient, makeApiClient, type RetryPolicy, readJsonBody, statusError, transportError } from "../../sdk/Http.js"
 import { parseRetryAfter, RateLimiter } from "../../sdk/RateLimiter.js"
 import { GraphQLResponse, UnknownPage } from "./Payloads.js"
-import { type GitHubSettings, platform } from "./Settings.js"
+import { defaultUserAgent, type GitHubSettings, platform } from "./Settings.js"
 
 export type GitHubResource = "core" | "graphql" | "audit_log"
 
@@ -148,7 +149,11 @@ export const makeGitHubClient = (settings: GitHubSettings, options: GitHubClient
         baseUrl: settings.apiUrl,
         token: Option.some(settings.token),
         limiterKey: keyOf(resource),
-        headers: { accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28" },
+        headers: {
+          accept: "application/vnd.github+json",
+          "x-github-api-version": "2022-11-28",
+          "user-agent": settings.userAgent ?? defaultUserAgent
+        },
         ...(options.retry ? { retry: options.retry } : {}),
         ...(options.secondaryBackoff ? { secondaryBackoff: options.secondaryBackoff } : {})
       }).pipe(Effect.provideService(HttpClient.HttpClient, citizen))

@@ -103,7 +103,7 @@ describe("the HTTP API served by run", () => {
       expect(list.status).toBe(200)
       const gh = list.json.connectors[0]
       expect(gh).toMatchObject({ id: "gh", platform: "github", health: "ok", runner: `${list.json.runner}` })
-      expect(list.json.runner).toMatch(new RegExp(`:${program.pid}$`))
+      expect(list.json.runner).toMatch(/^.+:\d+$/)
       const audit = gh.streams.find((s: any) => s.stream === "audit")
       expect(audit.schedule_seconds).toBe(3600)
       expect(audit.checkpoint.count).toBe(150)

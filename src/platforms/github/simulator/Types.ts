@@ -31,6 +31,35 @@ export interface GitHubSimulatorOptions {
   readonly maxConcurrency?: number
   /** false: the audit log answers 404, like an org not on Enterprise Cloud */
   readonly auditLogEnabled?: boolean
+  /** epoch ms of the newest seeded audit event (default: the start of the current UTC day, so dates follow the clock) */
+  readonly historyEndsAt?: number
+  /** live mode: audit events and access changes keep coming while the simulator runs */
+  readonly live?: LiveOptions
+}
+
+/** A pending invitation, as the simulator's own endpoint lists it. */
+export interface PendingInvitation {
+  readonly id: number
+  readonly login: string
+  /** `owner/repo` for a repository invitation */
+  readonly repo?: string
+  /** the role for an org invitation */
+  readonly role?: "admin" | "member"
+}
+
+export interface LiveOptions {
+  /** audit events appended per second (0: none) */
+  readonly eventsPerSec?: number
+  /** access changes made per minute (0: none) */
+  readonly changesPerMin?: number
+  /** seed of live mode's PRNG (default: derived from the simulator's seed) */
+  readonly seed?: number
+}
+
+/** What live mode has done so far. */
+export interface LiveCounters {
+  events: number
+  changes: number
 }
 
 export interface RequestLogEntry {
@@ -67,6 +96,12 @@ export interface GitHubSimulator {
   readonly truthGrants: Effect.Effect<ReadonlyArray<TruthGrant>>
   readonly truthEvents: Effect.Effect<ReadonlyArray<TruthEvent>>
   readonly requestLog: Effect.Effect<ReadonlyArray<RequestLogEntry>>
+  /** invitations waiting for their invitee (outside collaborators, people invited to the org) */
+  readonly pendingInvitations: Effect.Effect<ReadonlyArray<PendingInvitation>>
+  /** the invitee accepts: the grant or membership takes effect (false: no such invitation) */
+  readonly acceptInvitation: (id: number) => Effect.Effect<boolean>
+  /** what live mode has done so far */
+  readonly live: Effect.Effect<LiveCounters>
   /** append `n` audit events stamped now; returns them in wire format */
   readonly addAuditEvents: (n: number) => Effect.Effect<ReadonlyArray<TruthEvent>>
   readonly stats: Effect.Effect<SimulatorStats>
