@@ -32,26 +32,27 @@ export const recordedRun = <A, E, R>(
     const runs = yield* RunStore
     const runner = yield* RunnerName
     const metrics = yield* Metrics
-    const run = yield* runs.start({ connectorId: connector.id, platform: connector.platform, stream }, runner)
     const counters = emptyCounters()
-    const finish = (exit: Exit.Exit<A, E>) =>
-      Effect.gen(function*() {
-        const outcome = Exit.isSuccess(exit) ? "complete" as const : "failed" as const
-        yield* metrics.runEnded(labelsOf(connector, stream), outcome, yield* Clock.currentTimeMillis, counters.position)
-        yield* runs.finish(run.runId, {
-          outcome,
-          published: counters.published,
-          deadLettered: counters.deadLettered,
-          duplicates: counters.duplicates,
-          ...(Exit.isFailure(exit) ? { error: describeFailure(exit.cause) } : {})
-        }).pipe(
-          // the run's own outcome matters more than its record: say so, don't mask it
-          Effect.catchAll((e) => Effect.logWarning(`could not record the end of run ${run.runId}: ${e.message}`))
-        )
-      })
-    return yield* body(run, counters).pipe(
-      Effect.onExit(finish),
+    // the start is uninterruptible with the finish registered: a run interrupted right after its row was
+    // written (a cluster moving the stream away) is still finished, never left "running"
+    return yield* Effect.acquireUseRelease(
+      runs.start({ connectorId: connector.id, platform: connector.platform, stream }, runner),
       // the connector's API calls inside the run are attributed to it (metrics read these annotations)
-      Effect.annotateLogs({ run: run.runId, connector: connector.id, stream })
+      (run) => body(run, counters).pipe(Effect.annotateLogs({ run: run.runId, connector: connector.id, stream })),
+      (run, exit) =>
+        Effect.gen(function*() {
+          const outcome = Exit.isSuccess(exit) ? "complete" as const : "failed" as const
+          yield* metrics.runEnded(labelsOf(connector, stream), outcome, yield* Clock.currentTimeMillis, counters.position)
+          yield* runs.finish(run.runId, {
+            outcome,
+            published: counters.published,
+            deadLettered: counters.deadLettered,
+            duplicates: counters.duplicates,
+            ...(Exit.isFailure(exit) ? { error: describeFailure(exit.cause) } : {})
+          }).pipe(
+            // the run's own outcome matters more than its record: say so, don't mask it
+            Effect.catchAll((e) => Effect.logWarning(`could not record the end of run ${run.runId}: ${e.message}`))
+          )
+        })
     )
   })
