@@ -30,10 +30,13 @@ export const recordedRun = <A, E, R>(
   Effect.gen(function*() {
     const runs = yield* RunStore
     const runner = yield* RunnerName
-    const run = yield* runs.start({ connectorId: connector.id, platform: connector.platform, stream }, runner)
     const counters = emptyCounters()
-    return yield* body(run, counters).pipe(
-      Effect.onExit((exit) =>
+    // the start is uninterruptible with the finish registered: a run interrupted right after its row was
+    // written (a cluster moving the stream away) is still finished, never left "running"
+    return yield* Effect.acquireUseRelease(
+      runs.start({ connectorId: connector.id, platform: connector.platform, stream }, runner),
+      (run) => body(run, counters).pipe(Effect.annotateLogs({ run: run.runId })),
+      (run, exit) =>
         runs.finish(run.runId, {
           outcome: Exit.isSuccess(exit) ? "complete" : "failed",
           published: counters.published,
@@ -44,7 +47,5 @@ export const recordedRun = <A, E, R>(
           // the run's own outcome matters more than its record: say so, don't mask it
           Effect.catchAll((e) => Effect.logWarning(`could not record the end of run ${run.runId}: ${e.message}`))
         )
-      ),
-      Effect.annotateLogs({ run: run.runId })
     )
   })
