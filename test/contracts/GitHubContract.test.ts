@@ -3,8 +3,9 @@
  * connector and capabilities run against ONE simulator through a recording proxy, and every answer the
  * simulator sends is validated against GitHub's OpenAPI description (ajv), every GraphQL document the
  * connector sends against GitHub's GraphQL schema (`validate()`), and every GraphQL answer is replayed through
- * GitHub's schema. GitHub's own example responses run through the connector's decoders. The last tests prove
- * the checks fail when a field is wrong.
+ * GitHub's schema; every authenticated answer carries GitHub's `x-ratelimit-*` headers naming its budget (core,
+ * graphql, audit_log). GitHub's own example responses run through the connector's decoders. The end of the
+ * first test proves the checks fail when a field is wrong, or when a request has no User-Agent.
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
@@ -35,6 +36,14 @@ const mismatches = (exchanges: ReadonlyArray<Exchange>) => {
   const seen = new Set<string>()
   for (const x of exchanges) {
     const where = `${x.method} ${x.path} -> ${x.status}`
+    // GitHub's rate headers on every authenticated answer, naming the budget it spends from
+    if (x.status !== 401 && !(x.status === 403 && JSON.stringify(x.body).includes("User-Agent"))) {
+      const resource = x.path.startsWith("/graphql") ? "graphql" : /^\/orgs\/[^/]+\/audit-log/.test(x.path) ? "audit_log" : "core"
+      const h = x.responseHeaders
+      const numeric = ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-used", "x-ratelimit-reset"].filter((k) => !/^\d+$/.test(String(h[k])))
+      if (numeric.length > 0) found.push(`${where}: ${numeric.join(", ")} missing or not a number`)
+      if (h["x-ratelimit-resource"] !== resource) found.push(`${where}: x-ratelimit-resource ${String(h["x-ratelimit-resource"])}, expected ${resource}`)
+    }
     if (x.path.startsWith("/graphql")) {
       seen.add(`POST /graphql ${x.status}`)
       const request = JSON.parse(x.requestBody) as { query: string; variables?: Record<string, unknown> }

@@ -10,7 +10,7 @@ import { Chunk, Clock, Effect, Option, Stream } from "effect"
 import { createHash } from "node:crypto"
 import { type AuditRecord, decodeRecord } from "../../sdk/Connector.js"
 import { Checkpoint } from "../../domain/Checkpoint.js"
-import type { ConnectorError } from "../../domain/Errors.js"
+import { ConnectorError } from "../../domain/Errors.js"
 import { makePlatform } from "../../domain/Ids.js"
 import { RawEvent } from "../../domain/RawEvent.js"
 import type { GitHubClient } from "./Client.js"
@@ -20,7 +20,7 @@ import { defaultInclude, platform, sinceMs } from "./Settings.js"
 const githubPlatform = makePlatform(platform)
 
 export const unsupportedAuditLogWarning =
-  "github: audit log unsupported: org not on Enterprise Cloud or token lacks read:audit_log; permissions are still pulled"
+  "github: audit log unsupported (HTTP 404): the org is not on GitHub Enterprise Cloud; permissions are still pulled"
 
 /** JSON with sorted keys, so the same entry always hashes the same. */
 const canonicalJson = (value: unknown): string => {
@@ -107,8 +107,19 @@ const entries = (client: GitHubClient, firstUrl: string, fromTs: number, start: 
     client.getJson("audit_log", url, AuditPageSchema, `read the audit log of ${org}`).pipe(
       Effect.map(({ body, next }) => [Chunk.fromIterable(body), next] as const),
       Effect.catchIf(
-        (e) => e.status === 403 && e.reason === "forbidden" || e.status === 404,
+        (e) => e.status === 404 && e.reason === "not_found",
         () => Effect.logWarning(unsupportedAuditLogWarning).pipe(Effect.as([Chunk.empty<unknown>(), Option.none<string>()] as const))
+      ),
+      // a refusal is an error, never an empty log
+      Effect.mapError((e) =>
+        e.reason === "forbidden"
+          ? new ConnectorError({
+            reason: "forbidden",
+            platform,
+            ...(e.status !== undefined ? { status: e.status } : {}),
+            message: `${e.message} The audit log needs a token with the read:audit_log scope that belongs to an owner of ${org}.`
+          })
+          : e
       )
     )
 

@@ -16,6 +16,8 @@ export const defaultConcurrency = 4
 export const defaultUserAgent = `verity-ingest/${packageJson.version}`
 /** The audit log's `include`: GitHub answers web events only without it. */
 export const defaultInclude = "all"
+/** GitHub: after a secondary limit without `retry-after`, wait at least a minute. */
+export const defaultSecondaryWaitSeconds = 60
 /** How far back the first audit pull asks (`created:>=`): GitHub keeps about 180 days, Git events 7. */
 export const defaultSinceDays = 90
 
@@ -53,6 +55,8 @@ export const GitHubSettings = Schema.Struct({
    * inside the rate limiter's per-key concurrency (8 by default).
    */
   concurrency: Schema.optionalWith(boundedInt(1, 64), { default: () => defaultConcurrency }),
+  /** seconds to wait after a secondary limit without `retry-after`, doubling on each repeat (GitHub asks for at least 60) */
+  secondaryWaitSeconds: Schema.optional(boundedInt(1, 3600)),
   /** the User-Agent sent on every request (default `verity-ingest/<version>`) */
   userAgent: Schema.optional(Schema.NonEmptyString),
   /** which audit events: `web`, `git` (clone, fetch, push) or `all` (default) */

@@ -35,6 +35,14 @@ const basePermission = Options.choice("base-permission", ["none", "read", "write
 )
 const noAuditLog = Options.boolean("no-audit-log").pipe(Options.withDescription("answer 404 on the audit log, like a non-Enterprise org"))
 
+const secondaryBare = Options.float("secondary-without-retry-after-share").pipe(
+  Options.withDefault(0),
+  Options.withDescription("share of secondary-limit answers sent without retry-after")
+)
+const tokenScopes = Options.text("token-scopes").pipe(
+  Options.withDefault("admin:org,read:audit_log,repo"),
+  Options.withDescription("the token's scopes, comma-separated (a missing one is refused as GitHub does)")
+)
 const liveEvents = Options.float("live-events-per-sec").pipe(
   Options.withDefault(0),
   Options.withDescription("live mode: audit events appended per second while the simulator runs")
@@ -65,6 +73,8 @@ const options = Options.all({
   maxConcurrency,
   basePermission,
   noAuditLog,
+  secondaryBare,
+  tokenScopes,
   liveEvents,
   liveChanges,
   liveSeed
@@ -90,6 +100,8 @@ export const githubSimulator = defineSimulator({
         errorRate: o.errorRate,
         malformedRate: o.malformedRate,
         secondaryRateLimitRate: o.secondaryRate,
+        secondaryWithoutRetryAfterShare: o.secondaryBare,
+        tokenScopes: o.tokenScopes.split(",").map((x) => x.trim()).filter((x) => x.length > 0),
         ...Option.match(o.rateLimit, {
           onNone: () => ({}),
           onSome: (limit) => ({ rateLimit: { limit, windowSeconds: o.rateWindow } })

@@ -3,7 +3,7 @@
  * capabilities) use, faithful to GitHub's documented shapes, over real HTTP on 127.0.0.1. This file
  * is the server: it answers the simulator's own endpoints (ground truth, counters), then for every API
  * request checks the concurrency cap, waits the injected latency, refuses a request without
- * `User-Agent` (403, as GitHub does), checks Bearer auth (401 with GitHub's
+ * `User-Agent` (403, as GitHub does), checks Bearer auth and the token's scopes (401 with GitHub's
  * body), lets the limits and faults refuse, routes (REST or GraphQL), and sends ETags on every GET
  * with 304 on `If-None-Match` (free), `x-ratelimit-*` headers, and the odd truncated page.
  * The model, the routes, GraphQL, the limits and faults, and the truth each live in their own file here.
@@ -25,6 +25,7 @@ import { truthEventsOf, truthGrantsOf, truthEventOf } from "./Truth.js"
 import type { GitHubSimulator, GitHubSimulatorOptions, LiveCounters, PendingInvitation, TruthEvent } from "./Types.js"
 import { runLive } from "./Live.js"
 import { makeWrites } from "./Writes.js"
+import { defaultTokenScopes, scopeHeaders, scopeRefusal, scopeRuleOf } from "./Scopes.js"
 
 /** GitHub's answer to a request without `User-Agent`. */
 const noUserAgentBody = {
@@ -55,6 +56,7 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
     const liveCounters: LiveCounters = { events: 0, changes: 0 }
     const faults = faultSettings(options)
     const maxConcurrency = options.maxConcurrency ?? 100
+    const tokenScopes = options.tokenScopes ?? defaultTokenScopes
     const faultRng = mulberry32(seed ^ 0x5bd1e995)
     const eventRng = mulberry32(seed ^ 0x27d4eb2f)
     const windows = makeRateWindows(options.rateLimit?.limit ?? 5000, (options.rateLimit?.windowSeconds ?? 3600) * 1000)
@@ -134,8 +136,14 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
         if (presented !== token) {
           return finish(401, {}, JSON.stringify({ message: "Bad credentials", documentation_url: "https://docs.github.com/rest", status: "401" }))
         }
+        const rule = scopeRuleOf(model, method, url.pathname)
+        const scoped = scopeHeaders(tokenScopes, rule)
         const refused = refusals.beforeRoute(resource, now)
-        if (refused !== undefined) return finish(refused.status, refused.headers, refused.body)
+        if (refused !== undefined) return finish(refused.status, { ...scoped, ...refused.headers }, refused.body)
+        const unscoped = scopeRefusal(tokenScopes, rule, url.pathname)
+        if (unscoped !== undefined) {
+          return finish(unscoped.status, { ...scoped, ...(resource === "none" ? {} : windows.rateHeaders(resource, now)) }, JSON.stringify(unscoped.body))
+        }
 
         const answer = route(method, url, bodyText, base, now)
         const headers: Record<string, string> = { ...answer.headers }
@@ -147,7 +155,7 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
           const ifNoneMatch = request.headers["if-none-match"]
           if (ifNoneMatch !== undefined && ifNoneMatch.split(",").map((s) => s.trim()).includes(etag)) {
             stats.counters.notModified++
-            return finish(304, { ...rateHeaders(), etag }, undefined)
+            return finish(304, { ...scoped, ...rateHeaders(), etag }, undefined)
           }
           if (chance(faultRng, faults.malformedRate)) {
             stats.counters.malformed++
@@ -160,7 +168,7 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
           if (resource !== "graphql") windows.windowOf(resource, now).used += cost
           stats.spent.set(resource, (stats.spent.get(resource) ?? 0) + cost)
         }
-        return finish(answer.status, { ...headers, ...rateHeaders() }, text)
+        return finish(answer.status, { ...scoped, ...headers, ...rateHeaders() }, text)
       })
       return yield* respond.pipe(Effect.ensuring(Effect.sync(() => inFlight--)))
     })

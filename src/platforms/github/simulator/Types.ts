@@ -23,6 +23,10 @@ export interface GitHubSimulatorOptions {
   readonly malformedRate?: number
   /** share of requests refused with a secondary limit (403 or 429, `retry-after`) */
   readonly secondaryRateLimitRate?: number
+  /** share of secondary-limit answers sent without `retry-after` (GitHub sometimes omits it; default 0) */
+  readonly secondaryWithoutRetryAfterShare?: number
+  /** the classic token's scopes (default admin:org, read:audit_log, repo); a missing one is refused as GitHub does */
+  readonly tokenScopes?: ReadonlyArray<string>
   /** seconds a secondary limit asks to wait (default 1) */
   readonly retryAfterSeconds?: number
   /** primary budget per resource (REST requests; GraphQL points) and its window */
@@ -108,7 +112,9 @@ export interface GitHubSimulator {
   /** zero the counters and the request log (e.g. between two pulls) */
   readonly resetStats: Effect.Effect<void>
   /** change fault injection at run time */
-  readonly setFaults: (faults: Partial<Pick<GitHubSimulatorOptions, "errorRate" | "malformedRate" | "secondaryRateLimitRate" | "latencyMs" | "latencyJitterMs">>) => Effect.Effect<void>
+  readonly setFaults: (
+    faults: Partial<Pick<GitHubSimulatorOptions, "errorRate" | "malformedRate" | "secondaryRateLimitRate" | "secondaryWithoutRetryAfterShare" | "latencyMs" | "latencyJitterMs">>
+  ) => Effect.Effect<void>
 }
 
 /** A grant in the wire format (snapshot without `snapshot_at`). */
