@@ -30,7 +30,7 @@ export const isLevel = (s: string): s is Level => (repositoryLevels as ReadonlyA
 export const levelLabels: Record<Level, string> = { pull: "Read", triage: "Triage", push: "Write", maintain: "Maintain", admin: "Admin" }
 
 export const withClient = <A>(
-  auth: AuthCredential | undefined,
+  auth: AuthCredential | null | undefined,
   settings: GitHubCapabilitySettings,
   pageSize: number,
   use: (client: GitHubClient) => Effect.Effect<A, ConnectorError | CapabilityError, CapabilityServices>
@@ -50,7 +50,7 @@ export const withClient = <A>(
 /** Page through GitHub list endpoints (following `Link` next URLs) behind one of our page tokens. */
 export const linkPages = <A>(
   capability: string,
-  page: PageRequest | undefined,
+  page: PageRequest | null | undefined,
   endpoints: ReadonlyArray<string>,
   fetchOne: (endpoint: string, url: string) => Effect.Effect<{ readonly items: ReadonlyArray<A>; readonly next: Option.Option<string> }, ConnectorError>
 ) =>
