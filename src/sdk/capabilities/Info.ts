@@ -11,7 +11,15 @@ import { envelope } from "./Requests.js"
 import { CapabilitySpecs } from "./Specs.js"
 
 type Json = Record<string, unknown>
-const jsonSchema = (schema: Schema.Schema.Any): Json => ({ ...JSONSchema.make(schema) })
+/** a Schema's JSON Schema, its top-level `$ref` (a class's) resolved so the root describes the object itself */
+const jsonSchema = (schema: Schema.Schema.Any): Json => {
+  const { $ref, $defs, ...rest } = { ...JSONSchema.make(schema) } as Json & { $ref?: unknown; $defs?: Record<string, unknown> }
+  const name = typeof $ref === "string" ? $ref.replace("#/$defs/", "") : undefined
+  const target = name !== undefined ? $defs?.[name] : undefined
+  if (name === undefined || typeof target !== "object" || target === null) return { ...rest, ...($ref !== undefined ? { $ref } : {}), ...($defs !== undefined ? { $defs } : {}) }
+  const others = Object.fromEntries(Object.entries($defs ?? {}).filter(([k]) => k !== name))
+  return { ...rest, ...target, ...(Object.keys(others).length > 0 ? { $defs: others } : {}) }
+}
 
 const authSchemas: Record<AuthKind, Schema.Schema.Any> = {
   token: TokenCredential,

@@ -44,7 +44,7 @@ const members = (client: GitHubClient, org: string) => (_: string, url: string) 
 
 export const listAccounts: CapabilityHandler<"list_accounts", GitHubCapabilitySettings> = (req, settings) =>
   withClient(req.auth, settings, req.page?.size ?? 100, (client) =>
-    linkPages("list_accounts", req.page, [`/orgs/${settings.org}/members`], members(client, settings.org)).pipe(
+    linkPages(settings.api_url, "list_accounts", req.page, [`/orgs/${settings.org}/members`], members(client, settings.org)).pipe(
       Effect.map(({ items, page }) => new ListAccountsResponse({ response: items.map(toAccount), raw_data: items, page }))
     ))
 
@@ -74,7 +74,7 @@ const teams = (client: GitHubClient, url: string) => client.getJson("core", url,
 export const listResources: CapabilityHandler<"list_resources", GitHubCapabilitySettings> = (req, settings) =>
   withClient(req.auth, settings, req.page?.size ?? 100, (client) => {
     const repos = `/orgs/${settings.org}/repos`
-    return linkPages("list_resources", req.page, [repos, `/orgs/${settings.org}/teams`], (endpoint, url) =>
+    return linkPages(settings.api_url, "list_resources", req.page, [repos, `/orgs/${settings.org}/teams`], (endpoint, url) =>
       endpoint === repos
         ? repositories(client, url).pipe(
           Effect.map(({ body, next }) => ({
@@ -97,7 +97,7 @@ export const listResources: CapabilityHandler<"list_resources", GitHubCapability
 export const listEntitlements: CapabilityHandler<"list_entitlements", GitHubCapabilitySettings> = (req, settings) =>
   withClient(req.auth, settings, req.page?.size ?? 100, (client) => {
     const repos = `/orgs/${settings.org}/repos`
-    return linkPages("list_entitlements", req.page, [repos, `/orgs/${settings.org}/teams`], (endpoint, url) =>
+    return linkPages(settings.api_url, "list_entitlements", req.page, [repos, `/orgs/${settings.org}/teams`], (endpoint, url) =>
       endpoint === repos
         ? repositories(client, url).pipe(
           Effect.map(({ body, next }) => ({
