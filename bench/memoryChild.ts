@@ -1,7 +1,7 @@
 /**
  * One memory measurement, in a process of its own so its peak RSS is its own:
  *   node --import tsx bench/memoryChild.ts <events> <brokers> <dsn>
- * Streams <events> generated GitHub audit entries (never held: generated as pulled) through the
+ * (or through bench/memoryLaunch.ts, as main.ts launches `run`). Streams <events> generated GitHub audit entries (never held: generated as pulled) through the
  * pipeline, with dedup at its default capacity, to Kafka, checkpointing in PostgreSQL. Prints one JSON
  * line: events published, peak RSS (the kernel's VmHWM), heap after a final GC, duration.
  */
@@ -18,11 +18,14 @@ const [eventsArg, brokers, dsn] = process.argv.slice(2)
 const events = Number(eventsArg)
 import { readFileSync } from "node:fs"
 
-/** The kernel's high-water mark of this process's RSS: exact, however busy the event loop was. */
-const peakRss = (): number => {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))
-  return match ? Number(match[1]) * 1024 : process.memoryUsage.rss()
+/** The kernel's high-water mark of a process's RSS: exact, however busy the event loop was. */
+const peakRss = (pid: "self" | number = "self"): number => {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
+  return match ? Number(match[1]) * 1024 : pid === "self" ? process.memoryUsage.rss() : 0
 }
+
+/** Launched through bench/memoryLaunch.ts with the program's own heap limits: the launcher's peak too. */
+const launcherPeakRss = () => process.env["VERITY_HEAP_LIMITS_SET_BY"] === "verity" ? peakRss(process.ppid) : 0
 
 const layers = Layer.merge(
   kafkaSinkLayer(Schema.decodeUnknownSync(KafkaConfig)({ brokers: (brokers ?? "").split(","), clientId: "verity-bench-memory", logLevel: "nothing" })),
@@ -42,7 +45,7 @@ Effect.runPromise(
     return process.memoryUsage().heapUsed
   })()
   process.stdout.write(
-    JSON.stringify({ events, published: summary.published, peakRssBytes: peakRss(), heapAfterGcBytes: heapAfterGc, ms: Math.round(performance.now() - started) }) + "\n"
+    JSON.stringify({ events, published: summary.published, peakRssBytes: peakRss(), launcherPeakRssBytes: launcherPeakRss(), heapAfterGcBytes: heapAfterGc, ms: Math.round(performance.now() - started) }) + "\n"
   )
 }, (error: unknown) => {
   process.stderr.write(`memory benchmark failed: ${String(error)}\n`)

@@ -4,9 +4,14 @@
  *
  *   npm run bench                     all four
  *   npm run bench -- throughput       only the named ones (throughput, memory, connector, freshness)
+ *   npm run bench -- --report         none: RESULTS.md again from the stored figures
+ *
+ * Each benchmark's latest figures are kept in bench/results/<name>.json, so a run of some of them
+ * rewrites RESULTS.md with their new rows and the others' latest (each says when it ran, under what load).
  */
-import { writeFileSync } from "node:fs"
-import { Effect, Logger, LogLevel } from "effect"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { loadavg } from "node:os"
+import { Effect, Logger, LogLevel, Schema } from "effect"
 import { connectorEfficiency } from "./connector.js"
 import { freshness } from "./freshness.js"
 import { type Figure, machineFacts } from "./lib.js"
@@ -28,35 +33,72 @@ if (unknown.length > 0) {
   process.stderr.write(`unknown benchmark: ${unknown.join(", ")}; known: ${Object.keys(all).join(", ")}\n`)
   process.exit(2)
 }
-const names: ReadonlyArray<Name> = requested.length > 0 ? requested.filter(isName) : (Object.keys(all) as Array<Name>)
+/** `--report`: run nothing, rewrite RESULTS.md from the stored figures */
+const reportOnly = process.argv.includes("--report")
+const names: ReadonlyArray<Name> = reportOnly ? [] : requested.length > 0 ? requested.filter(isName) : (Object.keys(all) as Array<Name>)
 const facts = machineFacts()
+
+const Stored = Schema.Struct({
+  name: Schema.Literal(...(Object.keys(all) as Array<Name>)),
+  figures: Schema.Array(Schema.Struct({
+    name: Schema.String,
+    ours: Schema.String,
+    baseline: Schema.String,
+    ratio: Schema.String,
+    target: Schema.String,
+    met: Schema.Union(Schema.Boolean, Schema.Literal("n/a")),
+    notes: Schema.optional(Schema.String)
+  })),
+  seconds: Schema.Number,
+  date: Schema.String,
+  load: Schema.String,
+  error: Schema.optional(Schema.String)
+})
+type Stored = typeof Stored.Type
+const decodeStored = Schema.decodeUnknownSync(Schema.parseJson(Stored))
+const loadNow = () => loadavg().map((l) => l.toFixed(2)).join(" ")
+
+const resultsDir = new URL("./results/", import.meta.url)
+const storedFile = (name: Name) => new URL(`${name}.json`, resultsDir)
+/** The latest stored figures of a benchmark (written by this script only). */
+const stored = (name: Name): Stored | undefined =>
+  existsSync(storedFile(name)) ? decodeStored(readFileSync(storedFile(name), "utf8")) : undefined
 
 const line = (f: Figure) =>
   `| ${f.name} | ${f.ours} | ${f.baseline} | ${f.ratio} | ${f.target} | ${f.met === "n/a" ? "n/a" : f.met ? "yes" : "**no**"} |`
 
 const program = Effect.gen(function*() {
-  const results: Array<{ name: Name; figures: ReadonlyArray<Figure>; seconds: number; error?: string }> = []
+  const results: Array<Stored> = []
   const started = Date.now()
   for (const name of names) {
     const t0 = Date.now()
+    const load = loadNow()
     process.stdout.write(`\n== ${name}\n`)
     const outcome = yield* Effect.either(all[name]())
     const seconds = Math.round((Date.now() - t0) / 1000)
     if (outcome._tag === "Left") {
-      results.push({ name, figures: [], seconds, error: String(outcome.left) })
+      results.push({ name, figures: [], seconds, date: new Date(t0).toISOString(), load, error: String(outcome.left) })
       process.stdout.write(`   failed: ${String(outcome.left)}\n`)
       continue
     }
-    results.push({ name, figures: outcome.right, seconds })
+    results.push({ name, figures: outcome.right, seconds, date: new Date(t0).toISOString(), load })
     for (const f of outcome.right) {
       process.stdout.write(`   ${f.name}\n     ours:     ${f.ours}\n     baseline: ${f.baseline}\n     ratio:    ${f.ratio}  (target ${f.target}: ${f.met === "n/a" ? "n/a" : f.met ? "met" : "MISSED"})\n`)
     }
   }
   const total = Math.round((Date.now() - started) / 1000)
+  mkdirSync(resultsDir, { recursive: true })
+  for (const r of results) writeFileSync(storedFile(r.name), JSON.stringify(r, null, 2) + "\n")
+  // every benchmark's latest figures: this run's, else the stored ones
+  const latest = (Object.keys(all) as Array<Name>).flatMap((name) => {
+    const r = results.find((x) => x.name === name) ?? stored(name)
+    return r === undefined ? [] : [r]
+  })
   const md = [
     "# Benchmark results",
     "",
-    "Written by `npm run bench` (`node --import tsx bench/run.ts" + (requested.length ? ` ${requested.join(" ")}` : "") + "`). Each figure is",
+    "Written by `npm run bench` (`node --import tsx bench/run.ts" + (reportOnly ? " --report" : requested.length ? ` ${requested.join(" ")}` : "") +
+      "`). Each figure is",
     "ours, a baseline measured in the same run, and their ratio. Shared, noisy machines: compare ratios, not",
     "absolute rates, and rerun before concluding.",
     "",
@@ -73,11 +115,15 @@ const program = Effect.gen(function*() {
     "",
     "| benchmark | ours | baseline (same run) | ratio | target | met |",
     "|---|---|---|---|---|---|",
-    ...results.flatMap((r) => r.error ? [`| ${r.name} | FAILED: ${r.error.replaceAll("|", "/")} | | | | **no** |`] : r.figures.map(line)),
+    ...latest.flatMap((r) => r.error !== undefined ? [`| ${r.name} | FAILED: ${r.error.replaceAll("|", "/")} | | | | **no** |`] : r.figures.map(line)),
     "",
     "## Time per benchmark",
     "",
-    ...results.map((r) => `- ${r.name}: ${r.seconds} s`),
+    "Each row above is its benchmark's latest run (bench/results/<name>.json):",
+    "",
+    ...latest.map((r) =>
+      `- ${r.name}: ${r.seconds} s, run ${r.date}${results.includes(r) ? " (this run)" : ""}, load average at its start ${r.load}`
+    ),
     ""
   ].join("\n")
   writeFileSync(new URL("./RESULTS.md", import.meta.url), md)

@@ -15,12 +15,15 @@ import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { gunzipSync } from "node:zlib"
 
-/** The operations the project calls (method, GitHub's path template), with the operationId GitHub gives each. */
+/**
+ * The operations the project calls or serves (method, GitHub's path template): the connector's and the
+ * capabilities' reads and writes, the GitHub App token, and the writes the simulator serves for live mode and
+ * for tests (its answers must be GitHub's too).
+ */
 const operations: ReadonlyArray<readonly [method: string, path: string]> = [
   ["get", "/orgs/{org}"],
   ["get", "/orgs/{org}/repos"],
   ["get", "/orgs/{org}/members"],
-  ["get", "/orgs/{org}/outside_collaborators"],
   ["get", "/orgs/{org}/teams"],
   ["get", "/orgs/{org}/teams/{team_slug}/members"],
   ["get", "/orgs/{org}/teams/{team_slug}/repos"],
@@ -28,8 +31,16 @@ const operations: ReadonlyArray<readonly [method: string, path: string]> = [
   ["get", "/repos/{owner}/{repo}/collaborators"],
   ["put", "/repos/{owner}/{repo}/collaborators/{username}"],
   ["delete", "/repos/{owner}/{repo}/collaborators/{username}"],
-  ["get", "/rate_limit"],
-  ["post", "/app/installations/{installation_id}/access_tokens"]
+  ["post", "/app/installations/{installation_id}/access_tokens"],
+  ["patch", "/orgs/{org}"],
+  ["get", "/orgs/{org}/invitations"],
+  ["put", "/orgs/{org}/memberships/{username}"],
+  ["delete", "/orgs/{org}/memberships/{username}"],
+  ["put", "/orgs/{org}/teams/{team_slug}/memberships/{username}"],
+  ["delete", "/orgs/{org}/teams/{team_slug}/memberships/{username}"],
+  ["put", "/orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"],
+  ["delete", "/orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"],
+  ["get", "/repos/{owner}/{repo}/invitations"]
 ]
 
 const sourceFiles = {

@@ -1,7 +1,7 @@
 /**
  * `EventSink` as JSON-lines files, the embedded default when no Kafka brokers are configured:
  * one file per topic, `<dir>/<topic>.jsonl`, appended. Each line is
- * `{"key": ..., "headers": {...}, "value": <the wire JSON>}`. A batch counts as acknowledged only
+ * `{"key": ..., "headers": {...}, "value": <the wire JSON, or null for a tombstone>}`. A batch counts as acknowledged only
  * after its lines were written and fsync'ed, so the checkpoint never passes what is on disk.
  */
 import { mkdir, open } from "node:fs/promises"
@@ -16,7 +16,7 @@ export class JsonlSinkStats extends Context.Tag("verity/JsonlSinkStats")<JsonlSi
   readonly written: Effect.Effect<ReadonlyMap<string, number>>
 }>() {}
 
-const line = (m: WireMessage) => `{"key":${JSON.stringify(m.key)},"headers":${JSON.stringify(m.headers)},"value":${m.value}}\n`
+const line = (m: WireMessage) => `{"key":${JSON.stringify(m.key)},"headers":${JSON.stringify(m.headers)},"value":${m.value ?? "null"}}\n`
 
 // topic names are [A-Za-z0-9._-] in Kafka; keep file names to that too
 const fileName = (topic: string) => `${topic.replace(/[^A-Za-z0-9._-]/g, "_")}.jsonl`

@@ -20,10 +20,11 @@ import type { LogEntry } from "kafkajs"
 import Kafkajs from "kafkajs"
 import { Effect, Layer, Redacted, Runtime } from "effect"
 import { SinkError } from "../domain/Errors.js"
+import { makeProducers, sendBounds } from "./KafkaProducers.js"
 import type { Compression, KafkaConfig } from "./KafkaConfig.js"
 import { EventSink } from "../services/EventSink.js"
 
-const { CompressionCodecs, CompressionTypes, Kafka, logLevel: KafkaLogLevel, Partitioners } = Kafkajs
+const { CompressionCodecs, CompressionTypes, Kafka, logLevel: KafkaLogLevel } = Kafkajs
 type CompressionTypes = Kafkajs.CompressionTypes
 type KafkaLogLevel = Kafkajs.logLevel
 
@@ -118,6 +119,7 @@ export const kafkaSinkLayer = (config: KafkaConfig): Layer.Layer<EventSink, Sink
         }
       }
       const { sasl, ssl } = clientOptions(config)
+      const bounds = sendBounds(config.sendTimeoutMs)
       const kafka = new Kafka({
         clientId: config.clientId,
         brokers: [...config.brokers],
@@ -125,66 +127,65 @@ export const kafkaSinkLayer = (config: KafkaConfig): Layer.Layer<EventSink, Sink
         ...(sasl !== undefined ? { sasl } : {}),
         logLevel: levels[config.logLevel],
         logCreator,
-        connectionTimeout: Math.min(10_000, config.sendTimeoutMs),
-        requestTimeout: config.sendTimeoutMs
-      })
-      const producer = kafka.producer({
-        allowAutoTopicCreation: true,
-        idempotent: config.idempotent,
-        ...(config.idempotent ? { maxInFlightRequests: 1 } : {}),
-        createPartitioner: Partitioners.DefaultPartitioner
+        connectionTimeout: bounds.connectionTimeout,
+        requestTimeout: bounds.requestTimeout,
+        // metadata and connection retries (they write no records) stay inside our send timeout too
+        retry: { retries: 5, maxRetryTime: bounds.requestTimeout }
       })
       const brokers = config.brokers.join(",")
-      yield* Effect.acquireRelease(
-        Effect.tryPromise({
-          try: () => producer.connect(),
-          catch: (cause) =>
-            new SinkError({ reason: "unavailable", message: `kafka ${brokers}: cannot connect: ${message(cause)}`, cause })
-        }).pipe(
-          Effect.interruptible,
-          Effect.timeoutFail({
-            duration: config.sendTimeoutMs,
-            onTimeout: () =>
-              new SinkError({ reason: "timeout", message: `kafka ${brokers}: no connection within ${config.sendTimeoutMs} ms` })
-          })
-        ),
-        () =>
-          Effect.tryPromise(() => producer.disconnect()).pipe(
-            Effect.interruptible,
-            Effect.timeoutOption("5 seconds"),
-            Effect.tap(() => Effect.logDebug("kafka producer disconnected")),
-            Effect.ignore
-          )
-      )
+      const producers = yield* makeProducers(kafka, { brokers, idempotent: config.idempotent, bounds })
+      // fail the layer now (not at the first batch) when no broker answers
+      yield* producers.current
       yield* Effect.logDebug("kafka producer connected").pipe(Effect.annotateLogs("brokers", brokers))
+      // readiness asks the cluster for its metadata on an admin client, connected on first use
+      const admin = kafka.admin()
+      yield* Effect.addFinalizer(() =>
+        Effect.tryPromise(() => admin.disconnect()).pipe(Effect.interruptible, Effect.timeoutOption("5 seconds"), Effect.ignore)
+      )
+      const check = Effect.tryPromise({
+        try: async () => {
+          await admin.connect()
+          await admin.describeCluster()
+        },
+        catch: (cause) => new SinkError({ reason: "unavailable", message: `kafka ${brokers}: ${message(cause)}`, cause })
+      }).pipe(
+        Effect.interruptible,
+        Effect.timeoutFail({
+          duration: "3 seconds",
+          onTimeout: () => new SinkError({ reason: "timeout", message: `kafka ${brokers}: no metadata within 3 s` })
+        }),
+        Effect.withSpan("KafkaSink.check", { attributes: { brokers } })
+      )
 
       return EventSink.of({
         describe: `kafka ${brokers}`,
+        check,
         publish: (batch) => {
           if (batch.length === 0) return Effect.void
-          const byTopic = new Map<string, Array<{ key: string; value: string; headers: Record<string, string> }>>()
+          const byTopic = new Map<string, Array<{ key: string; value: string | null; headers: Record<string, string> }>>()
           for (const m of batch) {
             const list = byTopic.get(m.topic) ?? []
             list.push({ key: m.key, value: m.value, headers: { ...m.headers } })
             byTopic.set(m.topic, list)
           }
           const topicMessages = Array.from(byTopic, ([topic, messages]) => ({ topic, messages }))
-          return Effect.tryPromise({
-            try: () => producer.sendBatch({ topicMessages, acks: -1, compression, timeout: config.sendTimeoutMs }),
-            catch: (cause) =>
-              new SinkError({ reason: "rejected", message: `kafka ${brokers}: send refused: ${message(cause)}`, cause })
-          }).pipe(
+          const timedOut = () =>
+            new SinkError({
+              reason: "timeout",
+              message: `kafka ${brokers}: batch of ${batch.length} not acknowledged within ${config.sendTimeoutMs} ms`
+            })
+          return producers.send({ topicMessages, acks: -1, compression, timeout: config.sendTimeoutMs }).pipe(
+            Effect.mapError((failure) =>
+              failure instanceof SinkError
+                ? failure
+                : failure.timedOut
+                ? timedOut()
+                : new SinkError({ reason: "rejected", message: `kafka ${brokers}: send refused: ${message(failure.cause)}`, cause: failure.cause })
+            ),
             // the pipeline runs a publish uninterruptibly; the wait itself must stay interruptible so our
             // timeout can abandon a send that never settles
             Effect.interruptible,
-            Effect.timeoutFail({
-              duration: config.sendTimeoutMs,
-              onTimeout: () =>
-                new SinkError({
-                  reason: "timeout",
-                  message: `kafka ${brokers}: batch of ${batch.length} not acknowledged within ${config.sendTimeoutMs} ms`
-                })
-            }),
+            Effect.timeoutFail({ duration: config.sendTimeoutMs, onTimeout: timedOut }),
             Effect.asVoid,
             Effect.withSpan("KafkaSink.publish", { attributes: { brokers, messages: batch.length, topics: topicMessages.length } })
           )

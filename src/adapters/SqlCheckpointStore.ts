@@ -9,7 +9,9 @@
  * A checkpoint never moves backwards: the UPSERT replaces a row only when the new position is at or
  * after the stored one (timestamp first, then the number of ids at that timestamp). A save that would
  * move it back (a second runner of the same connector, a clock gone back) is refused with a
- * `CheckpointError`, so the caller knows its position was not recorded. A stored row that is not a
+ * `CheckpointError`, so the caller knows its position was not recorded. When this process has claimed the
+ * stream (`StreamLock`, see `SqlStreamLock.ts`), a save is also refused once another runner has claimed
+ * it since: the fence that keeps two cluster runners from both advancing one stream. A stored row that is not a
  * valid checkpoint is overwritten by any save (that is how an operator repairs it), and reading it gives
  * `CheckpointError("corrupt")` naming the row.
  */
@@ -20,6 +22,7 @@ import { Checkpoint, CheckpointStream } from "../domain/Checkpoint.js"
 import { CheckpointError } from "../domain/Errors.js"
 import { CheckpointStore, type StoredCheckpoint } from "../services/CheckpointStore.js"
 import { migrateStateStores } from "./SqlMigrations.js"
+import { StreamFence } from "./SqlStreamLock.js"
 
 const encodeCheckpoint = Schema.encodeSync(Checkpoint)
 const decodeCheckpoint = Schema.decodeUnknownEither(Checkpoint, { errors: "all" })
@@ -69,6 +72,8 @@ const positionOf = (column: string) => `(
 
 export const makeSqlCheckpointStore = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
+  // present when the stream locks share this database (SqlStateStoresLive): saves are then fenced
+  const fence = yield* Effect.serviceOption(StreamFence)
   yield* migrateStateStores("checkpoint store")
   const newer = sql.unsafe(positionOf("EXCLUDED.checkpoint"))
   const stored = sql.unsafe(positionOf("connector_checkpoints.checkpoint"))
@@ -87,14 +92,40 @@ export const makeSqlCheckpointStore = Effect.gen(function*() {
     save: (key, platform, checkpoint) =>
       Effect.gen(function*() {
         const json = JSON.stringify(encodeCheckpoint(checkpoint))
-        const written = yield* sql<{ readonly connector_id: string }>`
+        const epoch = Option.flatMap(fence, (f) => Option.fromNullable(f.held(key)))
+        const written = yield* (Option.isNone(epoch)
+          ? sql<{ readonly connector_id: string }>`
           INSERT INTO connector_checkpoints (connector_id, stream, platform, checkpoint, updated_at)
           VALUES (${key.connectorId}, ${key.stream}, ${platform}, ${json}::jsonb, now())
           ON CONFLICT (connector_id, stream) DO UPDATE
             SET platform = EXCLUDED.platform, checkpoint = EXCLUDED.checkpoint, updated_at = now()
             WHERE ${newer} >= ${stored}
-          RETURNING connector_id`.pipe(Effect.mapError(queryError("save")))
+          RETURNING connector_id`
+          // fenced: written only while this process's claim is the stream's last one; the lock row is
+          // held while the save commits, so a runner taking the stream over waits for it
+          : sql<{ readonly connector_id: string }>`
+          INSERT INTO connector_checkpoints (connector_id, stream, platform, checkpoint, updated_at)
+          SELECT ${key.connectorId}, ${key.stream}, ${platform}, ${json}::jsonb, now()
+            FROM stream_locks
+            WHERE connector_id = ${key.connectorId} AND stream = ${key.stream} AND epoch = ${epoch.value}
+            FOR SHARE
+          ON CONFLICT (connector_id, stream) DO UPDATE
+            SET platform = EXCLUDED.platform, checkpoint = EXCLUDED.checkpoint, updated_at = now()
+            WHERE ${newer} >= ${stored}
+          RETURNING connector_id`).pipe(Effect.mapError(queryError("save")))
         if (written.length === 0) {
+          const holder = Option.isNone(epoch) ? [] : yield* sql<{ readonly runner: string; readonly epoch: number | string }>`
+            SELECT runner, epoch FROM stream_locks WHERE connector_id = ${key.connectorId} AND stream = ${key.stream}`.pipe(
+            Effect.mapError(queryError("save"))
+          )
+          const other = holder[0]
+          if (Option.isSome(epoch) && other !== undefined && Number(other.epoch) !== epoch.value) {
+            return yield* new CheckpointError({
+              reason: "query",
+              message: `checkpoint of connector "${key.connectorId}" stream "${key.stream}" not saved: ` +
+                `the stream was taken over by runner ${other.runner} (claim ${other.epoch}; this runner's was ${epoch.value})`
+            })
+          }
           return yield* new CheckpointError({
             reason: "query",
             message:

@@ -42,6 +42,81 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
         error TEXT
       )`
     yield* sql`CREATE INDEX IF NOT EXISTS connector_runs_by_stream ON connector_runs (connector_id, stream, started_at DESC)`
+  }),
+  /**
+   * Access over time (issue 12). `grant_state`: each connector's grants as last seen, beside what the last
+   * complete view reported (`base_*`, null for a grant no complete view has reported yet). `grant_views`:
+   * every diffed view (a full snapshot or a refresh), so a retried diff records nothing twice.
+   * `grant_changes`: the differences, kept as history and as the outbox (`published_at` null until the
+   * sink acknowledged the change event and its tombstone).
+   */
+  "20_grant_state": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`
+      CREATE TABLE IF NOT EXISTS grant_state (
+        connector_id TEXT NOT NULL,
+        grant_key TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        principal TEXT NOT NULL,
+        asset TEXT NOT NULL,
+        privilege TEXT NOT NULL,
+        mechanism TEXT NOT NULL,
+        first_seen_at TIMESTAMPTZ NOT NULL,
+        last_seen_at TIMESTAMPTZ NOT NULL,
+        snapshot_id TEXT NOT NULL,
+        base_mechanism TEXT,
+        base_seen_at TIMESTAMPTZ,
+        base_snapshot_id TEXT,
+        PRIMARY KEY (connector_id, grant_key)
+      )`
+    yield* sql`CREATE INDEX IF NOT EXISTS grant_state_by_asset ON grant_state (connector_id, asset)`
+    yield* sql`CREATE INDEX IF NOT EXISTS grant_state_by_platform ON grant_state (platform, connector_id, grant_key)`
+    yield* sql`CREATE INDEX IF NOT EXISTS grant_state_by_principal ON grant_state (platform, principal)`
+    yield* sql`
+      CREATE TABLE IF NOT EXISTS grant_views (
+        connector_id TEXT NOT NULL,
+        snapshot_id TEXT NOT NULL,
+        full_view BOOLEAN NOT NULL,
+        started_at TIMESTAMPTZ NOT NULL,
+        diffed_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+        PRIMARY KEY (connector_id, snapshot_id)
+      )`
+    yield* sql`
+      CREATE TABLE IF NOT EXISTS grant_changes (
+        seq BIGSERIAL PRIMARY KEY,
+        change_id TEXT NOT NULL UNIQUE,
+        connector_id TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('grant_added', 'grant_removed', 'grant_changed')),
+        grant_key TEXT NOT NULL,
+        principal TEXT NOT NULL,
+        asset TEXT NOT NULL,
+        privilege TEXT NOT NULL,
+        first_seen_at TIMESTAMPTZ NOT NULL,
+        before_mechanism TEXT,
+        before_seen_at TIMESTAMPTZ,
+        before_snapshot_id TEXT,
+        after_mechanism TEXT,
+        after_seen_at TIMESTAMPTZ,
+        after_record_snapshot_id TEXT,
+        after_snapshot_id TEXT NOT NULL,
+        detected_at TIMESTAMPTZ NOT NULL,
+        published_at TIMESTAMPTZ
+      )`
+    yield* sql`CREATE INDEX IF NOT EXISTS grant_changes_pending ON grant_changes (connector_id, seq) WHERE published_at IS NULL`
+    yield* sql`CREATE INDEX IF NOT EXISTS grant_changes_by_time ON grant_changes (platform, detected_at)`
+  }),
+  "40_stream_locks": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`
+      CREATE TABLE IF NOT EXISTS stream_locks (
+        connector_id TEXT NOT NULL,
+        stream TEXT NOT NULL CHECK (stream IN ('audit', 'permissions')),
+        runner TEXT NOT NULL,
+        epoch BIGINT NOT NULL,
+        claimed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        PRIMARY KEY (connector_id, stream)
+      )`
   })
 }
 

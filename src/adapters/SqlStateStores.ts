@@ -1,18 +1,22 @@
 /**
  * Every store the state database holds, on one `SqlClient` (PostgreSQL, or the embedded PGlite): the
- * checkpoints and the run records. A store that lives in the same database joins this layer.
+ * checkpoints, the run records, the grants and the stream locks (which fence the checkpoints' saves: one
+ * `StreamFence` between them). A store that lives in the same database joins this layer.
  */
 import type { SqlClient } from "@effect/sql"
 import { Layer } from "effect"
 import type { CheckpointError } from "../domain/Errors.js"
-import type { CheckpointStore } from "../services/CheckpointStore.js"
-import type { RunStore } from "../services/RunStore.js"
+import type { StateStores } from "../services/StateStores.js"
 import { SqlCheckpointStoreLive } from "./SqlCheckpointStore.js"
+import { SqlGrantStoreLive } from "./SqlGrantStore.js"
 import { SqlRunStoreLive } from "./SqlRunStore.js"
+import { StreamFence, SqlStreamLockLive } from "./SqlStreamLock.js"
 
-export type StateStores = CheckpointStore | RunStore
+export type { StateStores }
 
 export const SqlStateStoresLive: Layer.Layer<StateStores, CheckpointError, SqlClient.SqlClient> = Layer.mergeAll(
   SqlCheckpointStoreLive,
-  SqlRunStoreLive
-)
+  SqlRunStoreLive,
+  SqlGrantStoreLive,
+  SqlStreamLockLive
+).pipe(Layer.provide(StreamFence.layer))

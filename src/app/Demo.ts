@@ -12,7 +12,7 @@ import { runConnectorOnce } from "../pipeline/Pipeline.js"
 import { plugins } from "../platforms/registry.js"
 import type { PlatformPlugin, PluginSimulator } from "../sdk/Plugin.js"
 import { EventSink } from "../services/EventSink.js"
-import type { AppConfig, ConnectorConfig } from "./AppConfig.js"
+import { type AppConfig, type ConnectorConfig, singleProcess } from "./AppConfig.js"
 import { buildConnectors } from "./Connectors.js"
 import { ExitCode } from "./ExitCode.js"
 import * as Layers from "./Layers.js"
@@ -43,6 +43,7 @@ export const runDemo = (dataDir: string) =>
       kafka: undefined,
       postgresDsn: undefined,
       pipeline: { ...defaultPipelineOptions, batchSize: 200, batchWindow: "200 millis", progressEvery: "2 seconds" },
+      cluster: singleProcess,
       dataDir,
       connectors
     }

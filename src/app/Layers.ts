@@ -4,22 +4,29 @@
  * the loggers. Commands ask this module for the layers they need; nothing else in `src/` provides a
  * concrete implementation (the pipeline and the platforms see only Tags).
  */
+import { createServer } from "node:http"
 import { hostname } from "node:os"
 import { join } from "node:path"
-import { NodeContext, NodeHttpClient } from "@effect/platform-node"
+import { NodeContext, NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import type { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Duration, Effect, Layer, Schedule } from "effect"
+import type { Sharding } from "@effect/cluster"
+import { clusterRunnerLayer } from "../adapters/ClusterRunner.js"
 import { jsonlSinkLayer } from "../adapters/JsonlSink.js"
 import { kafkaSinkLayer } from "../adapters/KafkaSink.js"
 import { pgliteClientLayer } from "../adapters/Pglite.js"
-import { SqlStateStoresLive } from "../adapters/SqlStateStores.js"
+import { makePromMetrics } from "../adapters/PromMetrics.js"
+import { SqlStateStoresLive, type StateStores } from "../adapters/SqlStateStores.js"
 import { CheckpointError, type SinkError } from "../domain/Errors.js"
 import { RateLimiter } from "../sdk/RateLimiter.js"
-import type { CheckpointStore } from "../services/CheckpointStore.js"
-import { RunnerName, type RunStore } from "../services/RunStore.js"
+import { RunnerName } from "../services/RunStore.js"
 import type { EventSink } from "../services/EventSink.js"
-import { type AppConfig, describeDsn } from "./AppConfig.js"
+import type { MetricsShape } from "../services/Metrics.js"
+import type { RunTriggersShape } from "../services/RunTriggers.js"
+import { apiLayer } from "./api/Server.js"
+import { type ApiConfig, type AppConfig, describeDsn } from "./AppConfig.js"
+import { reportingSourceResponses } from "./SourceMetrics.js"
 import { type LogFormat, loggingLayer, type LogLevelName } from "./Logging.js"
 
 /** The Node platform the CLI runs on (file system, paths, terminal). */
@@ -29,12 +36,12 @@ export const platform = NodeContext.layer
 export const logging = (format: LogFormat, level: LogLevelName | undefined): Layer.Layer<never> => loggingLayer(format, level)
 
 /** HttpClient and RateLimiter for the connectors (one limiter: its budgets are keyed per token/resource). */
-export const connectorRuntime = Layer.merge(NodeHttpClient.layerUndici, RateLimiter.default)
+export const connectorRuntime = Layer.merge(NodeHttpClient.layerUndici, reportingSourceResponses(RateLimiter.default))
 
 /** The SQL client the config chooses: PostgreSQL at the DSN, or PGlite under `<dataDir>/pgdata`. */
-export const sqlClient = (config: AppConfig): Layer.Layer<SqlClient.SqlClient, CheckpointError> =>
+export const sqlClient = (config: AppConfig, maxConnections = 4): Layer.Layer<SqlClient.SqlClient, CheckpointError> =>
   config.postgresDsn !== undefined
-    ? PgClient.layer({ url: config.postgresDsn, applicationName: "verity-ingest", maxConnections: 4 }).pipe(
+    ? PgClient.layer({ url: config.postgresDsn, applicationName: "verity-ingest", maxConnections }).pipe(
       Layer.mapError((e) =>
         new CheckpointError({
           reason: "unavailable",
@@ -49,8 +56,8 @@ export const sqlClient = (config: AppConfig): Layer.Layer<SqlClient.SqlClient, C
 export const describeStore = (config: AppConfig): string =>
   config.postgresDsn !== undefined ? describeDsn(config.postgresDsn) : `embedded PGlite ${join(config.dataDir, "pgdata")}`
 
-/** The state database's stores (checkpoints and run records), on one SQL client. */
-export const checkpointStore = (config: AppConfig): Layer.Layer<CheckpointStore | RunStore, CheckpointError> =>
+/** The state database's stores (checkpoints, run records, grants, stream locks), on one SQL client. */
+export const checkpointStore = (config: AppConfig): Layer.Layer<StateStores, CheckpointError> =>
   SqlStateStoresLive.pipe(Layer.provide(sqlClient(config)))
 
 /** This process, as run records name it. */
@@ -65,10 +72,25 @@ export const startupRetry = Schedule.exponential("1 second", 2).pipe(
   Schedule.modifyDelay((d) => Duration.min(d, Duration.seconds(30)))
 )
 
-const retryingStartup = <A>(what: string, layer: Layer.Layer<A, CheckpointError | SinkError>) =>
+const retryingStartup = <A, E extends CheckpointError | SinkError>(what: string, layer: Layer.Layer<A, E>) =>
   layer.pipe(
     Layer.tapError((e) => Effect.logError(`${what}: ${e.message}; retrying (at most 30 s apart)`)),
     Layer.retry(startupRetry)
+  )
+
+/**
+ * This process as a cluster runner on the state database (its own small pool: the runner storage keeps
+ * one connection for its shard locks). `run` waits for it the way it waits for the stores.
+ */
+export const cluster = (config: AppConfig): Layer.Layer<Sharding.Sharding, CheckpointError> =>
+  retryingStartup(
+    "cluster",
+    clusterRunnerLayer({
+      address: config.cluster.address,
+      port: config.cluster.port,
+      shards: config.cluster.shards,
+      lockExpiration: config.cluster.lockExpiration
+    }).pipe(Layer.provide(sqlClient(config, 4)))
   )
 
 /** The checkpoint store and the event sink the config chooses; with `retryStartup` each is retried until it starts. */
@@ -80,3 +102,12 @@ export const stores = (config: AppConfig, options: { readonly retryStartup?: boo
 /** Everything a run needs: the stores, and the connectors' HTTP client and rate limiter for the program's life. */
 export const infrastructure = (config: AppConfig, options: { readonly retryStartup?: boolean } = {}) =>
   Layer.mergeAll(stores(config, options), connectorRuntime, runnerName())
+
+/** The program's metrics: Prometheus, through prom-client. */
+export const metrics: Effect.Effect<MetricsShape> = makePromMetrics
+
+/** The HTTP API on Node's HTTP server at `api.host:api.port`, for the life of whatever it is provided to. */
+export const apiServer = (
+  config: ApiConfig,
+  program: { readonly metrics: MetricsShape; readonly triggers: RunTriggersShape }
+) => apiLayer(config, program).pipe(Layer.provide(NodeHttpServer.layer(createServer, { port: config.port, host: config.host })))

@@ -6,6 +6,7 @@ import { ExitCode } from "../app/ExitCode.js"
 import * as Layers from "../app/Layers.js"
 import type { Checkpoint } from "../domain/Checkpoint.js"
 import { CheckpointStore } from "../services/CheckpointStore.js"
+import { RunStore } from "../services/RunStore.js"
 import { configOption } from "./Options.js"
 
 const describeCp = (cp: Checkpoint) => `${cp.describe()}  count=${cp.count}${cp.cursor !== undefined ? `  cursor=${cp.cursor}` : ""}`
@@ -18,13 +19,18 @@ const showCommand = Command.make(
       const config = yield* loadAppConfig(file)
       yield* Effect.gen(function*() {
           const store = yield* CheckpointStore
+          const runs = yield* RunStore
           const rows = yield* store.list
+          // who ran each stream last (the run records; on a cluster, the runner that holds it now)
+          const lastRuns = yield* Effect.forEach(rows, (r) => runs.list({ connectorId: r.connectorId, stream: r.stream, limit: 1 }))
           yield* Console.log(`checkpoints: ${Layers.describeStore(config)}`)
           const configured = new Set<string>(config.connectors.map((c) => c.id))
           const lines: Array<string> = []
-          for (const row of rows) {
+          for (const [i, row] of rows.entries()) {
+            const run = lastRuns[i]?.[0]
+            const by = run === undefined ? "" : `  runner ${run.runner} (${run.outcome} since ${run.startedAt.toISOString()})`
             lines.push(
-              `${row.connectorId.padEnd(20)} ${row.stream.padEnd(12)} ${row.platform.padEnd(10)} ${describeCp(row.checkpoint)}  updated ${row.updatedAt.toISOString()}`
+              `${row.connectorId.padEnd(20)} ${row.stream.padEnd(12)} ${row.platform.padEnd(10)} ${describeCp(row.checkpoint)}  updated ${row.updatedAt.toISOString()}${by}`
             )
           }
           for (const c of config.connectors) {
@@ -42,7 +48,7 @@ const showCommand = Command.make(
         Effect.catchTag("CheckpointError", (e) => Console.error(e.message).pipe(Effect.zipRight(new ExitCode({ code: 1 }))))
       )
     })
-).pipe(Command.withDescription("Print every connector's checkpoints (the embedded store under .verity/ without a DSN)"))
+).pipe(Command.withDescription("Print every connector's checkpoints and the runner that ran each stream last (the embedded store under .verity/ without a DSN)"))
 
 const resetCommand = Command.make(
   "reset",

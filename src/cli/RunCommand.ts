@@ -3,8 +3,9 @@ import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { loadAppConfig } from "../app/AppConfig.js"
 import { buildConnectors } from "../app/Connectors.js"
+import { describeHeapLimits } from "../app/HeapLimits.js"
 import * as Layers from "../app/Layers.js"
-import { runForever, runOnce, withInfrastructure } from "../app/Run.js"
+import { runForever, runOnce, thenServe, withInfrastructure, withService } from "../app/Run.js"
 import { ConfigError } from "../domain/Errors.js"
 import { knownPlatforms, plugins } from "../platforms/registry.js"
 import { configOption } from "./Options.js"
@@ -19,9 +20,12 @@ export const runCommand = Command.make(
     config: configOption,
     once: Options.boolean("once").pipe(
       Options.withDescription("one cycle of each connector, print the summary and exit (1 if any connector failed)")
+    ),
+    serve: Options.boolean("serve").pipe(
+      Options.withDescription("with --once: keep the HTTP API (config `api`) serving after the cycle, until Ctrl-C")
     )
   },
-  ({ config: file, once }) =>
+  ({ config: file, once, serve }) =>
     Effect.gen(function*() {
       const config = yield* loadAppConfig(Option.some(file))
       if (config.connectors.length === 0) {
@@ -35,12 +39,20 @@ export const runCommand = Command.make(
       // platforms and settings are checked before any infrastructure starts: a typo in a connector's
       // settings is exit 2 at once, not after connecting to (or failing to start) the stores
       yield* buildConnectors(config).pipe(Effect.provide(Layers.connectorRuntime))
-      yield* once ? withInfrastructure(config, runOnce(config)) : withInfrastructure(config, runForever(config), true)
+      yield* Effect.logInfo("heap limits").pipe(Effect.annotateLogs("heap", describeHeapLimits(process.execArgv, process.env)))
+      if (serve && config.api === undefined) {
+        return yield* new ConfigError({ file, field: "api", message: "--serve needs an `api` section (such as {\"port\": 8000})" })
+      }
+      yield* once
+        ? withInfrastructure(config, withService(config, serve ? thenServe(runOnce(config)) : runOnce(config)))
+        : withInfrastructure(config, withService(config, runForever(config)), true)
     })
 ).pipe(
   Command.withDescription(
     "Run every configured connector: permissions every schedule.permissions (default 1 hour), audit events every " +
       "schedule.audit (default 1 minute). A failing connector is retried with backoff while the others go on. At start-up " +
-      "an unreachable PostgreSQL or Kafka is retried (1 s doubling to 30 s apart); with --once it is an error (exit 1)."
+      "an unreachable PostgreSQL or Kafka is retried (1 s doubling to 30 s apart); with --once it is an error (exit 1). " +
+      "Heap limits: the program re-launches itself with --max-old-space-size=128 --max-semi-space-size=4 unless node " +
+      "has them already; VERITY_MAX_OLD_SPACE_MB / VERITY_MAX_SEMI_SPACE_MB change them (VERITY_MAX_OLD_SPACE_MB=0: V8's defaults)."
   )
 )

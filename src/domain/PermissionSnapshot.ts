@@ -16,7 +16,12 @@ export class PermissionSnapshot extends Schema.Class<PermissionSnapshot>("Permis
   grantMechanism: Schema.propertySignature(GrantMechanism).pipe(Schema.fromKey("grant_mechanism")),
   snapshotAt: Schema.propertySignature(Schema.DateFromString.pipe(Schema.validDate())).pipe(
     Schema.fromKey("snapshot_at")
-  )
+  ),
+  /**
+   * The run that read it (wire version 2): the pipeline stamps it before publishing. Every record of one
+   * permissions run carries the same id, which is also that run's id in the run records.
+   */
+  snapshotId: Schema.optional(Schema.NonEmptyString).pipe(Schema.fromKey("snapshot_id"))
 }) {
   /** The Kafka key: one slot per (principal, asset, privilege), so a compacted topic keeps the latest. */
   get key(): string {
@@ -31,7 +36,8 @@ export class PermissionSnapshot extends Schema.Class<PermissionSnapshot>("Permis
       asset_ref: this.assetRef,
       privilege: this.privilege,
       grant_mechanism: this.grantMechanism,
-      snapshot_at: this.snapshotAt.toISOString()
+      snapshot_at: this.snapshotAt.toISOString(),
+      ...(this.snapshotId === undefined ? {} : { snapshot_id: this.snapshotId })
     }
   }
 }
@@ -43,4 +49,5 @@ export interface PermissionSnapshotWire {
   privilege: string
   grant_mechanism: string
   snapshot_at: string
+  snapshot_id?: string
 }

@@ -10,20 +10,23 @@
  */
 import { Chunk, Clock, Duration, Effect, Either, Option, Stream } from "effect"
 import type { Checkpoint } from "../domain/Checkpoint.js"
-import { Checkpoint as CheckpointClass } from "../domain/Checkpoint.js"
 import type { CheckpointError, ConnectorError, SinkError } from "../domain/Errors.js"
-import type { PermissionSnapshot } from "../domain/PermissionSnapshot.js"
-import type { AuditRecord, Connector, SourceRecord } from "../sdk/Connector.js"
+import type { AuditRecord, Connector } from "../sdk/Connector.js"
 import { CheckpointStore } from "../services/CheckpointStore.js"
 import type { EventSink, WireMessage } from "../services/EventSink.js"
+import type { GrantStore } from "../services/GrantStore.js"
 import type { RunStore } from "../services/RunStore.js"
 import { Dedup } from "./Dedup.js"
-import { normaliseEvent, normaliseSnapshot } from "./Normalise.js"
+import { normaliseEvent } from "./Normalise.js"
 import { defaultPipelineOptions, type PipelineOptions } from "./Options.js"
-import { deadLetter, prefetchChunks, progress, publishThenCommit, retrySchedule, saveFailed } from "./Publish.js"
+import { Metrics } from "../services/Metrics.js"
+import { deadLetter, labelsOf, prefetchChunks, progress, publishThenCommit, retrySchedule, saveFailed, timedSave } from "./Publish.js"
+import { runPermissions } from "./Permissions.js"
 import { recordedRun } from "./RunRecording.js"
 import type { ConnectorSummary, StreamSummary } from "./Summaries.js"
-import { eventMessage, snapshotMessage } from "./Wire.js"
+import { eventMessage } from "./Wire.js"
+
+export { runPermissions } from "./Permissions.js"
 
 export type PipelineError = ConnectorError | SinkError | CheckpointError
 
@@ -52,9 +55,12 @@ export const runAudit = (
 ): Effect.Effect<StreamSummary, PipelineError, EventSink | CheckpointStore | RunStore> =>
   recordedRun(connector, "audit", (run, counters) => Effect.gen(function*() {
     const store = yield* CheckpointStore
+    const metrics = yield* Metrics
+    const labels = labelsOf(connector, "audit")
     const key = { connectorId: connector.id, stream: "audit" as const }
     const startedAt = yield* Clock.currentTimeMillis
     const before = yield* store.load(key)
+    counters.position = Option.getOrUndefined(before)?.timestamp
     // the ids published at the boundary: the inclusive resume re-reads them, dedup drops them
     for (const cp of Option.toArray(before)) dedup.commit(cp.idsAtTimestamp.map((id) => Dedup.key(connector.platform, id)))
     let after = before
@@ -110,10 +116,12 @@ export const runAudit = (
         }
         const commit = Effect.suspend(() => {
           dedup.commit(keys)
-          return store.save(key, connector.platform, batch.last)
+          return timedSave(labels, store.save(key, connector.platform, batch.last))
         }).pipe(Effect.tapError(saveFailed), Effect.retry(retrySchedule(options.publishRetry)))
-        yield* publishThenCommit(messages, commit, options)
+        yield* publishThenCommit(messages, commit, options, labels)
         after = Option.some(batch.last)
+        counters.position = batch.last.timestamp ?? counters.position
+        yield* metrics.batch(labels, "event", { published: keys.length, deadLettered: batch.dead, duplicates })
         counters.published += keys.length
         counters.duplicates += duplicates
         counters.deadLettered += batch.dead
@@ -145,84 +153,6 @@ export const runAudit = (
     } satisfies StreamSummary
   })).pipe(Effect.withSpan("Pipeline.runAudit", { attributes: { connector: connector.id } }))
 
-/**
- * Pull a full permission snapshot and publish it. Its checkpoint records when the last complete
- * snapshot was taken and how many grants it held; it is saved only after every batch was acknowledged.
- */
-export const runPermissions = (
-  connector: Connector,
-  options: PipelineOptions = defaultPipelineOptions
-): Effect.Effect<StreamSummary, PipelineError, EventSink | CheckpointStore | RunStore> =>
-  recordedRun(connector, "permissions", (run, counters) => Effect.gen(function*() {
-    const store = yield* CheckpointStore
-    const key = { connectorId: connector.id, stream: "permissions" as const }
-    const startedAt = yield* Clock.currentTimeMillis
-    const before = yield* store.load(key)
-    const logProgress = progress(connector, "permissions", counters, startedAt, Duration.toMillis(options.progressEvery))
-    const normaliseOptions = { caseInsensitivePrincipals: connector.caseInsensitivePrincipals }
-
-    const prepare = (batch: Chunk.Chunk<SourceRecord<PermissionSnapshot>>) => {
-        const messages: Array<WireMessage> = []
-        let published = 0
-        let dead = 0
-        for (const record of batch) {
-          if (record._tag === "Invalid") {
-            messages.push(deadLetter(connector, "snapshot", "decode", record.reason, record.original))
-            dead++
-            continue
-          }
-          const normal = normaliseSnapshot(record.value, normaliseOptions)
-          if (Either.isLeft(normal)) {
-            messages.push(deadLetter(connector, "snapshot", "normalise", normal.left, record.original))
-            dead++
-            continue
-          }
-          messages.push(snapshotMessage(normal.right, connector.id))
-          published++
-        }
-        return { messages, published, dead, size: batch.length }
-    }
-
-    const publishBatch = (batch: ReturnType<typeof prepare>) =>
-      publishThenCommit(batch.messages, Effect.void, options).pipe(
-        Effect.zipRight(Effect.suspend(() => {
-          counters.published += batch.published
-          counters.deadLettered += batch.dead
-          counters.batches++
-          counters.seen += batch.size
-          return logProgress
-        }))
-      )
-
-    yield* connector.permissions.pipe(
-      Stream.bufferChunks({ capacity: prefetchChunks(options) }),
-      Stream.groupedWithin(options.batchSize, options.batchWindow),
-      Stream.map(prepare),
-      Stream.buffer({ capacity: 1 }),
-      Stream.mapEffect(publishBatch),
-      Stream.runDrain
-    )
-    const finishedAt = yield* Clock.currentTimeMillis
-    const after = new CheckpointClass({
-      version: 1,
-      timestamp: startedAt,
-      idsAtTimestamp: [],
-      count: counters.published
-    })
-    yield* store.save(key, connector.platform, after).pipe(Effect.tapError(saveFailed), Effect.retry(retrySchedule(options.publishRetry)))
-    return {
-      runId: run.runId,
-      stream: "permissions",
-      published: counters.published,
-      duplicates: 0,
-      deadLettered: counters.deadLettered,
-      batches: counters.batches,
-      checkpointBefore: before,
-      checkpointAfter: Option.some(after),
-      durationMs: finishedAt - startedAt
-    } satisfies StreamSummary
-  })).pipe(Effect.withSpan("Pipeline.runPermissions", { attributes: { connector: connector.id } }))
-
 const describeError = (e: PipelineError): string => `${e._tag}: ${e.message}`
 
 /**
@@ -233,7 +163,7 @@ export const runConnectorOnce = (
   connector: Connector,
   options: PipelineOptions = defaultPipelineOptions,
   dedup: Dedup = new Dedup(options.dedupCapacity)
-): Effect.Effect<ConnectorSummary, never, EventSink | CheckpointStore | RunStore> =>
+): Effect.Effect<ConnectorSummary, never, EventSink | CheckpointStore | RunStore | GrantStore> =>
   Effect.gen(function*() {
     const startedAt = yield* Clock.currentTimeMillis
     const [permissions, audit] = yield* Effect.all(

@@ -2,14 +2,17 @@
  * Runs connectors on their schedules: for each connector, its permission snapshot every `permissions`
  * and its audit events every `audit` (the next run starts that long after the previous one finished).
  * Connectors and their streams are independent fibers: a stream that fails is logged and retried with
- * exponential backoff (capped), while every other stream goes on. Runs until interrupted; an interrupt
+ * exponential backoff (capped), while every other stream goes on. A run-now (`RunTriggers`) cuts a
+ * wait short. Runs until interrupted; an interrupt
  * lets an in-flight batch finish and save its checkpoint (the pipeline makes that part uninterruptible).
  */
 import { Cause, Duration, Effect, Exit } from "effect"
 import type { Connector } from "../sdk/Connector.js"
 import type { CheckpointStore } from "../services/CheckpointStore.js"
 import type { EventSink } from "../services/EventSink.js"
+import type { GrantStore } from "../services/GrantStore.js"
 import type { RunStore } from "../services/RunStore.js"
+import { RunTriggers } from "../services/RunTriggers.js"
 import { Dedup } from "./Dedup.js"
 import type { PipelineOptions } from "./Options.js"
 import { runAudit, runPermissions } from "./Pipeline.js"
@@ -46,6 +49,8 @@ const every = <R>(
   interval: Duration.DurationInput,
   backoff: FailureBackoff
 ): Effect.Effect<never, never, R> => {
+  const wait = (delay: Duration.DurationInput) =>
+    Effect.flatMap(RunTriggers, (triggers) => triggers.wait(connector.id, stream, delay))
   const go = (failures: number): Effect.Effect<never, never, R> =>
     Effect.exit(cycle).pipe(
       Effect.flatMap((exit) => {
@@ -59,7 +64,7 @@ const every = <R>(
               duration_ms: s.durationMs,
               next_in: Duration.format(Duration.decode(interval))
             }),
-            Effect.zipRight(Effect.sleep(interval)),
+            Effect.zipRight(wait(interval)),
             Effect.zipRight(Effect.suspend(() => go(0)))
           )
         }
@@ -71,7 +76,7 @@ const every = <R>(
           : Cause.pretty(exit.cause).split("\n")[0] ?? "failed"
         return Effect.logError(`cycle failed, retrying in ${Duration.format(delay)}: ${reason}`).pipe(
           Effect.annotateLogs({ failures: failures + 1 }),
-          Effect.zipRight(Effect.sleep(delay)),
+          Effect.zipRight(wait(delay)),
           Effect.zipRight(Effect.suspend(() => go(failures + 1)))
         )
       }),
@@ -80,24 +85,35 @@ const every = <R>(
   return go(0)
 }
 
-/** Run every connector on its schedule until interrupted. */
+/** One connector stream on its schedule: what a runner holds (all of them in one process, or one per cluster singleton). */
+export interface ScheduledStream<R> {
+  readonly connector: Connector
+  readonly stream: "audit" | "permissions"
+  /** the stream's cycles, forever */
+  readonly run: Effect.Effect<never, never, R>
+}
+
+/** Every connector's two streams, each a loop of cycles on its schedule. */
+export const scheduledStreams = (
+  connectors: ReadonlyArray<ScheduledConnector>,
+  options: PipelineOptions,
+  backoff: FailureBackoff = defaultFailureBackoff
+): ReadonlyArray<ScheduledStream<EventSink | CheckpointStore | RunStore | GrantStore>> =>
+  connectors.flatMap(({ connector, schedule }) => {
+    // one dedup per connector, kept across its audit cycles
+    const dedup = new Dedup(options.dedupCapacity)
+    return [
+      { connector, stream: "permissions" as const, run: every(connector, "permissions", runPermissions(connector, options), schedule.permissions, backoff) },
+      { connector, stream: "audit" as const, run: every(connector, "audit", runAudit(connector, options, dedup), schedule.audit, backoff) }
+    ]
+  })
+
+/** Run every connector on its schedule until interrupted (every stream in this process). */
 export const runScheduled = (
   connectors: ReadonlyArray<ScheduledConnector>,
   options: PipelineOptions,
   backoff: FailureBackoff = defaultFailureBackoff
-): Effect.Effect<never, never, EventSink | CheckpointStore | RunStore> =>
-  Effect.forEach(
-    connectors,
-    ({ connector, schedule }) => {
-      // one dedup per connector, kept across its audit cycles
-      const dedup = new Dedup(options.dedupCapacity)
-      return Effect.all(
-        [
-          every(connector, "permissions", runPermissions(connector, options), schedule.permissions, backoff),
-          every(connector, "audit", runAudit(connector, options, dedup), schedule.audit, backoff)
-        ],
-        { concurrency: 2, discard: true }
-      )
-    },
-    { concurrency: "unbounded", discard: true }
-  ).pipe(Effect.zipRight(Effect.never))
+): Effect.Effect<never, never, EventSink | CheckpointStore | RunStore | GrantStore> =>
+  Effect.forEach(scheduledStreams(connectors, options, backoff), (s) => s.run, { concurrency: "unbounded", discard: true }).pipe(
+    Effect.zipRight(Effect.never)
+  )

@@ -1,8 +1,15 @@
 /** Every state store in memory (tests, and programs that keep no state between runs). */
 import { Layer } from "effect"
 import { CheckpointStore } from "./CheckpointStore.js"
+import { GrantStore } from "./GrantStore.js"
 import { RunStore } from "./RunStore.js"
+import { StreamLock } from "./StreamLock.js"
 
-export type StateStores = CheckpointStore | RunStore
+export type StateStores = CheckpointStore | RunStore | GrantStore | StreamLock
 
-export const memoryStateStores: Layer.Layer<StateStores> = Layer.mergeAll(CheckpointStore.memory, RunStore.memory)
+export const memoryStateStores: Layer.Layer<StateStores> = Layer.mergeAll(
+  CheckpointStore.memory,
+  RunStore.memory,
+  GrantStore.memory,
+  StreamLock.memory
+)

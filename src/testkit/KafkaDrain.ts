@@ -14,7 +14,12 @@ export interface DrainedMessage {
   readonly partition: number
   readonly offset: string
   readonly key: string
+  /** the value as UTF-8 ("" for a tombstone) */
   readonly value: string
+  /** a null value: the key's slot in a compacted topic is deleted */
+  readonly tombstone: boolean
+  /** the message's headers, as UTF-8 text */
+  readonly headers: Readonly<Record<string, string>>
 }
 
 export const drainTopics = (brokers: ReadonlyArray<string>, topics: ReadonlyArray<string>, timeoutMs = 120_000) =>
@@ -63,7 +68,11 @@ export const drainTopics = (brokers: ReadonlyArray<string>, topics: ReadonlyArra
                 partition: batch.partition,
                 offset: m.offset,
                 key: m.key?.toString("utf8") ?? "",
-                value: m.value?.toString("utf8") ?? ""
+                value: m.value?.toString("utf8") ?? "",
+                tombstone: m.value === null,
+                headers: Object.fromEntries(
+                  Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.map(String).join(",") : String(v ?? "")])
+                )
               })
               if (high !== undefined && BigInt(m.offset) + 1n >= high) remaining.delete(id)
             }

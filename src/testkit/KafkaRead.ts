@@ -6,7 +6,10 @@ import { Kafka, logLevel } from "kafkajs"
 export interface ReadMessage {
   readonly topic: string
   readonly key: string
+  /** the value as UTF-8 ("" for a tombstone) */
   readonly value: string
+  /** a null value: the key's slot in a compacted topic is deleted */
+  readonly tombstone: boolean
   readonly headers: Readonly<Record<string, string>>
 }
 
@@ -33,7 +36,7 @@ export const readTopics = (
           for (const [k, v] of Object.entries(message.headers ?? {})) {
             if (v !== undefined) headers[k] = Array.isArray(v) ? v.map(String).join(",") : String(v)
           }
-          out.push({ topic, key: message.key?.toString("utf8") ?? "", value: message.value?.toString("utf8") ?? "", headers })
+          out.push({ topic, key: message.key?.toString("utf8") ?? "", value: message.value?.toString("utf8") ?? "", tombstone: message.value === null, headers })
           last = Date.now()
         }
       })

@@ -14,7 +14,7 @@ const message = (topic: string, i: number): WireMessage => ({
   topic,
   key: `github:evt-${i}`,
   value: JSON.stringify({ platform: "github", event_id: `evt-${i}` }),
-  headers: { "verity-kind": "raw_event", "verity-schema-version": "1", "verity-connector-id": "gh" }
+  headers: { "verity-kind": "raw_event", "verity-schema-version": "2", "verity-connector-id": "gh" }
 })
 
 describe("KafkaSink (librdkafka mock cluster)", () => {
@@ -34,10 +34,10 @@ describe("KafkaSink (librdkafka mock cluster)", () => {
       const read = yield* readTopics(kafka.brokers, ["verity.events.raw.github", "verity.permissions.snapshots.github"], {
         expected: batch.length
       })
-      const byKey = (ms: ReadonlyArray<{ topic: string; key: string; value: string }>) =>
+      const byKey = (ms: ReadonlyArray<{ topic: string; key: string; value: string | null }>) =>
         ms.map((m) => `${m.topic}|${m.key}|${m.value}`).sort()
       expect(byKey(read)).toEqual(byKey(batch))
-      expect(read.every((m) => m.headers["verity-connector-id"] === "gh" && m.headers["verity-schema-version"] === "1")).toBe(true)
+      expect(read.every((m) => m.headers["verity-connector-id"] === "gh" && m.headers["verity-schema-version"] === "2")).toBe(true)
     }).pipe(Effect.scoped), 60_000)
 
   it.live("a frozen broker gives SinkError timeout within sendTimeoutMs, even when the publish runs uninterruptibly", () =>

@@ -37,6 +37,8 @@ describe("checkpoint (child process)", () => {
       expect(shown.code).toBe(0)
       expect(shown.stdout).toMatch(/gh-reset\s+audit\s+github\s+2023-11-14T22:13:26\.000Z/)
       expect(shown.stdout).toMatch(/gh-reset\s+permissions\s+github/)
+      // the runner that ran the stream last, from the run records
+      expect(shown.stdout).toMatch(/gh-reset\s+audit\s+github\s+.*runner local \(complete since \d{4}-/)
       expect(shown.stdout).not.toContain(new URL(Redacted.value(db.dsn)).password || "never-printed")
 
       const reset = yield* runCli(["checkpoint", "reset", "gh-reset", "--stream", "audit", "--config", config], { cwd: dir, timeoutMs: 150_000 })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { plugins } from "../../src/platforms/registry.js"
+import { commandNamed } from "../../src/cli/CommandName.js"
 import { runCli } from "../support/Cli.js"
 
 describe("verity CLI (child process)", () => {
@@ -24,4 +25,12 @@ describe("verity CLI (child process)", () => {
       // one `simulate <platform>` per registered plugin that ships a simulator
       for (const plugin of plugins) if (plugin.simulator !== undefined) expect(simulate.stdout).toContain(plugin.platform)
     }), 300_000)
+
+  it("loads only the command the arguments name (after the global options); help or an unknown word loads them all", () => {
+    expect(commandNamed(["run", "--once", "--config", "x.json"])).toBe("run")
+    expect(commandNamed(["--log-level", "debug", "--log-format=json", "checkpoint", "show"])).toBe("checkpoint")
+    expect(commandNamed(["--help"])).toBeUndefined()
+    expect(commandNamed(["runn"])).toBeUndefined()
+    expect(commandNamed([])).toBeUndefined()
+  })
 })

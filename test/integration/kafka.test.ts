@@ -10,7 +10,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { startGitHubSimulator } from "../../src/platforms/github/simulator/Server.js"
 import { decodeRawEventJson, decodeSnapshotJson, topics } from "../../src/pipeline/Wire.js"
-import { collect, runCli, spawnCli } from "../support/Cli.js"
+import { runCli } from "../support/Cli.js"
 import { startKafkaMock } from "../../src/testkit/KafkaMock.js"
 import { readTopics } from "../../src/testkit/KafkaRead.js"
 import { testDatabase } from "../../src/testkit/Postgres.js"
@@ -48,6 +48,8 @@ describe("run --once against Kafka (mock cluster), PostgreSQL and the GitHub sim
       const first = yield* runCli(["run", "--once", "--config", config], { cwd: dir, timeoutMs: 240_000 })
       expect(first.stderr).not.toContain(sim.token)
       expect(first.code).toBe(0)
+      // launched plainly, the program set its own heap limits (a child with them) and says so
+      expect(first.stderr).toMatch(/heap="--max-old-space-size=128 --max-semi-space-size=4 \(set by verity/)
       expect(first.stdout).toContain("github-acme (github)")
 
       const truthEvents = yield* sim.truthEvents
@@ -75,7 +77,7 @@ describe("run --once against Kafka (mock cluster), PostgreSQL and the GitHub sim
           asset_ref: truth!.asset_ref,
           operation: truth!.operation
         })
-        expect(m.headers).toMatchObject({ "verity-kind": "raw_event", "verity-schema-version": "1", "verity-connector-id": "github-acme" })
+        expect(m.headers).toMatchObject({ "verity-kind": "raw_event", "verity-schema-version": "2", "verity-connector-id": "github-acme" })
       }
       expect(new Set(events.map((m) => m.key)).size).toBe(truthEvents.length)
 
@@ -102,58 +104,5 @@ describe("run --once against Kafka (mock cluster), PostgreSQL and the GitHub sim
       expect(after.map((m) => m.key)).toEqual(expect.arrayContaining(added.map((e) => `github:${e.event_id}`)))
       const advanced = yield* auditRow(db)
       expect(advanced?.ts).toBeGreaterThan(before!.ts!)
-    }).pipe(Effect.scoped), 300_000)
-
-  it.live("with the broker frozen mid-run the checkpoint never passes what was acknowledged; after thaw nothing is lost", () =>
-    Effect.gen(function*() {
-      const kafka = yield* startKafkaMock
-      const db = yield* testDatabase
-      // slow pages so the run is still going when the broker freezes
-      const sim = yield* startGitHubSimulator({ seed: 11, repos: 4, members: 6, teams: 2, outsideCollaborators: 1, events: 240, latencyMs: 120 })
-      const config = writeConfig("frozen.json", {
-        kafka: { brokers: kafka.brokers, sendTimeoutMs: 1500, logLevel: "nothing" },
-        postgres: { dsn: Redacted.value(db.dsn) },
-        pipeline: { batchSize: 10, batchWindow: "20 millis", publishRetry: { times: 30, base: "200 millis", cap: "1 second" } },
-        connectors: [{ id: "github-acme", platform: "github", settings: { org: sim.org, token: sim.token, apiUrl: sim.url, pageSize: 10 } }]
-      })
-      const child = spawnCli(["run", "--once", "--config", config], { cwd: dir })
-      const done = yield* Effect.fork(collect(child, 240_000))
-
-      // wait for the first acknowledged batch, then freeze the whole cluster
-      // (the table appears once the child has run its migrations)
-      const poll = auditRow(db).pipe(Effect.catchAllDefect(() => Effect.succeed(undefined)))
-      let first = yield* poll
-      while (first === undefined) {
-        yield* Effect.sleep("100 millis")
-        first = yield* poll
-      }
-      yield* kafka.freeze
-      yield* Effect.sleep("2 seconds") // a batch acknowledged just before the freeze may still save
-      const samples: Array<Row["checkpoint"]> = []
-      for (let i = 0; i < 8; i++) {
-        const row = yield* auditRow(db)
-        if (row) samples.push(row)
-        yield* Effect.sleep("500 millis")
-      }
-      yield* kafka.thaw
-      const result = yield* done.await.pipe(Effect.flatten)
-      expect(result.code).toBe(0)
-
-      // while frozen, nothing could be acknowledged: the checkpoint stood still
-      expect(new Set(samples.map((s) => JSON.stringify(s))).size).toBe(1)
-      const frozenAt = samples[0]!
-      expect(frozenAt.ts).toBeLessThan(Math.max(...(yield* sim.truthEvents).map((e) => Date.parse(e.occurred_at))))
-
-      const truth = yield* sim.truthEvents
-      const read = yield* readTopics(kafka.brokers, [topics.events("github")], { expected: truth.length })
-      const keys = new Set(read.map((m) => m.key))
-      // everything the frozen checkpoint covered is readable (it was acknowledged before it was saved)
-      const covered = truth.filter((e) => Date.parse(e.occurred_at) < frozenAt.ts!).map((e) => `github:${e.event_id}`)
-      covered.push(...(frozenAt.ids_at_ts ?? []).map((id) => `github:${id}`))
-      for (const k of covered) expect(keys.has(k)).toBe(true)
-      // and after the thaw, nothing is lost (a send that timed out may have landed too: at least once)
-      expect([...keys].sort()).toEqual(truth.map((e) => `github:${e.event_id}`).sort())
-      const final = yield* auditRow(db)
-      expect(final?.ts).toBe(Math.max(...truth.map((e) => Date.parse(e.occurred_at))))
     }).pipe(Effect.scoped), 300_000)
 })

@@ -46,7 +46,7 @@ describe("pipeline", () => {
       const first = messages[0]!
       expect(first.topic).toBe(topics.events("github"))
       expect(first.key).toBe("github:e1")
-      expect(JSON.parse(first.value)).toMatchObject({
+      expect(JSON.parse(first.value ?? "null")).toMatchObject({
         platform: "github",
         event_id: "e1",
         occurred_at: "1970-01-01T00:00:01.000Z",
@@ -56,7 +56,7 @@ describe("pipeline", () => {
         operation_category: "repo",
         operation_verb: "access"
       })
-      expect(first.headers).toMatchObject({ "verity-kind": "raw_event", "verity-schema-version": "1", "verity-connector-id": "gh" })
+      expect(first.headers).toMatchObject({ "verity-kind": "raw_event", "verity-schema-version": "2", "verity-connector-id": "gh" })
       expect(summary.published).toBe(4)
       expect(Option.map(summary.checkpointAfter, (c) => c.timestamp)).toEqual(Option.some(4000))
     }).pipe(Effect.provide(Layer.merge(EventSink.memory, storeLayer))))
@@ -186,6 +186,6 @@ describe("pipeline", () => {
       const messages = yield* (yield* MemorySink).messages
       const snapshots = messages.filter((m) => m.topic === topics.snapshots("github"))
       expect(snapshots.map((m) => m.key)).toEqual(["github:alice:acme/backend:ADMIN", "github:bob:acme/backend:PULL"])
-      expect(JSON.parse(snapshots[0]!.value)).toMatchObject({ principal_ref: "alice", grant_mechanism: "direct", privilege: "ADMIN" })
+      expect(JSON.parse(snapshots[0]!.value ?? "null")).toMatchObject({ principal_ref: "alice", grant_mechanism: "direct", privilege: "ADMIN" })
     }).pipe(Effect.provide(Layer.merge(EventSink.memory, storeLayer))))
 })

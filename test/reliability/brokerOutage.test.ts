@@ -3,7 +3,8 @@
  * `run --once`, then thawed (SIGCONT). The same process must finish with every event on Kafka, and the
  * checkpoint sampled every 500 ms during the freeze must never be ahead of what Kafka acknowledged:
  * a frozen broker acknowledges nothing, so the stored position may not move while it is frozen, and
- * every event at or before any position stored during the freeze must be readable once it is thawed.
+ * every event at or before any position stored during the freeze must be readable once it is thawed,
+ * and no event may be on Kafka more than twice (the send abandoned at its timeout, and its retry).
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
@@ -118,9 +119,15 @@ describe("broker outage: the cluster frozen for 30 s mid-run", () => {
       expect(claimed.length).toBeGreaterThan(0)
       expect(claimed.filter((e) => !present.has(e.event_id)).map((e) => e.event_id)).toEqual([])
       // a send abandoned at its timeout may still land later: only the batch in flight can be doubled
+      // and kafkajs may not re-send it on its own behind our timeout: no event more than twice (issue 15)
       const duplicates = duplicatesOf(ids)
-      console.log(`broker outage: ${ids.length} event messages for ${truth.length} truth events; ${duplicates.size} event(s) duplicated`)
+      const mostCopies = 1 + Math.max(0, ...duplicates.values())
+      console.log(
+        `broker outage: ${ids.length} event messages for ${truth.length} truth events; ${duplicates.size} event(s) duplicated; ` +
+          `at most ${mostCopies} copies of an event`
+      )
       expect(duplicates.size).toBeLessThanOrEqual(BATCH_SIZE)
+      expect(mostCopies).toBeLessThanOrEqual(2)
       expect(result.stdout + result.stderr).not.toContain(TOKEN)
     }).pipe(Effect.scoped), 150_000)
 })

@@ -26,7 +26,14 @@ export const pipelineOptions: PipelineOptions = {
 
 export const connectorFor = (
   sim: GitHubSimulator,
-  settings: { readonly pageSize?: number; readonly concurrency?: number; readonly token?: string; readonly org?: string } = {},
+  settings: {
+    readonly pageSize?: number
+    readonly concurrency?: number
+    readonly token?: string
+    readonly org?: string
+    readonly since?: string
+    readonly include?: "web" | "git" | "all"
+  } = {},
   options: GitHubConnectorOptions = fastOptions
 ) =>
   makeGitHubConnector(makeConnectorId("github-test"), {
@@ -34,7 +41,9 @@ export const connectorFor = (
     token: Redacted.make(settings.token ?? sim.token),
     apiUrl: sim.url,
     pageSize: settings.pageSize ?? 100,
-    concurrency: settings.concurrency ?? 4
+    concurrency: settings.concurrency ?? 4,
+    ...(settings.since !== undefined ? { since: settings.since } : {}),
+    ...(settings.include !== undefined ? { include: settings.include } : {})
   }, options)
 
 export const limiterLayer = (config: Partial<RateLimiterConfig> = {}) =>
@@ -100,7 +109,7 @@ export interface WireSnapshot {
 const parseValues = (topic: string) =>
   MemorySink.pipe(
     Effect.flatMap((sink) => sink.messages),
-    Effect.map((messages) => messages.filter((m) => m.topic === topic).map((m) => JSON.parse(m.value) as Record<string, unknown>))
+    Effect.map((messages) => messages.filter((m) => m.topic === topic).map((m) => JSON.parse(m.value ?? "null") as Record<string, unknown>))
   )
 
 export const publishedSnapshots = parseValues(topics.snapshots("github"))

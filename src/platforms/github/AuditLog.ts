@@ -1,24 +1,26 @@
 /**
- * The audit events stream: `/orgs/{org}/audit-log?phrase=created:>=<checkpoint>&order=asc&per_page=N`,
- * following the `after` cursors in `Link`. Resume is inclusive: entries older than the checkpoint's
+ * The audit events stream: `/orgs/{org}/audit-log?phrase=created:>=<checkpoint>&include=all&order=asc&per_page=N`,
+ * following the `after` cursors in `Link`. The first run asks from `since` (default 90 days back: without
+ * a `created` qualifier GitHub searches only three months), and says so when GitHub's retention (about
+ * 180 days, Git events 7) makes part of that range impossible. Resume is inclusive: entries older than the checkpoint's
  * millisecond are skipped here (the phrase has one-second resolution), entries at that millisecond come
  * through and the pipeline drops the ids the checkpoint says were already published.
  */
-import { Chunk, Effect, Option, Stream } from "effect"
+import { Chunk, Clock, Effect, Option, Stream } from "effect"
 import { createHash } from "node:crypto"
 import { type AuditRecord, decodeRecord } from "../../sdk/Connector.js"
 import { Checkpoint } from "../../domain/Checkpoint.js"
-import type { ConnectorError } from "../../domain/Errors.js"
+import { ConnectorError } from "../../domain/Errors.js"
 import { makePlatform } from "../../domain/Ids.js"
 import { RawEvent } from "../../domain/RawEvent.js"
 import type { GitHubClient } from "./Client.js"
 import { AuditEntry, UnknownPage as AuditPageSchema } from "./Payloads.js"
-import { platform } from "./Settings.js"
+import { defaultInclude, platform, sinceMs } from "./Settings.js"
 
 const githubPlatform = makePlatform(platform)
 
 export const unsupportedAuditLogWarning =
-  "github: audit log unsupported: org not on Enterprise Cloud or token lacks read:audit_log; permissions are still pulled"
+  "github: audit log unsupported (HTTP 404): the org is not on GitHub Enterprise Cloud; permissions are still pulled"
 
 /** JSON with sorted keys, so the same entry always hashes the same. */
 const canonicalJson = (value: unknown): string => {
@@ -50,33 +52,85 @@ export const decodeAuditEntry = decodeRecord(AuditEntry, (entry, original) =>
 /** `created:>=` takes seconds: floor the checkpoint's ms (the skipped sub-second part is filtered here). */
 export const createdPhrase = (ms: number): string => `created:>=${new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "+00:00")}`
 
+/** GitHub's audit log retention: about 180 days, 7 for Git events. */
+export const retentionDays = { web: 180, git: 7 } as const
+
+const day = 86_400_000
+const isoDate = (ms: number) => new Date(ms).toISOString()
+
+/**
+ * What GitHub's retention makes impossible in a first pull from `since` (none when all of it is kept).
+ * Past the 180 days it is a warning; Git events' 7 days are GitHub's normal (a notice).
+ */
+export const retentionNotice = (
+  since: number,
+  now: number,
+  include: "web" | "git" | "all"
+): { readonly warn: boolean; readonly message: string } | undefined => {
+  const lost: Array<string> = []
+  const webLost = include !== "git" && since < now - retentionDays.web * day
+  if (webLost) lost.push(`events before ${isoDate(now - retentionDays.web * day)} (GitHub keeps the audit log about ${retentionDays.web} days)`)
+  if (include !== "web" && since < now - retentionDays.git * day) {
+    lost.push(`Git events before ${isoDate(now - retentionDays.git * day)} (GitHub keeps Git events ${retentionDays.git} days)`)
+  }
+  return lost.length === 0
+    ? undefined
+    : { warn: webLost, message: `github: the first audit pull asks from ${isoDate(since)}, but ${lost.join(" and ")} cannot be fetched` }
+}
+
 export const auditStream = (client: GitHubClient) => (from: Option.Option<Checkpoint>): Stream.Stream<AuditRecord, ConnectorError> => {
   const { org, pageSize } = client.settings
-  const fromTs = Option.flatMap(from, (cp) => Option.fromNullable(cp.timestamp))
-  const params = new URLSearchParams()
-  Option.map(fromTs, (ts) => params.set("phrase", createdPhrase(ts)))
-  params.set("order", "asc")
-  params.set("per_page", String(pageSize))
-  const firstUrl = `/orgs/${org}/audit-log?${params.toString()}`
+  const include = client.settings.include ?? defaultInclude
   const start = Option.getOrElse(from, () => Checkpoint.initial)
+  const checkpointTs = Option.flatMap(from, (cp) => Option.fromNullable(cp.timestamp))
+  return Stream.unwrap(Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    // a first run asks from `since`; later runs from the checkpoint
+    const fromTs = Option.isSome(checkpointTs) ? checkpointTs.value : sinceMs(client.settings, now)
+    if (Option.isNone(checkpointTs)) {
+      const notice = retentionNotice(fromTs, now, include)
+      if (notice !== undefined) yield* (notice.warn ? Effect.logWarning(notice.message) : Effect.logInfo(notice.message))
+    }
+    const params = new URLSearchParams()
+    params.set("phrase", createdPhrase(fromTs))
+    params.set("include", include)
+    params.set("order", "asc")
+    params.set("per_page", String(pageSize))
+    return entries(client, `/orgs/${org}/audit-log?${params.toString()}`, fromTs, start)
+  }))
+}
+
+const entries = (client: GitHubClient, firstUrl: string, fromTs: number, start: Checkpoint): Stream.Stream<AuditRecord, ConnectorError> => {
+  const { org } = client.settings
 
   const page = (url: string) =>
     client.getJson("audit_log", url, AuditPageSchema, `read the audit log of ${org}`).pipe(
       Effect.map(({ body, next }) => [Chunk.fromIterable(body), next] as const),
       Effect.catchIf(
-        (e) => e.status === 403 && e.reason === "forbidden" || e.status === 404,
+        (e) => e.status === 404 && e.reason === "not_found",
         () => Effect.logWarning(unsupportedAuditLogWarning).pipe(Effect.as([Chunk.empty<unknown>(), Option.none<string>()] as const))
+      ),
+      // a refusal is an error, never an empty log
+      Effect.mapError((e) =>
+        e.reason === "forbidden"
+          ? new ConnectorError({
+            reason: "forbidden",
+            platform,
+            ...(e.status !== undefined ? { status: e.status } : {}),
+            message: `${e.message} The audit log needs a token with the read:audit_log scope that belongs to an owner of ${org}.`
+          })
+          : e
       )
     )
 
   return Stream.paginateChunkEffect(firstUrl, page).pipe(
     Stream.filter((entry) => {
       // already published: older than the checkpoint's millisecond
-      if (Option.isNone(fromTs) || typeof entry !== "object" || entry === null) return true
+      if (typeof entry !== "object" || entry === null) return true
       // a record with a bad `@timestamp` may still carry `created_at`: it places the record just as well
       const record = entry as Record<string, unknown>
       const ts = typeof record["@timestamp"] === "number" ? record["@timestamp"] : record["created_at"]
-      return typeof ts !== "number" || ts >= fromTs.value
+      return typeof ts !== "number" || ts >= fromTs
     }),
     Stream.mapAccum(start, (position, entry): readonly [Checkpoint, AuditRecord] => {
       const record = decodeAuditEntry(entry)

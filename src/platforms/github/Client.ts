@@ -6,9 +6,12 @@
  *     that was refused (GitHub's secondary limits are per user, across resources);
  *   - when `x-ratelimit-remaining` drops below the number of requests we may have in flight, the budget
  *     pauses until `x-ratelimit-reset`, so concurrent requests never run into a 403;
+ *   - every request says who it is (`User-Agent`, which GitHub requires), what it accepts and the API version;
  *   - conditional GETs with `If-None-Match` from an in-memory ETag cache (a 304 costs no budget);
- *   - readable errors: 401 names the scopes the token needs, 404 on the org names the org, and no
- *     message ever carries the token.
+ *   - a secondary limit without `retry-after` waits at least `secondaryWaitSeconds` (GitHub: 60), then
+ *     exponentially longer;
+ *   - readable errors: a 403/404 for a missing scope names it (`X-Accepted-OAuth-Scopes`), 401 names the
+ *     scopes the token needs, 404 on the org names the org, and no message ever carries the token.
  * Exported for other capabilities (Lumos accounts/resources/entitlements, assign/unassign).
  */
 import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
@@ -18,7 +21,8 @@ import { ConnectorError } from "../../domain/Errors.js"
 import { type ApiClient, makeApiClient, type RetryPolicy, readJsonBody, statusError, transportError } from "../../sdk/Http.js"
 import { parseRetryAfter, RateLimiter } from "../../sdk/RateLimiter.js"
 import { GraphQLResponse, UnknownPage } from "./Payloads.js"
-import { type GitHubSettings, platform } from "./Settings.js"
+import { missingScopeMessage, missingScopes } from "./Scopes.js"
+import { defaultSecondaryWaitSeconds, defaultUserAgent, type GitHubSettings, platform } from "./Settings.js"
 
 export type GitHubResource = "core" | "graphql" | "audit_log"
 
@@ -148,9 +152,16 @@ export const makeGitHubClient = (settings: GitHubSettings, options: GitHubClient
         baseUrl: settings.apiUrl,
         token: Option.some(settings.token),
         limiterKey: keyOf(resource),
-        headers: { accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28" },
+        headers: {
+          accept: "application/vnd.github+json",
+          "x-github-api-version": "2022-11-28",
+          "user-agent": settings.userAgent ?? defaultUserAgent
+        },
         ...(options.retry ? { retry: options.retry } : {}),
-        ...(options.secondaryBackoff ? { secondaryBackoff: options.secondaryBackoff } : {})
+        secondaryBackoff: options.secondaryBackoff ?? {
+          base: `${settings.secondaryWaitSeconds ?? defaultSecondaryWaitSeconds} seconds`,
+          cap: "15 minutes"
+        }
       }).pipe(Effect.provideService(HttpClient.HttpClient, citizen))
 
     const api: Record<GitHubResource, ApiClient> = {
@@ -206,8 +217,18 @@ export const makeGitHubClient = (settings: GitHubSettings, options: GitHubClient
     const execute = (resource: GitHubResource, request: HttpClientRequest.HttpClientRequest) =>
       api[resource].execute(request).pipe(Effect.mapError(transportError(platform)))
 
-    const failStatus = (response: HttpClientResponse.HttpClientResponse, url: string, what: string) =>
-      statusError(platform, response, what).pipe(Effect.flatMap((e) => Effect.fail(explain(e, url))))
+    const failStatus = (response: HttpClientResponse.HttpClientResponse, url: string, what: string) => {
+      const granted = header(response, "x-oauth-scopes")
+      const missing = response.status === 403 || response.status === 404
+        ? missingScopes(header(response, "x-accepted-oauth-scopes"), granted)
+        : undefined
+      if (missing !== undefined) {
+        return Effect.fail(
+          new ConnectorError({ reason: "forbidden", platform, status: response.status, message: missingScopeMessage(what, response.status, missing, granted) })
+        )
+      }
+      return statusError(platform, response, what).pipe(Effect.flatMap((e) => Effect.fail(explain(e, url))))
+    }
 
     const getJson = <A, I>(resource: GitHubResource, url: string, schema: Schema.Schema<A, I, never>, what: string) =>
       execute(resource, HttpClientRequest.get(url)).pipe(
@@ -280,6 +301,17 @@ export const makeGitHubClient = (settings: GitHubSettings, options: GitHubClient
           yield* limiter.pauseUntil(keyOf("graphql"), until)
           yield* Effect.logWarning("GitHub GraphQL budget spent; waiting for the reset")
           return yield* new ConnectorError({ reason: "rate_limited", platform, message: `${platform}: ${what}: GraphQL rate limit exceeded` })
+        }
+        const insufficient = errors.find((e) => e.type === "INSUFFICIENT_SCOPES")
+        if (insufficient) {
+          const granted = header(response, "x-oauth-scopes")
+          const missing = missingScopes(header(response, "x-accepted-oauth-scopes"), granted)
+          return yield* new ConnectorError({
+            reason: "forbidden",
+            platform,
+            status: response.status,
+            message: missing ? missingScopeMessage(what, response.status, missing, granted) : `GitHub refused to ${what}: ${insufficient.message}`
+          })
         }
         if (errors.length > 0 || !body.data) {
           return yield* new ConnectorError({

@@ -86,6 +86,28 @@ describe("GitHub audit events against the simulator", () => {
       expect(second.published).toBe(5)
     }).pipe(Effect.scoped, Effect.provide(runtimeLayer())))
 
+  it.live("a first run asks from `since` and says what GitHub's retention has dropped; with default settings it gets exactly the truth", () => {
+    const logs = captureLogs()
+    return Effect.gen(function*() {
+      // the org's history ended 100 days ago: outside the default 90 days, inside GitHub's 180
+      const sim = yield* startGitHubSimulator({ repos: 5, members: 6, teams: 1, events: 80, seed: 21, historyEndsAt: Date.now() - 100 * 86_400_000 })
+      // default settings, on their own state stores
+      const byDefault = yield* Effect.flatMap(connectorFor(sim, { pageSize: 50 }), (c) => runAudit(c, options)).pipe(Effect.provide(runtimeLayer()))
+      expect(byDefault.published).toBe((yield* sim.truthEvents).length)
+      expect(byDefault.published).toBe(0)
+      const older = yield* runAudit(yield* connectorFor(sim, { pageSize: 50, since: "150d" }), options)
+      expect(older.published).toBeGreaterThan(60)
+      // Git events' 7 days are GitHub's normal: said, not warned
+      const notices = logs.lines.filter((l) => l.includes("the first audit pull asks from"))
+      expect(notices.length).toBe(2)
+      expect(notices.every((l) => l.includes("Git events before") && l.includes("level=INFO"))).toBe(true)
+      // past GitHub's 180 days: a warning
+      yield* Effect.flatMap(connectorFor(sim, { pageSize: 50, since: "400d" }), (c) => runAudit(c, options)).pipe(Effect.provide(runtimeLayer()))
+      const warning = logs.lines.find((l) => l.includes("GitHub keeps the audit log about 180 days"))
+      expect(warning).toContain("level=WARN")
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer()), Effect.provide(logs.layer))
+  })
+
   it.live("an org without an audit log: a clear warning, no events, and permissions are still pulled", () => {
     const logs = captureLogs()
     return Effect.gen(function*() {

@@ -1,9 +1,13 @@
+import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Fiber, Layer, Redacted, Schema, TestClock } from "effect"
+import { makeGitHubClient } from "../../../src/platforms/github/Client.js"
+import { makeGitHubConnector } from "../../../src/platforms/github/Connector.js"
+import { makeConnectorId } from "../../../src/domain/Ids.js"
 import { startGitHubSimulator } from "../../../src/platforms/github/simulator/Server.js"
 import { type GitHubSimulatorOptions } from "../../../src/platforms/github/simulator/Types.js"
-import { runConnectorOnce, runPermissions } from "../../../src/pipeline/Pipeline.js"
-import { captureLogs, type ClientRecord, connectorFor, pipelineOptions, publishedEvents, publishedSnapshots, runtimeLayer, sortedKeys } from "../../support/GitHub.js"
+import { runAudit, runConnectorOnce, runPermissions } from "../../../src/pipeline/Pipeline.js"
+import { captureLogs, type ClientRecord, connectorFor, fastOptions, limiterLayer, pipelineOptions, publishedEvents, publishedSnapshots, runtimeLayer, sortedKeys } from "../../support/GitHub.js"
 
 /** A full cycle (permissions + audit) that must come out equal to the simulator's truth. */
 const fullPullEqualsTruth = (simOptions: GitHubSimulatorOptions, settings: { readonly pageSize?: number } = {}) =>
@@ -120,4 +124,71 @@ describe("GitHub connector as a good API citizen", () => {
       // the refused ones were retried after retry-after, and the result is still exact
       expect(over.stats.rateLimitedResponses).toBeGreaterThan(0)
     }), 60_000)
+
+  it.live("secondary limits without retry-after: the client waits at least the floor (a setting, 1 s here), then longer; the pull is exact", () =>
+    Effect.gen(function*() {
+      const sim = yield* startGitHubSimulator({ repos: 6, members: 5, teams: 1, events: 10, seed: 31, secondaryRateLimitRate: 0.15, secondaryWithoutRetryAfterShare: 1 })
+      const { secondaryBackoff: _, ...noBackoff } = fastOptions
+      const connector = yield* makeGitHubConnector(makeConnectorId("github-test"), {
+        org: sim.org, token: Redacted.make(sim.token), apiUrl: sim.url, pageSize: 100, concurrency: 4, secondaryWaitSeconds: 1
+      }, noBackoff)
+      const summary = yield* runConnectorOnce(connector, pipelineOptions)
+      expect(summary.errors).toEqual([])
+      expect(sortedKeys((yield* publishedSnapshots) as never)).toEqual(sortedKeys(yield* sim.truthGrants))
+      const log = yield* sim.requestLog
+      const bare = log.filter((e) => (e.status === 403 || e.status === 429) && e.retryAfter === undefined)
+      expect(bare.length).toBeGreaterThan(0)
+      const early = bare.flatMap((l) => {
+        const retry = log.find((e) => e.at > l.finishedAt && e.method === l.method && e.path === l.path)
+        return retry === undefined || retry.at >= l.finishedAt + 1000 - 10 ? [] : [`${l.path} retried ${retry.at - l.finishedAt} ms after a bare ${l.status}`]
+      })
+      expect(early).toEqual([])
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer())), 60_000)
+
+  it.effect("by default, a secondary limit without retry-after waits 60 s before the retry", () => {
+    let calls = 0
+    const http = Layer.succeed(
+      HttpClient.HttpClient,
+      HttpClient.make((request) =>
+        Effect.sync(() => {
+          calls++
+          const refused = calls === 1
+          return HttpClientResponse.fromWeb(
+            request,
+            new Response(refused ? JSON.stringify({ message: "You have exceeded a secondary rate limit." }) : "{}", {
+              status: refused ? 403 : 200,
+              headers: { "content-type": "application/json" }
+            })
+          )
+        })
+      )
+    )
+    return Effect.gen(function*() {
+      const client = yield* makeGitHubClient({ org: "acme-corp", token: Redacted.make("t"), apiUrl: "https://api.github.com", pageSize: 100, concurrency: 4 })
+      const fiber = yield* Effect.fork(client.getJson("core", "/orgs/acme-corp", Schema.Unknown, "read the org"))
+      yield* TestClock.adjust("59 seconds")
+      expect(calls).toBe(1)
+      yield* TestClock.adjust("2 minutes")
+      yield* Fiber.join(fiber)
+      expect(calls).toBe(2)
+    }).pipe(Effect.provide(Layer.merge(http, limiterLayer())))
+  })
+})
+
+describe("token scopes", () => {
+  it.live("a token without read:audit_log: the audit stream fails with one error naming the scope and the owner; without read:org the pull fails naming it", () =>
+    Effect.gen(function*() {
+      const noAudit = yield* startGitHubSimulator({ repos: 3, members: 4, teams: 1, events: 5, tokenScopes: ["read:org", "repo"] })
+      const error = yield* runAudit(yield* connectorFor(noAudit), pipelineOptions).pipe(Effect.flip)
+      expect(error.message).toBe(
+        "GitHub refused to read the audit log of acme-corp (HTTP 403): the token lacks the read:audit_log scope; it has read:org, repo. " +
+          "Add read:audit_log to the token. The audit log needs a token with the read:audit_log scope that belongs to an owner of acme-corp."
+      )
+      expect(yield* publishedEvents).toEqual([])
+      const noOrg = yield* startGitHubSimulator({ repos: 3, members: 4, teams: 1, events: 5, tokenScopes: ["read:audit_log", "public_repo"] })
+      const denied = yield* runPermissions(yield* connectorFor(noOrg), pipelineOptions).pipe(Effect.flip)
+      expect(denied.message).toMatch(/^GitHub refused to .+ \(HTTP 403\): the token lacks the read:org scope \(or one of admin:org, write:org\); it has read:audit_log, public_repo\. Add read:org to the token\.$/)
+      const summary = yield* runConnectorOnce(yield* connectorFor(noOrg), pipelineOptions)
+      expect(summary.errors.length).toBe(1)
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer())), 60_000)
 })

@@ -33,11 +33,12 @@ const GRAPHQL_RESPONSE = {
   }
 }
 
-const scripted = (requested: Array<string>, graphql: unknown = GRAPHQL_RESPONSE) =>
+const scripted = (requested: Array<string>, graphql: unknown = GRAPHQL_RESPONSE, headers: Array<Readonly<Record<string, string>>> = []) =>
   Layer.succeed(
     HttpClient.HttpClient,
     HttpClient.make((request, url) => {
       requested.push(url.pathname + url.search)
+      headers.push(request.headers)
       const body = url.pathname === "/graphql"
         ? graphql
         : url.pathname === "/orgs/acme-corp"
@@ -104,6 +105,51 @@ describe("the Verity guide's tests, ported", () => {
       expect(url.searchParams.get("order")).toBe("asc")
       expect(url.searchParams.get("per_page")).toBe("100")
     }).pipe(Effect.provide(Layer.merge(scripted(requested), limiterLayer())))
+  })
+})
+
+describe("what every request carries, and the first audit pull", () => {
+  it.effect("User-Agent verity-ingest/<version>, GitHub's Accept and API version on every request; include=all and created:>= 90 days back", () => {
+    const requested: Array<string> = []
+    const headers: Array<Readonly<Record<string, string>>> = []
+    return Effect.gen(function*() {
+      const github = yield* connector
+      yield* Stream.runDrain(github.permissions)
+      yield* Stream.runDrain(github.auditEvents(Option.none()))
+      expect(headers.length).toBe(requested.length)
+      expect(headers.length).toBeGreaterThan(3)
+      for (const h of headers) {
+        expect(h["user-agent"]).toBe("verity-ingest/0.1.0")
+        expect(h["accept"]).toBe("application/vnd.github+json")
+        expect(h["x-github-api-version"]).toBe("2022-11-28")
+      }
+      const audit = new URL(requested.find((r) => r.startsWith("/orgs/acme-corp/audit-log")) ?? "", "https://api.github.com")
+      expect(audit.searchParams.get("include")).toBe("all")
+      // the test clock stands at 0: 90 days before it
+      expect(audit.searchParams.get("phrase")).toBe(`created:>=${new Date(-90 * 86_400_000).toISOString().replace(".000Z", "+00:00")}`)
+    }).pipe(Effect.provide(Layer.merge(scripted(requested, GRAPHQL_RESPONSE, headers), limiterLayer())))
+  })
+
+  it.effect("the User-Agent, include and since settings are used as given", () => {
+    const requested: Array<string> = []
+    const headers: Array<Readonly<Record<string, string>>> = []
+    return Effect.gen(function*() {
+      const github = yield* makeGitHubConnector(makeConnectorId("github-set"), {
+        org: "acme-corp",
+        token: Redacted.make("ghp_test_token_000"),
+        apiUrl: "https://api.github.com",
+        pageSize: 100,
+        concurrency: 4,
+        userAgent: "acme-security/2.1",
+        include: "web",
+        since: "1970-01-01T00:00:00Z"
+      })
+      yield* Stream.runDrain(github.auditEvents(Option.none()))
+      expect(headers.map((h) => h["user-agent"])).toEqual(["acme-security/2.1"])
+      const audit = new URL(requested[0] ?? "", "https://api.github.com")
+      expect(audit.searchParams.get("include")).toBe("web")
+      expect(audit.searchParams.get("phrase")).toBe("created:>=1970-01-01T00:00:00+00:00")
+    }).pipe(Effect.provide(Layer.merge(scripted(requested, GRAPHQL_RESPONSE, headers), limiterLayer())))
   })
 })
 

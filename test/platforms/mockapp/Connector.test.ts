@@ -28,8 +28,8 @@ describe("MockApp connector in the pipeline", () => {
 
       const sink = yield* MemorySink
       const messages = yield* sink.messages
-      const snapshots = messages.filter((m) => m.topic === "verity.permissions.snapshots.mockapp").map((m) => JSON.parse(m.value))
-      const events = messages.filter((m) => m.topic === "verity.events.raw.mockapp").map((m) => JSON.parse(m.value))
+      const snapshots = messages.filter((m) => m.topic === "verity.permissions.snapshots.mockapp").map((m) => JSON.parse(m.value ?? "null"))
+      const events = messages.filter((m) => m.topic === "verity.events.raw.mockapp").map((m) => JSON.parse(m.value ?? "null"))
       const kinds = new Map(state.entitlements.map((e) => [e.id, e.type]))
       expect(snapshots.map((s) => [s.principal_ref, s.asset_ref, s.privilege, s.grant_mechanism])).toEqual(
         state.associations.map((a) => [a.user_id, a.resource_id, a.entitlement_id, kinds.get(a.entitlement_id) === "team_member" ? "group" : "role"])
@@ -37,7 +37,7 @@ describe("MockApp connector in the pipeline", () => {
       expect(new Set(snapshots.map((s) => s.grant_mechanism))).toEqual(new Set(["group", "role"]))
       expect(events.map((e) => [e.event_id, e.principal_ref, e.occurred_at])).toEqual(state.logins.map((l) => [l.id, l.user_id, l.at]))
       // the token never reaches a published record
-      expect(messages.some((m) => m.value.includes(sim.token))).toBe(false)
+      expect(messages.some((m) => (m.value ?? "").includes(sim.token))).toBe(false)
 
       // a second run resumes from the checkpoint: no login is published twice
       const again = yield* runConnectorOnce(connector)

@@ -99,7 +99,7 @@ const runAgainst = (pages: ReadonlyArray<string>, label: string) =>
     const connector = yield* auditOnlyConnector(stub.url, secrets.githubToken)
     const summary = yield* runConnectorOnce(connector, pipelineOptions, new Dedup(1000))
     const messages = yield* MemorySink.pipe(Effect.flatMap((s) => s.messages))
-    const parse = (topic: string) => messages.filter((m) => m.topic === topic).map((m) => JSON.parse(m.value) as Record<string, unknown>)
+    const parse = (topic: string) => messages.filter((m) => m.topic === topic).map((m) => JSON.parse(m.value ?? "null") as Record<string, unknown>)
     return { summary, events: parse(topics.events("github")), deadLetters: parse(topics.deadLetters("github")) } satisfies Outcome
   }).pipe(
     Effect.provide(Layer.mergeAll(

@@ -4,7 +4,8 @@
  *
  *   node --import tsx main.ts simulate github --port 8787 --org acme-corp --token T --repos 60 \
  *     --members 50 --teams 8 --events 500 --seed 42 [--latency-ms 20] [--error-rate 0.1] \
- *     [--malformed-rate 0.05] [--rate-limit 100 --rate-window-s 10] [--max-concurrency 10]
+ *     [--malformed-rate 0.05] [--rate-limit 100 --rate-window-s 10] [--max-concurrency 10] \
+ *     [--live-events-per-sec 5 --live-changes-per-min 30 --live-seed 7]
  */
 import { Options } from "@effect/cli"
 import { Effect, Option } from "effect"
@@ -34,6 +35,24 @@ const basePermission = Options.choice("base-permission", ["none", "read", "write
 )
 const noAuditLog = Options.boolean("no-audit-log").pipe(Options.withDescription("answer 404 on the audit log, like a non-Enterprise org"))
 
+const secondaryBare = Options.float("secondary-without-retry-after-share").pipe(
+  Options.withDefault(0),
+  Options.withDescription("share of secondary-limit answers sent without retry-after")
+)
+const tokenScopes = Options.text("token-scopes").pipe(
+  Options.withDefault("admin:org,read:audit_log,repo"),
+  Options.withDescription("the token's scopes, comma-separated (a missing one is refused as GitHub does)")
+)
+const liveEvents = Options.float("live-events-per-sec").pipe(
+  Options.withDefault(0),
+  Options.withDescription("live mode: audit events appended per second while the simulator runs")
+)
+const liveChanges = Options.float("live-changes-per-min").pipe(
+  Options.withDefault(0),
+  Options.withDescription("live mode: access changes (grants added, removed, changed) per minute, made through the same paths as the API's writes")
+)
+const liveSeed = Options.integer("live-seed").pipe(Options.optional, Options.withDescription("live mode's seed (default: derived from --seed)"))
+
 const options = Options.all({
   port,
   org,
@@ -53,7 +72,12 @@ const options = Options.all({
   rateWindow,
   maxConcurrency,
   basePermission,
-  noAuditLog
+  noAuditLog,
+  secondaryBare,
+  tokenScopes,
+  liveEvents,
+  liveChanges,
+  liveSeed
 })
 
 export const githubSimulator = defineSimulator({
@@ -76,13 +100,24 @@ export const githubSimulator = defineSimulator({
         errorRate: o.errorRate,
         malformedRate: o.malformedRate,
         secondaryRateLimitRate: o.secondaryRate,
+        secondaryWithoutRetryAfterShare: o.secondaryBare,
+        tokenScopes: o.tokenScopes.split(",").map((x) => x.trim()).filter((x) => x.length > 0),
         ...Option.match(o.rateLimit, {
           onNone: () => ({}),
           onSome: (limit) => ({ rateLimit: { limit, windowSeconds: o.rateWindow } })
         }),
         maxConcurrency: o.maxConcurrency,
         ...Option.match(o.basePermission, { onNone: () => ({}), onSome: (basePermission) => ({ basePermission }) }),
-        auditLogEnabled: !o.noAuditLog
+        auditLogEnabled: !o.noAuditLog,
+        ...(o.liveEvents > 0 || o.liveChanges > 0
+          ? {
+            live: {
+              eventsPerSec: o.liveEvents,
+              changesPerMin: o.liveChanges,
+              ...Option.match(o.liveSeed, { onNone: () => ({}), onSome: (seed) => ({ seed }) })
+            }
+          }
+          : {})
       })
       yield* Effect.logInfo(`GitHub simulator for org ${sim.org} listening on ${sim.url}`).pipe(
         Effect.annotateLogs({ url: sim.url, org: sim.org })
@@ -91,6 +126,10 @@ export const githubSimulator = defineSimulator({
       yield* Effect.logInfo(`export VERITY_GITHUB_API_URL=${sim.url} VERITY_GITHUB_ORG=${sim.org} VERITY_GITHUB_TOKEN=${sim.token}`)
       yield* Effect.logInfo(`ground truth: ${sim.url}/_simulator/truth/grants and ${sim.url}/_simulator/truth/events`)
       yield* Effect.logInfo(`counters: GET ${sim.url}/_simulator/stats, POST ${sim.url}/_simulator/reset-stats`)
+      yield* Effect.logInfo(`invitations: GET ${sim.url}/_simulator/invitations, POST ${sim.url}/_simulator/invitations/{id}/accept`)
+      if (o.liveEvents > 0 || o.liveChanges > 0) {
+        yield* Effect.logInfo(`live mode: ${o.liveEvents} events/s, ${o.liveChanges} changes/min (GET ${sim.url}/_simulator/live)`)
+      }
     }),
   demo: startGitHubSimulator({ seed: 42 }).pipe(
     Effect.map((sim) => ({ url: sim.url, settings: { org: sim.org, token: sim.token, apiUrl: sim.url } }))

@@ -1,7 +1,8 @@
 /**
  * What can go wrong before a route answers, as GitHub does it: a secondary rate limit (too many
  * requests in flight, or injected at random, 403 or 429 with `retry-after`), a spent primary budget
- * (403 "API rate limit exceeded"), and injected 5xx. Latency and malformed pages are rolled by the
+ * (403 "API rate limit exceeded"), and injected 5xx. A share of secondary limits comes without
+ * `retry-after`, as GitHub sometimes sends them. Latency and malformed pages are rolled by the
  * server around the route. Every roll comes from one seeded PRNG, so a seed replays the same faults.
  */
 import { chance } from "../../../sdk/simulator/Faults.js"
@@ -12,7 +13,7 @@ import type { GitHubSimulatorOptions } from "./Types.js"
 
 /** The faults that can be changed while the simulator runs. */
 export type FaultSettings = {
-  -readonly [K in "latencyMs" | "latencyJitterMs" | "errorRate" | "malformedRate" | "secondaryRateLimitRate"]-?: number
+  -readonly [K in "latencyMs" | "latencyJitterMs" | "errorRate" | "malformedRate" | "secondaryRateLimitRate" | "secondaryWithoutRetryAfterShare"]-?: number
 }
 
 export const faultSettings = (options: GitHubSimulatorOptions): FaultSettings => ({
@@ -20,7 +21,8 @@ export const faultSettings = (options: GitHubSimulatorOptions): FaultSettings =>
   latencyJitterMs: options.latencyJitterMs ?? 0,
   errorRate: options.errorRate ?? 0,
   malformedRate: options.malformedRate ?? 0,
-  secondaryRateLimitRate: options.secondaryRateLimitRate ?? 0
+  secondaryRateLimitRate: options.secondaryRateLimitRate ?? 0,
+  secondaryWithoutRetryAfterShare: options.secondaryWithoutRetryAfterShare ?? 0
 })
 
 /** A refusal: status, headers, and the JSON text of its body. */
@@ -54,27 +56,32 @@ export const makeRefusals = (
   windows: RateWindows,
   stats: Stats,
   retryAfterSeconds: number
-): Refusals => ({
-  tooManyInFlight: (resource, now) => {
-    stats.counters.rateLimited++
-    const headers = { ...windows.rateHeaders(resource === "none" ? "core" : resource, now), "retry-after": String(retryAfterSeconds) }
-    return { status: 403, headers, body: secondaryLimitBody }
-  },
-  beforeRoute: (resource, now) => {
-    const limited = resource === "none" ? {} : windows.rateHeaders(resource, now)
-    if (chance(rng, faults.secondaryRateLimitRate)) {
+): Refusals => {
+  /** `retry-after`, unless this answer is one of the share GitHub sends without it */
+  const retryAfter = (): Record<string, string> =>
+    chance(rng, faults.secondaryWithoutRetryAfterShare) ? {} : { "retry-after": String(retryAfterSeconds) }
+  return {
+    tooManyInFlight: (resource, now) => {
       stats.counters.rateLimited++
-      const status = rng() < 0.5 ? 403 : 429
-      return { status, headers: { ...limited, "retry-after": String(retryAfterSeconds) }, body: secondaryLimitBody }
+      const headers = { ...windows.rateHeaders(resource === "none" ? "core" : resource, now), ...retryAfter() }
+      return { status: 403, headers, body: secondaryLimitBody }
+    },
+    beforeRoute: (resource, now) => {
+      const limited = resource === "none" ? {} : windows.rateHeaders(resource, now)
+      if (chance(rng, faults.secondaryRateLimitRate)) {
+        stats.counters.rateLimited++
+        const status = rng() < 0.5 ? 403 : 429
+        return { status, headers: { ...limited, ...retryAfter() }, body: secondaryLimitBody }
+      }
+      if ((resource === "core" || resource === "audit_log") && windows.windowOf(resource, now).used >= windows.limit) {
+        stats.counters.rateLimited++
+        return { status: 403, headers: { ...windows.rateHeaders(resource, now) }, body: primaryLimitBody }
+      }
+      if (chance(rng, faults.errorRate)) {
+        stats.counters.serverErrors++
+        return { status: pick(rng, [500, 502, 503]), headers: limited, body: JSON.stringify({ message: "Server Error" }) }
+      }
+      return undefined
     }
-    if ((resource === "core" || resource === "audit_log") && windows.windowOf(resource, now).used >= windows.limit) {
-      stats.counters.rateLimited++
-      return { status: 403, headers: { ...windows.rateHeaders(resource, now) }, body: primaryLimitBody }
-    }
-    if (chance(rng, faults.errorRate)) {
-      stats.counters.serverErrors++
-      return { status: pick(rng, [500, 502, 503]), headers: limited, body: JSON.stringify({ message: "Server Error" }) }
-    }
-    return undefined
   }
-})
+}

@@ -14,7 +14,7 @@ export const gqlRepoPermission = ["NONE", "READ", "TRIAGE", "WRITE", "MAINTAIN",
 /** GitHub's DefaultRepositoryPermissionField has only NONE/READ/WRITE/ADMIN: maintain and triage round down */
 export const gqlDefaultPermission = ["NONE", "READ", "READ", "WRITE", "WRITE", "ADMIN"] as const
 export const privilegeNames = ["", "PULL", "TRIAGE", "PUSH", "MAINTAIN", "ADMIN"] as const
-const baseLevels: Record<string, Level> = { none: 0, read: 1, write: 3, admin: 5 }
+export const baseLevels: Record<string, Level> = { none: 0, read: 1, write: 3, admin: 5 }
 export const levelFromParam = (p: string): Level | undefined => {
   const i = ["pull", "triage", "push", "maintain", "admin"].indexOf(p)
   return i < 0 ? undefined : ((i + 1) as Level)
@@ -48,8 +48,22 @@ export interface Source {
   readonly graphql: { readonly __typename: "Organization" | "Team" | "Repository"; readonly [k: string]: string }
 }
 
+export type BasePermission = "none" | "read" | "write" | "admin"
+
+/** A pending invitation: to a repository (an outside collaborator) or to the org (with teams to join). */
+export interface Invitation {
+  readonly id: number
+  readonly login: string
+  readonly createdAt: number
+  readonly inviter: string
+  /** a repository invitation: the repository and the level it grants once accepted */
+  readonly repo?: { readonly name: string; level: Level }
+  /** an org invitation: the role and the teams joined once accepted */
+  readonly org?: { role: "admin" | "member"; readonly teams: Array<string> }
+}
+
 export interface Model {
-  readonly org: { readonly login: string; readonly id: number; readonly base: "none" | "read" | "write" | "admin" }
+  readonly org: { readonly login: string; readonly id: number; base: BasePermission }
   readonly users: Map<string, User>
   readonly members: Array<string>
   readonly owners: Set<string>
@@ -58,6 +72,8 @@ export interface Model {
   readonly teams: Array<Team>
   readonly direct: Map<string, Map<string, Level>>
   readonly events: Array<Entry>
+  readonly invitations: Map<number, Invitation>
+  nextInvitationId: number
   nextUserId: number
   nextEventSeq: number
 }
@@ -82,7 +98,16 @@ const actions = [
 
 export const pick = <A>(rng: () => number, items: ReadonlyArray<A>): A => items[Math.floor(rng() * items.length)] as A
 
-export const buildModel = (o: Required<Pick<GitHubSimulatorOptions, "org" | "repos" | "members" | "teams" | "outsideCollaborators" | "events" | "badEvents" | "seed">> & { base: GitHubSimulatorOptions["basePermission"] }): Model => {
+/** The seeded history spans at most this long, so that it stays inside the audit log's default three-month window. */
+const maxHistoryMs = 60 * 86_400_000
+
+export const buildModel = (
+  o: Required<Pick<GitHubSimulatorOptions, "org" | "repos" | "members" | "teams" | "outsideCollaborators" | "events" | "badEvents" | "seed">> & {
+    base: GitHubSimulatorOptions["basePermission"]
+    /** epoch ms of the newest seeded event (the history ends there) */
+    historyEndsAt: number
+  }
+): Model => {
   const rng = mulberry32(o.seed)
   const users = new Map<string, User>()
   let nextUserId = 1000
@@ -136,15 +161,20 @@ export const buildModel = (o: Required<Pick<GitHubSimulatorOptions, "org" | "rep
     teams,
     direct,
     events: [],
+    invitations: new Map(),
+    nextInvitationId: 300_001,
     nextUserId,
     nextEventSeq: 0
   }
-  // audit events: some share a millisecond
-  let ts = Date.UTC(2024, 6, 1, 0, 0, 0)
+  // audit events: some share a millisecond; the history ends at `historyEndsAt` (the clock the simulator runs on)
+  const gaps = Array.from({ length: o.events }, () => (rng() < 0.25 ? 0 : 1 + Math.floor(rng() * 4000)))
+  const span = gaps.reduce((s, g) => s + g, 0)
+  const scale = span > maxHistoryMs ? maxHistoryMs / span : 1
+  let ts = o.historyEndsAt - Math.floor(span * scale)
   const badAt = new Set<number>()
   while (badAt.size < Math.min(o.badEvents, o.events)) badAt.add(Math.floor(rng() * o.events))
   for (let i = 0; i < o.events; i++) {
-    ts += rng() < 0.25 ? 0 : 1 + Math.floor(rng() * 4000)
+    ts = Math.min(o.historyEndsAt, ts + Math.floor((gaps[i] ?? 0) * scale))
     model.events.push(makeEntry(model, rng, ts, badAt.has(i)))
   }
   model.events.sort(byTimeThenId)
@@ -154,7 +184,7 @@ export const buildModel = (o: Required<Pick<GitHubSimulatorOptions, "org" | "rep
 export const makeEntry = (model: Model, rng: () => number, ts: number, bad: boolean): Entry => {
   const [action, onRepo] = pick(rng, actions)
   const actor = model.members.length > 0 ? pick(rng, model.members) : "ghost"
-  const id = `${createHash("sha1").update(`${model.org.login}:${model.nextEventSeq++}:${ts}`).digest("base64url").slice(0, 22)}`
+  const id = entryId(model, ts)
   const entry: Record<string, unknown> = {
     "@timestamp": bad ? String(ts) : ts,
     _document_id: id,
@@ -163,13 +193,17 @@ export const makeEntry = (model: Model, rng: () => number, ts: number, bad: bool
     actor_id: model.users.get(actor.toLowerCase())?.id ?? 0,
     created_at: ts,
     operation_type: action.endsWith("create") || action.endsWith("add_member") ? "create" : action.endsWith("access") || action === "git.clone" ? "access" : "modify",
-    org: rng() < 0.15 ? [model.org.login] : model.org.login,
+    org: model.org.login,
     org_id: model.org.id
   }
   if (onRepo && model.repos.length > 0) entry["repo"] = `${model.org.login}/${pick(rng, model.repos).name}`
   if (action.includes("member")) entry["user"] = pick(rng, [...model.members, ...model.outside])
   return { ts, id, entry, bad }
 }
+
+/** A new entry's id: unique in the org, stable for a seed. */
+export const entryId = (model: Model, ts: number) =>
+  createHash("sha1").update(`${model.org.login}:${model.nextEventSeq++}:${ts}`).digest("base64url").slice(0, 22)
 
 export const byTimeThenId = (x: Entry, y: Entry) => x.ts - y.ts || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)
 

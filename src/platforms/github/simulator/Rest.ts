@@ -1,45 +1,36 @@
 /**
  * The REST routes the connector and the capabilities use, after auth, limits and faults: the org, its
  * members (and owners), outside collaborators, teams (their members and repositories), repositories and
- * their collaborators, the audit log, `/rate_limit`, and the writes `PUT`/`DELETE
- * /repos/{owner}/{repo}/collaborators/{username}` (an invitation is accepted at once, so the grant shows
- * up in the truth and the API straight away). `POST /graphql` goes to `graphql`.
+ * their collaborators, the audit log and `/rate_limit`. The writes (and the invitations they create) are
+ * in RestWrites; `POST /graphql` goes to `graphql`.
  */
 import { auditLogAnswer } from "./AuditLogSearch.js"
-import { collaboratorsOf, type Level, levelFromParam, type Model, repoByName, roleNames, sourcesOf } from "./Model.js"
+import { collaboratorsOf, type Model, repoByName, roleNames } from "./Model.js"
 import type { RateWindows } from "./RateWindows.js"
-import { type Answer, list, notFound, permissionsJson, repoJson, userJson } from "./RestShapes.js"
+import { type Answer, list, notFound, orgJson, permissionsJson, repoJson, teamJson, userJson } from "./RestShapes.js"
+import { makeRestWrites } from "./RestWrites.js"
+import type { Writes } from "./Writes.js"
 
 export const makeRestRoutes = (
   model: Model,
   windows: RateWindows,
   auditLogEnabled: boolean,
+  writes: Writes,
   graphql: (bodyText: string, now: number) => Answer
 ) => {
   const org = model.org.login
   const teamBySlug = (slug: string) => model.teams.find((t) => t.slug === slug)
+  const writeRoute = makeRestWrites(model, writes, (base) => orgJson(base, model))
   return (method: string, url: URL, bodyText: string, base: string, now: number): Answer => {
     const parts = url.pathname.split("/").filter((p) => p.length > 0).map(decodeURIComponent)
-    const [a, b, c, d, e, f] = parts
+    const [a, b, c, d, e] = parts
     if (method === "POST" && url.pathname === "/graphql") return graphql(bodyText, now)
+    const written = writeRoute(method, url, parts, bodyText, base, now)
+    if (written !== undefined) return written
     if (a === "orgs" && b !== undefined) {
       if (b.toLowerCase() !== org.toLowerCase()) return notFound("https://docs.github.com/rest/orgs/orgs#get-an-organization")
       if (method !== "GET") return notFound("https://docs.github.com/rest")
-      if (parts.length === 2) {
-        return {
-          status: 200,
-          body: {
-            login: org,
-            id: model.org.id,
-            node_id: `O_${model.org.id}`,
-            url: `${base}/orgs/${org}`,
-            description: "Simulated organization",
-            default_repository_permission: model.org.base,
-            members_can_create_repositories: true,
-            plan: { name: "enterprise" }
-          }
-        }
-      }
+      if (parts.length === 2) return { status: 200, body: orgJson(base, model) }
       if (c === "repos" && parts.length === 3) return list(model.repos.map((r) => repoJson(base, model, r)), url, base)
       if (c === "members" && parts.length === 3) {
         const role = url.searchParams.get("role") ?? "all"
@@ -49,19 +40,9 @@ export const makeRestRoutes = (
       if (c === "outside_collaborators" && parts.length === 3) {
         return list(model.outside.flatMap((l) => { const u = model.users.get(l.toLowerCase()); return u ? [userJson(base, u)] : [] }), url, base)
       }
-      if (c === "audit-log" && parts.length === 3) return auditLogAnswer(model, auditLogEnabled, url, base)
+      if (c === "audit-log" && parts.length === 3) return auditLogAnswer(model, auditLogEnabled, url, base, now)
       if (c === "teams" && parts.length === 3) {
-        return list(model.teams.map((t) => ({
-          id: t.id,
-          node_id: `T_${t.id}`,
-          slug: t.slug,
-          name: t.name,
-          description: null,
-          privacy: "closed",
-          permission: "pull",
-          parent: null,
-          url: `${base}/orgs/${org}/teams/${t.slug}`
-        })), url, base)
+        return list(model.teams.map((t) => teamJson(base, model, t)), url, base)
       }
       if (c === "teams" && d !== undefined && parts.length === 5) {
         const team = teamBySlug(d)
@@ -88,55 +69,6 @@ export const makeRestRoutes = (
           permissions: permissionsJson(co.level),
           role_name: roleNames[co.level]
         })), url, base)
-      }
-      if (parts.length === 5 && e !== undefined && f === undefined) {
-        const grants = model.direct.get(repo.name) ?? new Map<string, Level>()
-        model.direct.set(repo.name, grants)
-        const known = model.users.get(e.toLowerCase())
-        if (method === "DELETE") {
-          if (known) grants.delete(known.login)
-          return { status: 204 }
-        }
-        if (method === "PUT") {
-          let permission = "push"
-          if (bodyText.trim().length > 0) {
-            try {
-              const parsed = JSON.parse(bodyText) as { permission?: unknown }
-              if (typeof parsed.permission === "string") permission = parsed.permission
-            } catch {
-              return { status: 400, body: { message: "Problems parsing JSON", documentation_url: "https://docs.github.com/rest" } }
-            }
-          }
-          const level = levelFromParam(permission)
-          if (level === undefined) {
-            return { status: 422, body: { message: "Validation Failed", errors: [{ resource: "Repository", field: "permission", code: "invalid" }], documentation_url: "https://docs.github.com/rest/collaborators/collaborators#add-a-repository-collaborator" } }
-          }
-          const user = known ?? (() => {
-            const created = { login: e, id: model.nextUserId++ }
-            model.users.set(e.toLowerCase(), created)
-            return created
-          })()
-          const hadAccess = sourcesOf(model, user.login, repo.name).length > 0
-          const isMember = model.members.includes(user.login)
-          if (!isMember && !model.outside.includes(user.login)) model.outside.push(user.login)
-          grants.set(user.login, level)
-          if (hadAccess || isMember) return { status: 204 }
-          return {
-            status: 201,
-            body: {
-              id: 100_000 + model.nextUserId,
-              node_id: `RI_${model.nextUserId}`,
-              repository: repoJson(base, model, repo),
-              invitee: userJson(base, user),
-              inviter: { login: "verity-bot", id: 1, type: "User" },
-              permissions: permission === "push" ? "write" : permission === "pull" ? "read" : permission,
-              created_at: new Date(now).toISOString(),
-              expired: false,
-              url: `${base}/user/repository_invitations/${100_000 + model.nextUserId}`,
-              html_url: `https://github.com/${org}/${repo.name}/invitations`
-            }
-          }
-        }
       }
     }
     if (method === "GET" && url.pathname === "/rate_limit") {

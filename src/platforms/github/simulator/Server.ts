@@ -2,7 +2,8 @@
  * A simulator of the parts of GitHub's REST and GraphQL APIs that the connector (and the Lumos
  * capabilities) use, faithful to GitHub's documented shapes, over real HTTP on 127.0.0.1. This file
  * is the server: it answers the simulator's own endpoints (ground truth, counters), then for every API
- * request checks the concurrency cap, waits the injected latency, checks Bearer auth (401 with GitHub's
+ * request checks the concurrency cap, waits the injected latency, refuses a request without
+ * `User-Agent` (403, as GitHub does), checks Bearer auth and the token's scopes (401 with GitHub's
  * body), lets the limits and faults refuse, routes (REST or GraphQL), and sends ETags on every GET
  * with 304 on `If-None-Match` (free), `x-ratelimit-*` headers, and the odd truncated page.
  * The model, the routes, GraphQL, the limits and faults, and the truth each live in their own file here.
@@ -21,13 +22,24 @@ import { makeRateWindows, resourceOf } from "./RateWindows.js"
 import { makeRestRoutes } from "./Rest.js"
 import { makeStats } from "./Stats.js"
 import { truthEventsOf, truthGrantsOf, truthEventOf } from "./Truth.js"
-import type { GitHubSimulator, GitHubSimulatorOptions, TruthEvent } from "./Types.js"
+import type { GitHubSimulator, GitHubSimulatorOptions, LiveCounters, PendingInvitation, TruthEvent } from "./Types.js"
+import { runLive } from "./Live.js"
+import { makeWrites } from "./Writes.js"
+import { defaultTokenScopes, scopeHeaders, scopeRefusal, scopeRuleOf } from "./Scopes.js"
+
+/** GitHub's answer to a request without `User-Agent`. */
+const noUserAgentBody = {
+  message:
+    "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required). Check https://developer.github.com for other possible causes.",
+  documentation_url: "https://docs.github.com/rest/overview/resources-in-the-rest-api#user-agent-required"
+}
 
 export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effect.Effect<GitHubSimulator, never, Scope.Scope> =>
   Effect.gen(function*() {
     const org = options.org ?? "acme-corp"
     const token = options.token ?? "ghp_simulated_token"
     const seed = options.seed ?? 42
+    const historyEndsAt = options.historyEndsAt ?? Math.floor(Date.now() / 86_400_000) * 86_400_000
     const model = buildModel({
       org,
       repos: options.repos ?? 60,
@@ -37,29 +49,49 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
       events: options.events ?? 200,
       badEvents: options.badEvents ?? 0,
       seed,
-      base: options.basePermission
+      base: options.basePermission,
+      historyEndsAt
     })
+    const writes = makeWrites(model)
+    const liveCounters: LiveCounters = { events: 0, changes: 0 }
     const faults = faultSettings(options)
     const maxConcurrency = options.maxConcurrency ?? 100
+    const tokenScopes = options.tokenScopes ?? defaultTokenScopes
     const faultRng = mulberry32(seed ^ 0x5bd1e995)
     const eventRng = mulberry32(seed ^ 0x27d4eb2f)
     const windows = makeRateWindows(options.rateLimit?.limit ?? 5000, (options.rateLimit?.windowSeconds ?? 3600) * 1000)
     const stats = makeStats()
     const refusals = makeRefusals(faults, faultRng, windows, stats, options.retryAfterSeconds ?? 1)
-    const route = makeRestRoutes(model, windows, options.auditLogEnabled ?? true, makeGraphQL(model, windows, stats))
+    const route = makeRestRoutes(model, windows, options.auditLogEnabled ?? true, writes, makeGraphQL(model, windows, stats))
     let inFlight = 0
+
+    const pendingOf = (): ReadonlyArray<PendingInvitation> =>
+      [...model.invitations.values()].map((i) => ({
+        id: i.id,
+        login: i.login,
+        ...(i.repo ? { repo: `${org}/${i.repo.name}` } : {}),
+        ...(i.org ? { role: i.org.role } : {})
+      }))
 
     /** The simulator's own endpoints: free, no auth, no faults. */
     const ownEndpoint = (path: string, method: string) => {
       // the ground truth
       if (path === "/_simulator/truth/grants") return jsonResponse({ status: 200, body: truthGrantsOf(model) })
-      if (path === "/_simulator/truth/events") return jsonResponse({ status: 200, body: truthEventsOf(model) })
+      if (path === "/_simulator/truth/events") return jsonResponse({ status: 200, body: truthEventsOf(model, Date.now()) })
       // the counters, for a client in another process (benchmarks run the simulator as a child)
       if (path === "/_simulator/stats") return jsonResponse({ status: 200, body: stats.snapshot() })
       if (path === "/_simulator/reset-stats" && method === "POST") {
         stats.reset()
         return jsonResponse({ status: 200, body: stats.snapshot() })
       }
+      // invitations wait for their invitee; accepting one here is what the invitee's click does on GitHub
+      if (path === "/_simulator/invitations") return jsonResponse({ status: 200, body: pendingOf() })
+      const accept = /^\/_simulator\/invitations\/(\d+)\/accept$/.exec(path)
+      if (accept && method === "POST") {
+        const accepted = writes.acceptInvitation({ actor: "ghost", now: Date.now() }, Number(accept[1]))._tag === "applied"
+        return jsonResponse(accepted ? { status: 200, body: { accepted: true } } : { status: 404, body: { message: "Not Found" } })
+      }
+      if (path === "/_simulator/live") return jsonResponse({ status: 200, body: liveCounters })
       return undefined
     }
 
@@ -99,12 +131,19 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
         }
         yield* delay(faults.latencyMs + (faults.latencyJitterMs > 0 ? Math.floor(faultRng() * faults.latencyJitterMs) : 0))
         const now = Date.now()
+        if ((request.headers["user-agent"] ?? "").trim() === "") return finish(403, {}, JSON.stringify(noUserAgentBody))
         const presented = /^(?:bearer|token)\s+(.+)$/i.exec(request.headers["authorization"] ?? "")?.[1]
         if (presented !== token) {
           return finish(401, {}, JSON.stringify({ message: "Bad credentials", documentation_url: "https://docs.github.com/rest", status: "401" }))
         }
+        const rule = scopeRuleOf(model, method, url.pathname)
+        const scoped = scopeHeaders(tokenScopes, rule)
         const refused = refusals.beforeRoute(resource, now)
-        if (refused !== undefined) return finish(refused.status, refused.headers, refused.body)
+        if (refused !== undefined) return finish(refused.status, { ...scoped, ...refused.headers }, refused.body)
+        const unscoped = scopeRefusal(tokenScopes, rule, url.pathname)
+        if (unscoped !== undefined) {
+          return finish(unscoped.status, { ...scoped, ...(resource === "none" ? {} : windows.rateHeaders(resource, now)) }, JSON.stringify(unscoped.body))
+        }
 
         const answer = route(method, url, bodyText, base, now)
         const headers: Record<string, string> = { ...answer.headers }
@@ -116,7 +155,7 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
           const ifNoneMatch = request.headers["if-none-match"]
           if (ifNoneMatch !== undefined && ifNoneMatch.split(",").map((s) => s.trim()).includes(etag)) {
             stats.counters.notModified++
-            return finish(304, { ...rateHeaders(), etag }, undefined)
+            return finish(304, { ...scoped, ...rateHeaders(), etag }, undefined)
           }
           if (chance(faultRng, faults.malformedRate)) {
             stats.counters.malformed++
@@ -129,20 +168,24 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
           if (resource !== "graphql") windows.windowOf(resource, now).used += cost
           stats.spent.set(resource, (stats.spent.get(resource) ?? 0) + cost)
         }
-        return finish(answer.status, { ...headers, ...rateHeaders() }, text)
+        return finish(answer.status, { ...scoped, ...headers, ...rateHeaders() }, text)
       })
       return yield* respond.pipe(Effect.ensuring(Effect.sync(() => inFlight--)))
     })
 
     const url = yield* listen(HttpServer.serve(HttpRouter.empty.pipe(HttpRouter.all("*", handler))), options.port ?? 0)
+    if (options.live) yield* Effect.forkScoped(runLive(model, writes, options.live, seed, liveCounters))
 
     const simulator: GitHubSimulator = {
       url,
       token,
       org,
       truthGrants: Effect.sync(() => truthGrantsOf(model)),
-      truthEvents: Effect.sync(() => truthEventsOf(model)),
+      truthEvents: Effect.sync(() => truthEventsOf(model, Date.now())),
       requestLog: Effect.sync(() => [...stats.log]),
+      pendingInvitations: Effect.sync(pendingOf),
+      acceptInvitation: (id) => Effect.sync(() => writes.acceptInvitation({ actor: "ghost", now: Date.now() }, id)._tag === "applied"),
+      live: Effect.sync(() => ({ ...liveCounters })),
       addAuditEvents: (n) =>
         Effect.sync(() => {
           const added: Array<TruthEvent> = []

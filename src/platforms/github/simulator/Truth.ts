@@ -1,4 +1,5 @@
 /** The ground truth, computed from the model: every grant (with its mechanism) and every audit event, in the wire format. */
+import { retained } from "./AuditLogSearch.js"
 import { collaboratorsOf, type Entry, type Model, privilegeNames } from "./Model.js"
 import type { TruthEvent, TruthGrant } from "./Types.js"
 
@@ -38,6 +39,9 @@ export const truthEventOf = (model: Model, e: Entry): TruthEvent => {
   }
 }
 
-/** Every audit event the connector should publish (the malformed ones are not in the truth). */
-export const truthEventsOf = (model: Model): ReadonlyArray<TruthEvent> =>
-  model.events.filter((e) => !e.bad).map((e) => truthEventOf(model, e))
+/**
+ * Every audit event a correct client publishes with default settings (`include=all`, from 90 days back):
+ * what GitHub still keeps at `now` (the malformed ones are not in the truth).
+ */
+export const truthEventsOf = (model: Model, now: number): ReadonlyArray<TruthEvent> =>
+  model.events.filter((e) => !e.bad && retained(e, now) && e.ts >= now - 90 * 86_400_000).map((e) => truthEventOf(model, e))

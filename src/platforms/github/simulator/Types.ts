@@ -23,6 +23,10 @@ export interface GitHubSimulatorOptions {
   readonly malformedRate?: number
   /** share of requests refused with a secondary limit (403 or 429, `retry-after`) */
   readonly secondaryRateLimitRate?: number
+  /** share of secondary-limit answers sent without `retry-after` (GitHub sometimes omits it; default 0) */
+  readonly secondaryWithoutRetryAfterShare?: number
+  /** the classic token's scopes (default admin:org, read:audit_log, repo); a missing one is refused as GitHub does */
+  readonly tokenScopes?: ReadonlyArray<string>
   /** seconds a secondary limit asks to wait (default 1) */
   readonly retryAfterSeconds?: number
   /** primary budget per resource (REST requests; GraphQL points) and its window */
@@ -31,6 +35,35 @@ export interface GitHubSimulatorOptions {
   readonly maxConcurrency?: number
   /** false: the audit log answers 404, like an org not on Enterprise Cloud */
   readonly auditLogEnabled?: boolean
+  /** epoch ms of the newest seeded audit event (default: the start of the current UTC day, so dates follow the clock) */
+  readonly historyEndsAt?: number
+  /** live mode: audit events and access changes keep coming while the simulator runs */
+  readonly live?: LiveOptions
+}
+
+/** A pending invitation, as the simulator's own endpoint lists it. */
+export interface PendingInvitation {
+  readonly id: number
+  readonly login: string
+  /** `owner/repo` for a repository invitation */
+  readonly repo?: string
+  /** the role for an org invitation */
+  readonly role?: "admin" | "member"
+}
+
+export interface LiveOptions {
+  /** audit events appended per second (0: none) */
+  readonly eventsPerSec?: number
+  /** access changes made per minute (0: none) */
+  readonly changesPerMin?: number
+  /** seed of live mode's PRNG (default: derived from the simulator's seed) */
+  readonly seed?: number
+}
+
+/** What live mode has done so far. */
+export interface LiveCounters {
+  events: number
+  changes: number
 }
 
 export interface RequestLogEntry {
@@ -67,13 +100,21 @@ export interface GitHubSimulator {
   readonly truthGrants: Effect.Effect<ReadonlyArray<TruthGrant>>
   readonly truthEvents: Effect.Effect<ReadonlyArray<TruthEvent>>
   readonly requestLog: Effect.Effect<ReadonlyArray<RequestLogEntry>>
+  /** invitations waiting for their invitee (outside collaborators, people invited to the org) */
+  readonly pendingInvitations: Effect.Effect<ReadonlyArray<PendingInvitation>>
+  /** the invitee accepts: the grant or membership takes effect (false: no such invitation) */
+  readonly acceptInvitation: (id: number) => Effect.Effect<boolean>
+  /** what live mode has done so far */
+  readonly live: Effect.Effect<LiveCounters>
   /** append `n` audit events stamped now; returns them in wire format */
   readonly addAuditEvents: (n: number) => Effect.Effect<ReadonlyArray<TruthEvent>>
   readonly stats: Effect.Effect<SimulatorStats>
   /** zero the counters and the request log (e.g. between two pulls) */
   readonly resetStats: Effect.Effect<void>
   /** change fault injection at run time */
-  readonly setFaults: (faults: Partial<Pick<GitHubSimulatorOptions, "errorRate" | "malformedRate" | "secondaryRateLimitRate" | "latencyMs" | "latencyJitterMs">>) => Effect.Effect<void>
+  readonly setFaults: (
+    faults: Partial<Pick<GitHubSimulatorOptions, "errorRate" | "malformedRate" | "secondaryRateLimitRate" | "secondaryWithoutRetryAfterShare" | "latencyMs" | "latencyJitterMs">>
+  ) => Effect.Effect<void>
 }
 
 /** A grant in the wire format (snapshot without `snapshot_at`). */

@@ -129,6 +129,9 @@ describe("GitHub capabilities", () => {
       }
       const assigned = yield* ok(gh, "assign_entitlement", request(sim, grant))
       expect(assigned.response).toEqual({ assigned: true })
+      // someone outside the org is invited: no access until they accept, as on GitHub
+      expect((yield* sim.truthGrants).filter((g) => g.principal_ref.toLowerCase() === "new-contractor")).toEqual([])
+      for (const invitation of yield* sim.pendingInvitations) yield* sim.acceptInvitation(invitation.id)
       const held = (yield* sim.truthGrants).filter((g) => g.principal_ref.toLowerCase() === "new-contractor")
       // a level implies the ones below it (snapshots list each): triage brings pull
       expect(held.map((g) => [g.asset_ref, g.privilege, g.grant_mechanism]).sort()).toEqual([[repo, "PULL", "direct"], [repo, "TRIAGE", "direct"]])

@@ -36,6 +36,9 @@ describe("GitHub permissions against the simulator", () => {
 
       // a new direct grant (through the API) is seen by the next pull
       yield* connector.client.write("PUT", `/repos/${sim.org}/backend/collaborators/ext-newcomer`, { permission: "triage" }, "add collaborator")
+      // an outside collaborator's access starts when they accept the invitation, as on GitHub
+      expect((yield* sim.truthGrants).length).toBe(truth.length)
+      for (const invitation of yield* sim.pendingInvitations) yield* sim.acceptInvitation(invitation.id)
       const changedTruth = yield* sim.truthGrants
       expect(changedTruth.length).toBe(truth.length + 2)
       yield* sink.clear

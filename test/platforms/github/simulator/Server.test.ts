@@ -6,7 +6,7 @@ import { Effect } from "effect"
 import { startGitHubSimulator } from "../../../../src/platforms/github/simulator/Server.js"
 import { spawnCli } from "../../../support/Cli.js"
 
-const call = (url: string, token: string | undefined, init: { method?: "GET" | "PUT" | "DELETE" | "POST"; body?: unknown; etag?: string } = {}) =>
+const call = (url: string, token: string | undefined, init: { method?: "GET" | "PUT" | "PATCH" | "DELETE" | "POST"; body?: unknown; etag?: string; userAgent?: string } = {}) =>
   Effect.gen(function*() {
     const client = yield* HttpClient.HttpClient
     let request = init.method === "PUT"
@@ -15,8 +15,11 @@ const call = (url: string, token: string | undefined, init: { method?: "GET" | "
       ? HttpClientRequest.del(url)
       : init.method === "POST"
       ? HttpClientRequest.post(url)
+      : init.method === "PATCH"
+      ? HttpClientRequest.patch(url)
       : HttpClientRequest.get(url)
     if (token) request = HttpClientRequest.bearerToken(request, token)
+    if (init.userAgent !== "") request = HttpClientRequest.setHeader(request, "user-agent", init.userAgent ?? "verity-tests")
     if (init.etag) request = HttpClientRequest.setHeader(request, "if-none-match", init.etag)
     if (init.body !== undefined) request = yield* HttpClientRequest.bodyJson(request, init.body)
     const response = yield* client.execute(request)
@@ -63,23 +66,122 @@ describe("GitHub simulator", () => {
       expect((gql.json as { data: { organization: { repositories: { nodes: ReadonlyArray<unknown> } } } }).data.organization.repositories.nodes.length).toBe(100)
     }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici)))
 
-  it.live("PUT adds a collaborator (201 invitation, or 204 for an existing one), DELETE removes it, and the truth follows", () =>
+  it.live("writes as GitHub makes them: invitations stay pending until accepted, a role below the base permission is refused, and each write is in the audit log", () =>
     Effect.gen(function*() {
-      const sim = yield* startGitHubSimulator({ repos: 3, members: 4, teams: 1, seed: 3, basePermission: "none" })
-      const url = `${sim.url}/repos/acme-corp/backend/collaborators/newbie`
-      const added = yield* call(url, sim.token, { method: "PUT", body: { permission: "maintain" } })
+      const sim = yield* startGitHubSimulator({ repos: 3, members: 6, teams: 2, events: 5, seed: 3, basePermission: "read" })
+      const api = (path: string, init: Parameters<typeof call>[2] = {}) => call(`${sim.url}${path}`, sim.token, init)
+      const grantsOf = (login: string) =>
+        Effect.map(sim.truthGrants, (all) => all.filter((g) => g.principal_ref === login).map((g) => `${g.asset_ref}:${g.privilege}:${g.grant_mechanism}`).sort())
+      const actions = () =>
+        Effect.map(api(`/orgs/acme-corp/audit-log?per_page=100`), (r) => (r.json as ReadonlyArray<Record<string, unknown>>))
+      const teams = (yield* api(`/orgs/acme-corp/teams`)).json as ReadonlyArray<{ slug: string }>
+      const slug = teams[0]!.slug
+      yield* api(`/orgs/acme-corp/teams/${slug}/repos/acme-corp/backend`, { method: "DELETE" })
+      const before = (yield* actions()).length
+
+      // an outside collaborator: 201 with a pending invitation, no access until it is accepted
+      const url = `/repos/acme-corp/backend/collaborators/newbie`
+      const added = yield* api(url, { method: "PUT", body: { permission: "maintain" } })
       expect(added.status).toBe(201)
       expect(added.json).toMatchObject({ invitee: { login: "newbie" }, permissions: "maintain" })
-      const grants = (yield* sim.truthGrants).filter((g) => g.principal_ref === "newbie")
-      expect(grants.map((g) => g.privilege).sort()).toEqual(["MAINTAIN", "PULL", "PUSH", "TRIAGE"])
-      const collaborators = yield* call(`${sim.url}/repos/acme-corp/backend/collaborators?affiliation=direct`, sim.token)
+      const invitationId = (added.json as { id: number }).id
+      expect(yield* grantsOf("newbie")).toEqual([])
+      const listed = yield* api(`/repos/acme-corp/backend/collaborators?affiliation=all`)
+      expect((listed.json as ReadonlyArray<{ login: string }>).some((c) => c.login === "newbie")).toBe(false)
+      expect(((yield* api(`/repos/acme-corp/backend/invitations`)).json as ReadonlyArray<{ id: number }>).map((i) => i.id)).toEqual([invitationId])
+      expect((yield* call(`${sim.url}/_simulator/invitations/${invitationId}/accept`, undefined, { method: "POST" })).status).toBe(200)
+      expect(yield* grantsOf("newbie")).toEqual(["acme-corp/backend:MAINTAIN:direct", "acme-corp/backend:PULL:direct", "acme-corp/backend:PUSH:direct", "acme-corp/backend:TRIAGE:direct"])
+      const collaborators = yield* api(`/repos/acme-corp/backend/collaborators?affiliation=direct`)
       expect(collaborators.json).toEqual(expect.arrayContaining([
         expect.objectContaining({ login: "newbie", role_name: "maintain", permissions: { admin: false, maintain: true, push: true, triage: true, pull: true } })
       ]))
-      expect((yield* call(url, sim.token, { method: "PUT", body: { permission: "pull" } })).status).toBe(204)
-      expect((yield* call(url, sim.token, { method: "PUT", body: { permission: "owner" } })).status).toBe(422)
-      expect((yield* call(url, sim.token, { method: "DELETE" })).status).toBe(204)
-      expect((yield* sim.truthGrants).some((g) => g.principal_ref === "newbie")).toBe(false)
+      expect(((yield* api(`/orgs/acme-corp/outside_collaborators`)).json as ReadonlyArray<{ login: string }>).map((u) => u.login)).toContain("newbie")
+      // an existing collaborator: 204, the level changes; a role GitHub doesn't have: 422
+      expect((yield* api(url, { method: "PUT", body: { permission: "pull" } })).status).toBe(204)
+      expect(yield* grantsOf("newbie")).toEqual(["acme-corp/backend:PULL:direct"])
+      expect((yield* api(url, { method: "PUT", body: { permission: "owner" } })).status).toBe(422)
+      expect((yield* api(url, { method: "DELETE" })).status).toBe(204)
+      expect(yield* grantsOf("newbie")).toEqual([])
+
+      // a member below the base permission (read): 422; at or above it: 204 at once, no invitation
+      const member = "alice"
+      expect((yield* api(`/repos/acme-corp/backend/collaborators/${member}`, { method: "PUT", body: { permission: "pull" } })).status).toBe(204)
+      yield* api(`/orgs/acme-corp`, { method: "PATCH", body: { default_repository_permission: "write" } })
+      expect(((yield* api(`/orgs/acme-corp`)).json as { default_repository_permission: string }).default_repository_permission).toBe("write")
+      const below = yield* api(`/repos/acme-corp/backend/collaborators/${member}`, { method: "PUT", body: { permission: "triage" } })
+      expect(below.status).toBe(422)
+      expect((yield* api(`/repos/acme-corp/backend/collaborators/${member}`, { method: "PUT", body: { permission: "admin" } })).status).toBe(204)
+      expect(yield* grantsOf(member)).toContain("acme-corp/backend:ADMIN:direct")
+
+      // teams: a member joins, the team gets a repository, then both go
+      const outsider = "carol-outsider"
+      const joined = yield* api(`/orgs/acme-corp/teams/${slug}/memberships/${outsider}`, { method: "PUT", body: { role: "member" } })
+      expect(joined.json).toMatchObject({ state: "pending", role: "member" })
+      const orgInvite = (yield* sim.pendingInvitations).find((i) => i.login === outsider)
+      expect(orgInvite).toMatchObject({ role: "member" })
+      expect(yield* sim.acceptInvitation(orgInvite!.id)).toBe(true)
+      const teamMembers = (yield* api(`/orgs/acme-corp/teams/${slug}/members`)).json as ReadonlyArray<{ login: string }>
+      expect(teamMembers.map((m) => m.login)).toContain(outsider)
+      expect((yield* api(`/orgs/acme-corp/teams/${slug}/repos/acme-corp/backend`, { method: "PUT", body: { permission: "maintain" } })).status).toBe(204)
+      expect(yield* grantsOf(outsider)).toContain("acme-corp/backend:MAINTAIN:group")
+      expect((yield* api(`/orgs/acme-corp/teams/${slug}/repos/acme-corp/backend`, { method: "DELETE" })).status).toBe(204)
+      expect((yield* api(`/orgs/acme-corp/teams/${slug}/memberships/${outsider}`, { method: "DELETE" })).status).toBe(204)
+      // org role: owner, then removed from the org
+      expect((yield* api(`/orgs/acme-corp/memberships/${outsider}`, { method: "PUT", body: { role: "admin" } })).json).toMatchObject({ state: "active", role: "admin" })
+      expect((yield* grantsOf(outsider)).filter((g) => g.endsWith(":ADMIN:role")).length).toBe(3)
+      expect((yield* api(`/orgs/acme-corp/memberships/${outsider}`, { method: "DELETE" })).status).toBe(204)
+      expect(yield* grantsOf(outsider)).toEqual([])
+
+      // every write is in the audit log, with GitHub's action names, and in the truth
+      const entries = (yield* actions()).slice(0, (yield* actions()).length - before)
+      expect(entries.map((e) => e["action"]).reverse()).toEqual([
+        "repository_invitation.create",
+        "repository_invitation.accept",
+        "repo.add_member",
+        "repo.update_member",
+        "repo.remove_member",
+        "repo.add_member",
+        "org.update_default_repository_permission",
+        "repo.update_member",
+        "org.invite_member",
+        "org.add_member",
+        "team.add_member",
+        "team.add_repository",
+        "team.remove_repository",
+        "team.remove_member",
+        "org.update_member",
+        "org.remove_member"
+      ])
+      expect(entries.at(-1)).toMatchObject({ action: "repository_invitation.create", repo: "acme-corp/backend", user: "newbie", permission: "maintain", org: "acme-corp" })
+      expect(entries.find((e) => e["action"] === "org.update_default_repository_permission")).toMatchObject({ permission: "write", old_permission: "read" })
+      expect(entries.find((e) => e["action"] === "team.add_repository")).toMatchObject({ team: `acme-corp/${slug}`, repo: "acme-corp/backend", permission: "maintain" })
+      const truthIds = new Set((yield* sim.truthEvents).map((e) => e.event_id))
+      expect(entries.every((e) => truthIds.has(String(e["_document_id"])))).toBe(true)
+      // event dates follow the clock: the seeded history ends today, the writes are stamped now
+      const newest = Number(entries[0]!["@timestamp"])
+      expect(Math.abs(newest - Date.now())).toBeLessThan(60_000)
+      const oldest = (yield* sim.truthEvents)[0]!
+      expect(Date.now() - Date.parse(oldest.occurred_at)).toBeLessThan(2 * 86_400_000)
+    }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici)))
+
+  it.live("live mode adds audit events and access changes while it runs, seen over HTTP in the truth and the audit log", () =>
+    Effect.gen(function*() {
+      const sim = yield* startGitHubSimulator({ repos: 6, members: 10, teams: 3, events: 3, seed: 5, live: { eventsPerSec: 40, changesPerMin: 1200 } })
+      const truthGrants = () => Effect.map(call(`${sim.url}/_simulator/truth/grants`, undefined), (r) => r.json as ReadonlyArray<Record<string, string>>)
+      const key = (g: Record<string, string>) => `${g["principal_ref"]}|${g["asset_ref"]}|${g["privilege"]}|${g["grant_mechanism"]}`
+      const first = new Set((yield* truthGrants()).map(key))
+      yield* Effect.sleep("1500 millis")
+      const live = (yield* call(`${sim.url}/_simulator/live`, undefined)).json as { events: number; changes: number }
+      expect(live.events).toBeGreaterThanOrEqual(30)
+      expect(live.changes).toBeGreaterThanOrEqual(15)
+      const second = new Set((yield* truthGrants()).map(key))
+      expect([...second].some((k) => !first.has(k))).toBe(true)
+      expect([...first].some((k) => !second.has(k))).toBe(true)
+      const log = (yield* call(`${sim.url}/orgs/acme-corp/audit-log?per_page=100`, sim.token)).json as ReadonlyArray<Record<string, unknown>>
+      const writeActions = new Set(["repo.add_member", "repo.update_member", "repo.remove_member", "team.add_repository", "team.update_repository_permission", "team.remove_repository", "team.add_member", "team.remove_member", "repository_invitation.accept"])
+      const recent = log.filter((e) => Number(e["@timestamp"]) >= Date.now() - 5_000)
+      expect(recent.length).toBeGreaterThanOrEqual(30)
+      expect(recent.some((e) => writeActions.has(String(e["action"])))).toBe(true)
     }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici)))
 
   it.live("the audit log pages by `after` cursor (no last), filters by created phrase, and is deterministic from the seed", () =>
@@ -88,7 +190,7 @@ describe("GitHub simulator", () => {
       const twin = yield* startGitHubSimulator({ repos: 3, members: 4, teams: 1, events: 30, seed: 8 })
       expect(yield* twin.truthEvents).toEqual(yield* sim.truthEvents)
       expect(yield* twin.truthGrants).toEqual(yield* sim.truthGrants)
-      const page = yield* call(`${sim.url}/orgs/acme-corp/audit-log?order=asc&per_page=20`, sim.token)
+      const page = yield* call(`${sim.url}/orgs/acme-corp/audit-log?order=asc&per_page=20&include=all`, sim.token)
       const link = page.headers["link"] ?? ""
       expect(link).toMatch(/after=[^&>]+&before=>; rel="next"/)
       expect(link).not.toContain(`rel="last"`)
@@ -105,6 +207,41 @@ describe("GitHub simulator", () => {
       expect(sinceIds.map((e) => e._document_id)).toEqual(expect.arrayContaining(truth.slice(10).map((e) => e.event_id)))
       const off = yield* startGitHubSimulator({ auditLogEnabled: false, repos: 1, members: 1, teams: 0 })
       expect((yield* call(`${off.url}/orgs/acme-corp/audit-log`, off.token)).status).toBe(404)
+    }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici)))
+
+  it.live("the audit log's rules: User-Agent required, web events unless `include` says otherwise, three months without `created`, `before` cursors", () =>
+    Effect.gen(function*() {
+      const sim = yield* startGitHubSimulator({ repos: 3, members: 4, teams: 1, events: 90, seed: 9 })
+      const log = (query: string) => call(`${sim.url}/orgs/acme-corp/audit-log?${query}`, sim.token)
+      const actionsOf = (r: { json: unknown }) => (r.json as ReadonlyArray<{ action: string }>).map((e) => e.action)
+      const noAgent = yield* call(`${sim.url}/orgs/acme-corp`, sim.token, { userAgent: "" })
+      expect(noAgent.status).toBe(403)
+      expect(String((noAgent.json as { message: string }).message)).toContain("User-Agent")
+      const web = yield* log("per_page=100&order=asc")
+      const all = yield* log("per_page=100&order=asc&include=all")
+      const git = yield* log("per_page=100&order=asc&include=git")
+      expect(actionsOf(web).some((a) => a.startsWith("git."))).toBe(false)
+      expect(actionsOf(git).length).toBeGreaterThan(0)
+      expect(actionsOf(git).every((a) => a.startsWith("git."))).toBe(true)
+      expect(actionsOf(all).length).toBe(actionsOf(web).length + actionsOf(git).length)
+      expect(actionsOf(all).length).toBe((yield* sim.truthEvents).length)
+      // `before` walks back: page 2's prev link gives page 1 again
+      const page1 = yield* log("per_page=50&include=all")
+      const page2 = yield* call(/<([^>]+)>; rel="next"/.exec(page1.headers["link"] ?? "")?.[1] ?? "", sim.token)
+      const prev = /<([^>]+)>; rel="prev"/.exec(page2.headers["link"] ?? "")?.[1] ?? ""
+      expect(new URL(prev).searchParams.get("before")).not.toBe("")
+      expect((yield* call(prev, sim.token)).json).toEqual(page1.json)
+
+      // an org whose history ended 100 days ago: nothing without `created`, everything but Git events (7 days) with it
+      const old = yield* startGitHubSimulator({ repos: 3, members: 4, teams: 1, events: 60, seed: 9, historyEndsAt: Date.now() - 100 * 86_400_000 })
+      const oldLog = (query: string) => call(`${old.url}/orgs/acme-corp/audit-log?${query}`, old.token)
+      expect(actionsOf(yield* oldLog("per_page=100&include=all"))).toEqual([])
+      const since = encodeURIComponent(`created:>=${new Date(Date.now() - 150 * 86_400_000).toISOString()}`)
+      const kept = actionsOf(yield* oldLog(`per_page=100&include=all&phrase=${since}`))
+      expect(kept.length).toBeGreaterThan(40)
+      expect(kept.some((a) => a.startsWith("git."))).toBe(false)
+      // a client with default settings (from 90 days back) gets none of it: the truth says so
+      expect(yield* old.truthEvents).toEqual([])
     }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici)))
 
   it.live("`simulate github` serves the same org from the same seed and prints its URL and token", () =>

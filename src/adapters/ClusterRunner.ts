@@ -1,0 +1,98 @@
+/**
+ * This process as an `@effect/cluster` runner: registered in the state database (`SqlRunnerStorage`,
+ * shard locks held there), reachable by the other runners over a socket. Processes on the same
+ * database form one cluster; a runner that stops heart-beating loses its shards to the living.
+ *
+ * Entities are not used (each connector stream is a `Singleton`), so no message storage is kept.
+ * Timings are tuned for takeover within seconds, not the library's minute-scale defaults: the shard
+ * locks expire after `lockExpiration` (a runner killed outright is dropped then), are refreshed at a
+ * third of it, and every runner re-reads the runners every second.
+ */
+import { createServer } from "node:net"
+import { hostname } from "node:os"
+import {
+  MessageStorage,
+  RunnerAddress,
+  RunnerHealth,
+  Runners,
+  type Sharding,
+  ShardingConfig,
+  SocketRunner,
+  SqlRunnerStorage
+} from "@effect/cluster"
+import { NodeClusterSocket } from "@effect/platform-node"
+import { RpcSerialization } from "@effect/rpc"
+import type { SqlClient } from "@effect/sql"
+import { Duration, Effect, Layer, Option } from "effect"
+import { CheckpointError } from "../domain/Errors.js"
+
+export interface ClusterRunnerOptions {
+  /** the host other runners reach this one at (default: this machine's hostname) */
+  readonly address: string | undefined
+  /** 0: a free port */
+  readonly port: number
+  readonly shards: number
+  readonly lockExpiration: Duration.DurationInput
+}
+
+/** A port nobody listens on now (the runner binds it right after). */
+const freePort = (host: string) =>
+  Effect.async<number, Error>((resume) => {
+    const server = createServer()
+    server.once("error", (e) => resume(Effect.fail(e)))
+    server.listen(0, host, () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resume(Effect.succeed(port)))
+    })
+  })
+
+const unavailable = (message: string, cause?: unknown) =>
+  new CheckpointError({ reason: "unavailable", message: `cluster: ${message}`, ...(cause !== undefined ? { cause } : {}) })
+
+/** The sharding settings for `options`, with the port chosen. */
+export const shardingSettings = (options: ClusterRunnerOptions) =>
+  Effect.gen(function*() {
+    const host = options.address ?? hostname()
+    const listenHost = options.address ?? "0.0.0.0"
+    const port = options.port !== 0 ? options.port : yield* freePort(listenHost).pipe(
+      Effect.mapError((e) => unavailable(`no free port on ${listenHost}: ${e.message}`, e))
+    )
+    const expiration = Duration.decode(options.lockExpiration)
+    return {
+      ...ShardingConfig.defaults,
+      runnerAddress: Option.some(RunnerAddress.make(host, port)),
+      runnerListenAddress: Option.some(RunnerAddress.make(listenHost, port)),
+      shardsPerGroup: options.shards,
+      shardLockExpiration: expiration,
+      shardLockRefreshInterval: Duration.millis(Math.max(250, Math.floor(Duration.toMillis(expiration) / 3))),
+      refreshAssignmentsInterval: Duration.seconds(1),
+      runnerHealthCheckInterval: Duration.seconds(2),
+      entityMessagePollInterval: Duration.seconds(1)
+    } satisfies ShardingConfig.ShardingConfig["Type"]
+  })
+
+/** `Sharding` for this process over the provided SQL client; fails with `CheckpointError("unavailable")` if storage or the port cannot be had. */
+export const clusterRunnerLayer = (
+  options: ClusterRunnerOptions
+): Layer.Layer<Sharding.Sharding, CheckpointError, SqlClient.SqlClient> =>
+  Layer.unwrapEffect(
+    Effect.map(shardingSettings(options), (settings) =>
+      SocketRunner.layer.pipe(
+        Layer.provide(RunnerHealth.layerPing.pipe(Layer.provide(Runners.layerRpc), Layer.provide(NodeClusterSocket.layerClientProtocol))),
+        Layer.provide([NodeClusterSocket.layerSocketServer, NodeClusterSocket.layerClientProtocol]),
+        Layer.provide(MessageStorage.layerNoop),
+        Layer.provide(SqlRunnerStorage.layer.pipe(Layer.mapError((e) => unavailable(`runner storage: ${e.message}`, e)))),
+        Layer.provide(ShardingConfig.layer(settings)),
+        Layer.provide(RpcSerialization.layerMsgPack),
+        Layer.mapError((e) => (e instanceof CheckpointError ? e : unavailable(`runner socket: ${e.message}`, e))),
+        Layer.tap(() =>
+          Effect.logInfo("joined the cluster").pipe(
+            Effect.annotateLogs({ runner_address: describeAddress(settings), shards: settings.shardsPerGroup })
+          )
+        )
+      ))
+  )
+
+const describeAddress = (settings: ShardingConfig.ShardingConfig["Type"]): string =>
+  Option.match(settings.runnerAddress, { onNone: () => "client only", onSome: (a) => `${a.host}:${a.port}` })

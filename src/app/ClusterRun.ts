@@ -1,0 +1,51 @@
+/**
+ * `run` on a cluster: every connector stream is an `@effect/cluster` `Singleton`, so it runs on exactly
+ * one of the runners that share the state database. A runner that starts a stream first claims it in
+ * the stream locks (the checkpoint saves of any earlier holder are refused from then on: the fence for
+ * the moment shard ownership moves), then logs that it holds it. When its shard moves away (another
+ * runner joined, or this one stops) the stream is interrupted: the in-flight batch finishes and its
+ * checkpoint is saved (the pipeline makes that part uninterruptible) before the shard is released.
+ */
+import { type Sharding, Singleton } from "@effect/cluster"
+import { Duration, Effect, Layer, Schedule } from "effect"
+import type { ScheduledStream } from "../pipeline/Scheduler.js"
+import { RunnerName } from "../services/RunStore.js"
+import { StreamLock } from "../services/StreamLock.js"
+
+/** The singleton's name: stable across runners and restarts (its shard follows from it). */
+export const jobName = (connectorId: string, stream: string) => `verity/${connectorId}/${stream}`
+
+const claimRetry = Schedule.exponential("1 second", 2).pipe(Schedule.modifyDelay((d) => Duration.min(d, Duration.seconds(30))))
+
+/** One stream as a cluster job: claim, log, run until the shard moves; then release and log. */
+export const streamJob = <R>(job: ScheduledStream<R>) =>
+  Effect.gen(function*() {
+    const locks = yield* StreamLock
+    const runner = yield* RunnerName
+    const key = { connectorId: job.connector.id, stream: job.stream }
+    const epoch = yield* locks.claim(key, runner).pipe(
+      Effect.tapError((e) => Effect.logError(`could not claim the stream, retrying: ${e.message}`)),
+      Effect.retry(claimRetry)
+    )
+    yield* Effect.logInfo("holding job").pipe(Effect.annotateLogs({ runner, claim: epoch }))
+    return yield* job.run.pipe(
+      Effect.ensuring(
+        locks.release(key).pipe(
+          Effect.ignore,
+          Effect.zipRight(Effect.logInfo("released job"))
+        )
+      )
+    )
+  }).pipe(
+    Effect.catchAll((e) => Effect.logError(`job stopped: ${e.message}`)),
+    Effect.annotateLogs({ connector: job.connector.id, stream: job.stream, job: jobName(job.connector.id, job.stream) })
+  )
+
+/** Every stream as a singleton on the provided cluster; runs until interrupted. */
+export const runOnCluster = <R>(streams: ReadonlyArray<ScheduledStream<R>>) =>
+  Layer.launch(
+    streams.reduce(
+      (all, s) => Layer.merge(all, Singleton.make(jobName(s.connector.id, s.stream), streamJob(s))),
+      Layer.empty as Layer.Layer<never, never, Sharding.Sharding | StreamLock | RunnerName | R>
+    )
+  )

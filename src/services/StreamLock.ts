@@ -1,0 +1,47 @@
+/**
+ * Who runs a connector stream, as the state database fences it. A runner `claim`s a stream before it
+ * runs it: the claim takes the stream over from whoever held it (a new epoch), and from then on the
+ * checkpoint store refuses every save by an earlier holder, so two runners never both advance one
+ * stream, even in the moment a cluster moves it. Implementations: memory (tests) and SQL.
+ */
+import { Context, Effect, Layer, Ref } from "effect"
+import type { CheckpointStream } from "../domain/Checkpoint.js"
+import type { CheckpointError } from "../domain/Errors.js"
+import type { CheckpointKey } from "./CheckpointStore.js"
+
+export interface StreamHolder {
+  readonly connectorId: string
+  readonly stream: CheckpointStream
+  readonly runner: string
+  readonly epoch: number
+  readonly claimedAt: Date
+}
+
+export class StreamLock extends Context.Tag("verity/StreamLock")<StreamLock, {
+  /** Take `key` over for `runner`; returns the new epoch. Saves by any earlier holder are refused from now on. */
+  readonly claim: (key: CheckpointKey, runner: string) => Effect.Effect<number, CheckpointError>
+  /** Stop fencing `key` in this process (the stream was handed over or stopped). */
+  readonly release: (key: CheckpointKey) => Effect.Effect<void, CheckpointError>
+  /** Every stream's last holder. */
+  readonly holders: Effect.Effect<ReadonlyArray<StreamHolder>, CheckpointError>
+}>() {
+  static readonly memory: Layer.Layer<StreamLock> = Layer.effect(
+    StreamLock,
+    Ref.make<ReadonlyMap<string, StreamHolder>>(new Map()).pipe(Effect.map((ref) => makeMemory(ref)))
+  )
+}
+
+const keyOf = (key: CheckpointKey) => `${key.connectorId}\u0000${key.stream}`
+
+const makeMemory = (ref: Ref.Ref<ReadonlyMap<string, StreamHolder>>) =>
+  StreamLock.of({
+    claim: (key, runner) =>
+      Ref.modify(ref, (all) => {
+        const epoch = (all.get(keyOf(key))?.epoch ?? 0) + 1
+        const next = new Map(all)
+        next.set(keyOf(key), { ...key, runner, epoch, claimedAt: new Date() })
+        return [epoch, next]
+      }),
+    release: () => Effect.void,
+    holders: Ref.get(ref).pipe(Effect.map((all) => [...all.values()]))
+  })

@@ -1,0 +1,5 @@
+import { layer } from "@effect/vitest"
+import { GrantStore } from "../../src/services/GrantStore.js"
+import { grantStoreContract } from "../support/GrantStoreContract.js"
+
+layer(GrantStore.memory)("GrantStore.memory", (it) => grantStoreContract(it))

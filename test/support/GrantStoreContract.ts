@@ -1,0 +1,101 @@
+/** What every GrantStore implementation must do; run against memory and SQL (PostgreSQL, PGlite). */
+import { expect, type Vitest } from "@effect/vitest"
+import { Effect } from "effect"
+import type { GrantMechanism } from "../../src/domain/Access.js"
+import { Privilege } from "../../src/domain/Access.js"
+import type { ObservedGrant } from "../../src/domain/Grant.js"
+import { GrantStore, type GrantView } from "../../src/services/GrantStore.js"
+
+const grant = (principal: string, asset: string, privilege: string, mechanism: GrantMechanism): ObservedGrant => ({
+  principal,
+  asset,
+  privilege: Privilege.make(privilege),
+  mechanism
+})
+
+let clock = Date.parse("2026-01-01T00:00:00Z")
+const tick = () => new Date((clock += 1000))
+const view = (snapshotId: string, assets?: ReadonlyArray<string>, connectorId = "gh"): GrantView => ({
+  connectorId,
+  platform: "github",
+  snapshotId,
+  startedAt: tick(),
+  ...(assets === undefined ? {} : { assets })
+})
+
+/** Observe `grants` as one complete view, then diff it. */
+const complete = (v: GrantView, grants: ReadonlyArray<ObservedGrant>) =>
+  Effect.gen(function*() {
+    const store = yield* GrantStore
+    yield* store.observe(v, grants, tick())
+    return yield* store.diff(v)
+  })
+
+/** The suite, on one store shared by its tests (each test uses its own connector). */
+export const grantStoreContract = (it: Vitest.MethodsNonLive<GrantStore>) => {
+  it.effect("first snapshot is the baseline; then added, removed, mechanism changed; failed views remove nothing; retried diffs record nothing twice", () =>
+    Effect.gen(function*() {
+      const store = yield* GrantStore
+      const alice = grant("alice", "acme/api", "PUSH", "direct")
+      const bob = grant("bob", "acme/api", "PULL", "group")
+      const carol = grant("carol", "acme/web", "ADMIN", "role")
+      const first = yield* complete(view("s1"), [alice, bob, carol])
+      expect(first).toMatchObject({ baseline: true, added: 0, removed: 0, changed: 0 })
+      expect((yield* store.pending("gh", 100))).toEqual([])
+      const listed = yield* store.list({ platform: "github", connectorId: "gh", limit: 10 })
+      expect(listed.grants.map((g) => g.grantKey)).toEqual([
+        "github:alice:acme/api:PUSH", "github:bob:acme/api:PULL", "github:carol:acme/web:ADMIN"
+      ])
+      expect(listed.grants[0]).toMatchObject({ connectorId: "gh", mechanism: "direct", snapshotId: "s1" })
+
+      // a failed view sees only alice: nothing is diffed, nothing removed
+      const failed = view("s2")
+      yield* store.observe(failed, [alice], tick())
+      expect((yield* store.list({ platform: "github", connectorId: "gh", limit: 10 })).grants).toHaveLength(3)
+
+      // complete view: bob gone, carol now via a group, dave new
+      const dave = grant("dave", "acme/web", "PULL", "direct")
+      const s3 = view("s3")
+      const result = yield* complete(s3, [alice, { ...carol, mechanism: "group" }, dave])
+      expect(result).toMatchObject({ baseline: false, added: 1, removed: 1, changed: 1, alreadyDiffed: false })
+      expect(yield* store.diff(s3)).toMatchObject({ alreadyDiffed: true, added: 0 })
+      const pending = yield* store.pending("gh", 100)
+      const byKind = Object.fromEntries(pending.map((c) => [c.kind, c]))
+      expect(pending).toHaveLength(3)
+      expect(byKind.grant_removed).toMatchObject({
+        grantKey: "github:bob:acme/api:PULL", beforeSnapshotId: "s1", afterSnapshotId: "s3", changeId: "gh:s3:github:bob:acme/api:PULL"
+      })
+      expect(byKind.grant_removed?.after).toBeUndefined()
+      expect(byKind.grant_removed?.before).toMatchObject({ principal: "bob", mechanism: "group", snapshotId: "s1" })
+      expect(byKind.grant_changed?.before?.mechanism).toBe("role")
+      expect(byKind.grant_changed?.after).toMatchObject({ mechanism: "group", snapshotId: "s3" })
+      expect(byKind.grant_added).toMatchObject({ grantKey: "github:dave:acme/web:PULL", beforeSnapshotId: "s1" })
+      expect(byKind.grant_added?.before).toBeUndefined()
+      expect((yield* store.list({ platform: "github", principal: "bob", limit: 10 })).grants).toEqual([])
+
+      // publishing: marked changes leave the outbox but stay readable as history, paged
+      yield* store.markPublished([byKind.grant_removed!.changeId])
+      expect((yield* store.pending("gh", 100)).map((c) => c.kind).sort()).toEqual(["grant_added", "grant_changed"])
+      const p1 = yield* store.changes({ platform: "github", connectorId: "gh", since: new Date(0), limit: 2 })
+      expect(p1.changes).toHaveLength(2)
+      const p2 = yield* store.changes({ platform: "github", connectorId: "gh", since: new Date(0), limit: 2, cursor: p1.nextCursor! })
+      expect(p2.changes).toHaveLength(1)
+      expect(p2.nextCursor).toBeUndefined()
+      expect((yield* store.changes({ platform: "github", connectorId: "gh", since: new Date(Date.now() + 60_000), limit: 10 })).changes).toEqual([])
+    }))
+
+  it.effect("a refresh of some assets diffs only those assets", () =>
+    Effect.gen(function*() {
+      const store = yield* GrantStore
+      const a = grant("alice", "acme/api", "PUSH", "direct")
+      const b = grant("bob", "acme/web", "PULL", "direct")
+      yield* complete(view("r0", undefined, "gh-2"), [a, b])
+      // refresh of acme/api only: alice gone there; bob (acme/web) untouched although not re-read
+      const r = yield* complete(view("r1", ["acme/api"], "gh-2"), [])
+      expect(r).toMatchObject({ removed: 1, added: 0, changed: 0 })
+      const keys = (yield* store.list({ platform: "github", connectorId: "gh-2", limit: 10 })).grants.map((g) => g.grantKey)
+      expect(keys).toEqual(["github:bob:acme/web:PULL"])
+      const pages = yield* store.list({ platform: "github", connectorId: "gh-2", limit: 1, asset: "acme/web" })
+      expect(pages.grants).toHaveLength(1)
+    }))
+}
