@@ -89,6 +89,15 @@ const capabilityServices = Layer.mergeAll(NodeHttpClient.layerUndici, RateLimite
 const capability = (name: string, url: string, org: string, token: string, request: unknown, page?: { size: number }) =>
   GitHubIntegration.run(name, { auth: { token: { token } }, request, settings: { org, api_url: url }, ...(page ? { page } : {}) })
 
+/** an assign/unassign request in the Lumos SDK's shape, for a repository permission */
+const grant = (account: string, level: string, repo: string) => ({
+  account_integration_specific_id: account,
+  resource_integration_specific_id: repo,
+  resource_type: "repository",
+  entitlement_type: "repository_permission",
+  entitlement_integration_specific_id: level
+})
+
 describe("GitHub's published contract", () => {
   it.live("every simulator answer the connector and capabilities see is valid against GitHub's REST and GraphQL contract", () =>
     Effect.gen(function*() {
@@ -135,9 +144,9 @@ describe("GitHub's published contract", () => {
           yield* call("list_entitlements", {})
           const repo = `${sim.org}/${(yield* sim.truthGrants)[0]?.asset_ref.split("/")[1] ?? "backend"}`
           const member = (yield* sim.truthGrants).find((g) => g.grant_mechanism === "role")?.principal_ref ?? "nobody"
-          yield* call("assign_entitlement", { account_id: "contract-newcomer", entitlement_id: "push", resource_id: repo })
-          yield* call("assign_entitlement", { account_id: member, entitlement_id: "admin", resource_id: repo })
-          yield* call("unassign_entitlement", { account_id: "contract-newcomer", entitlement_id: "push", resource_id: repo })
+          yield* call("assign_entitlement", grant("contract-newcomer", "push", repo))
+          yield* call("assign_entitlement", grant(member, "admin", repo))
+          yield* call("unassign_entitlement", grant("contract-newcomer", "push", repo))
           // an org that does not exist, a bad token
           yield* Effect.either(capability("validate_credentials", proxy.url, "no-such-org", sim.token, {}))
           yield* Effect.either(capability("validate_credentials", proxy.url, sim.org, "ghp_wrong", {}))
