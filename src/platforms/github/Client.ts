@@ -90,7 +90,10 @@ export interface GitHubClient {
   ) => Effect.Effect<ConditionalPage<V>, ConnectorError>
   /** Every page of a list, following `Link: rel="next"` as given; each page decoded as unknown items */
   readonly pages: (resource: GitHubResource, firstUrl: string, what: string) => Stream.Stream<ReadonlyArray<unknown>, ConnectorError>
-  /** POST a GraphQL query; a RATE_LIMITED answer (HTTP 200) waits for the reset and is retried */
+  /**
+   * POST a GraphQL query; a RATE_LIMITED answer (HTTP 200) waits for the reset and is retried. A partial
+   * answer (errors that each name a path) returns its data: the failed fields are null there
+   */
   readonly graphql: (
     query: string,
     variables: Record<string, unknown>,
@@ -312,6 +315,13 @@ export const makeGitHubClient = (settings: GitHubSettings, options: GitHubClient
             status: response.status,
             message: missing ? missingScopeMessage(what, response.status, missing, granted) : `GitHub refused to ${what}: ${insufficient.message}`
           })
+        }
+        // a partial answer: every error names where it struck; the caller asks again for those parts
+        if (body.data && errors.length > 0 && errors.every((e) => e.path !== undefined && e.path.length > 0)) {
+          yield* Effect.logWarning("github: GraphQL answered in part").pipe(
+            Effect.annotateLogs({ what, failed: errors.map((e) => String(e.path?.[0])).join(",") })
+          )
+          return body.data
         }
         if (errors.length > 0 || !body.data) {
           return yield* new ConnectorError({

@@ -62,7 +62,7 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
     const windows = makeRateWindows(options.rateLimit?.limit ?? 5000, (options.rateLimit?.windowSeconds ?? 3600) * 1000)
     const stats = makeStats()
     const refusals = makeRefusals(faults, faultRng, windows, stats, options.retryAfterSeconds ?? 1)
-    const route = makeRestRoutes(model, windows, options.auditLogEnabled ?? true, writes, makeGraphQL(model, windows, stats))
+    const route = makeRestRoutes(model, windows, options.auditLogEnabled ?? true, writes, makeGraphQL(model, windows, stats, options.graphqlPartialErrors))
     let inFlight = 0
 
     const pendingOf = (): ReadonlyArray<PendingInvitation> =>

@@ -25,6 +25,8 @@ export interface GitHubSimulatorOptions {
   readonly secondaryRateLimitRate?: number
   /** share of secondary-limit answers sent without `retry-after` (GitHub sometimes omits it; default 0) */
   readonly secondaryWithoutRetryAfterShare?: number
+  /** GraphQL partial errors: these repositories resolve to null with an error (`times` queries each, default 1) */
+  readonly graphqlPartialErrors?: { readonly repos: ReadonlyArray<string>; readonly times?: number }
   /** the classic token's scopes (default admin:org, read:audit_log, repo); a missing one is refused as GitHub does */
   readonly tokenScopes?: ReadonlyArray<string>
   /** seconds a secondary limit asks to wait (default 1) */
