@@ -68,10 +68,9 @@ export const shardingSettings = (options: ClusterRunnerOptions) =>
       shardLockRefreshInterval: Duration.millis(Math.max(250, Math.floor(Duration.toMillis(expiration) / 3))),
       refreshAssignmentsInterval: Duration.seconds(1),
       runnerHealthCheckInterval: Duration.seconds(2),
-      entityMessagePollInterval: Duration.seconds(1),
-      // shard locks as rows that expire, not session advisory locks: a frozen runner keeps its database
-      // session (and would keep advisory locks) but stops refreshing rows, so its shards move all the same
-      shardLockDisableAdvisory: true
+      entityMessagePollInterval: Duration.seconds(1)
+      // shard locks stay PostgreSQL advisory locks: the row-lock mode (shardLockDisableAdvisory) moved a
+      // frozen runner's shards, but a joining runner then never got its share (0.60.2, seen in the suite)
     } satisfies ShardingConfig.ShardingConfig["Type"]
   })
 
