@@ -8,6 +8,7 @@ import { Schema } from "effect"
 import { CheckpointStream } from "../../domain/Checkpoint.js"
 import { WriteAccess, ReadAccess } from "./Auth.js"
 import { Check, ConnectorNotFound, NotReady, StoreUnavailable } from "./Errors.js"
+import { GrantsGroup } from "./GrantsApi.js"
 
 const Time = Schema.String.annotations({ description: "ISO-8601 UTC" })
 const Nullable = <S extends Schema.Schema.Any>(s: S) => Schema.NullOr(s)
@@ -132,6 +133,7 @@ export class DashboardGroup extends HttpApiGroup.make("dashboard")
 {}
 
 export class VerityApi extends HttpApi.make("verity")
+  .add(GrantsGroup)
   .add(ConnectorsGroup)
   .add(HealthGroup)
   .add(MetricsGroup)

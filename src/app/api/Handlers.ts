@@ -9,6 +9,7 @@ import { RunTriggers } from "../../services/RunTriggers.js"
 import { VerityApi } from "./Api.js"
 import { dashboardHtml } from "./Dashboard.js"
 import { ConnectorNotFound, NotReady, StoreUnavailable } from "./Errors.js"
+import { GrantsLive } from "./GrantsHandlers.js"
 import { allStatuses, connectorStatus, Served } from "./Status.js"
 
 const unavailable = (e: CheckpointError) => new StoreUnavailable({ message: `state database: ${e.message}` })
@@ -105,4 +106,4 @@ export const MetricsLive = HttpApiBuilder.group(VerityApi, "metrics", (handlers)
 export const DashboardLive = HttpApiBuilder.group(VerityApi, "dashboard", (handlers) =>
   handlers.handle("dashboard", () => dashboardHtml))
 
-export const handlersLayer = Layer.mergeAll(ConnectorsLive, HealthLive, MetricsLive, DashboardLive)
+export const handlersLayer = Layer.mergeAll(GrantsLive, ConnectorsLive, HealthLive, MetricsLive, DashboardLive)

@@ -1,6 +1,7 @@
 /**
  * The HTTP API as an operator meets it: the real program (`run` with `api` configured) against the
  * GitHub simulator over real HTTP, on a throwaway PostgreSQL. One program for the whole file (CI time):
+ * the guide's grants command (the simulator's truth, then without a revoked grant after a run-now),
  * connector status, run-now, checkpoint reset, the errors (401, 404, 400 naming the field, JSON bodies),
  * health, `/metrics` (accepted by promtool, counters equal to the run records), the OpenAPI document
  * (valid, every endpoint), and no secret in any answer.
@@ -48,6 +49,24 @@ const call = (base: string, answers: Array<string>) =>
       return { status: response.status, contentType, text, json: contentType.includes("json") ? JSON.parse(text) : undefined }
     })
 
+/** The current grants through the API, every page by cursor, as sorted `principal asset privilege` keys. */
+const allGrants = (api: ReturnType<typeof call>) =>
+  Effect.gen(function*() {
+    const keys: Array<string> = []
+    let cursor: string | undefined
+    for (let page = 0; page < 100; page++) {
+      const answer = yield* api("GET", `/api/v1/grants?platform=github&limit=7${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`)
+      expect(answer.status).toBe(200)
+      for (const g of answer.json.grants) keys.push(`${g.principal_ref} ${g.asset_ref} ${g.privilege}`)
+      cursor = answer.json.next_cursor
+      if (cursor === undefined) break
+    }
+    return keys.sort()
+  })
+
+const truthKeys = (truth: ReadonlyArray<{ principal_ref: string; asset_ref: string; privilege: string }>) =>
+  Array.from(new Set(truth.map((g) => `${g.principal_ref.toLowerCase()} ${g.asset_ref} ${g.privilege}`))).sort()
+
 /** `name{labels} value` lines of a Prometheus exposition, summed over the series that match `labels`. */
 const sample = (exposition: string, name: string, labels: Record<string, string>) =>
   exposition.split("\n")
@@ -57,7 +76,16 @@ const sample = (exposition: string, name: string, labels: Record<string, string>
 describe("the HTTP API served by run", () => {
   it.scopedLive("status, run-now, reset, errors, health, metrics and the OpenAPI document", () =>
     Effect.gen(function*() {
-      const sim = yield* startGitHubSimulator({ org: "acme", token: GITHUB_TOKEN, repos: 4, members: 5, teams: 2, events: 150, seed: 13 })
+      const sim = yield* startGitHubSimulator({
+        org: "acme",
+        token: GITHUB_TOKEN,
+        repos: 4,
+        members: 5,
+        teams: 2,
+        outsideCollaborators: 2,
+        events: 150,
+        seed: 13
+      })
       const db = yield* testDatabase
       const port = yield* freePort
       const dir = tempDir("api")
@@ -112,6 +140,25 @@ describe("the HTTP API served by run", () => {
       expect(gh.rate_budget.length).toBeGreaterThan(0)
       expect(gh.rate_budget[0].remaining).toBeLessThan(gh.rate_budget[0].limit)
 
+      // the guide's command, as written (on this test's port)
+      const guide = spawnSync("sh", ["-c", `curl -s http://localhost:${port}/api/v1/grants?platform=github | python3 -m json.tool`], {
+        encoding: "utf8"
+      })
+      expect(guide.status).toBe(0)
+      const firstPage = JSON.parse(guide.stdout)
+      expect(firstPage.grants[0]).toMatchObject({ platform: "github", connector_id: "gh", first_seen_at: expect.any(String), last_seen_at: expect.any(String) })
+      // every page, by cursor: the simulator's truth
+      expect(yield* allGrants(api)).toEqual(truthKeys(yield* sim.truthGrants))
+      const filtered = yield* api("GET", `/api/v1/grants?platform=github&principal=${encodeURIComponent(firstPage.grants[0].principal_ref)}`)
+      expect(filtered.json.grants.length).toBeGreaterThan(0)
+      expect(filtered.json.grants.every((g: any) => g.principal_ref === firstPage.grants[0].principal_ref)).toBe(true)
+      const badLimit = yield* api("GET", "/api/v1/grants?platform=github&limit=many")
+      expect([badLimit.status, badLimit.json._tag, badLimit.json.issues[0].path]).toEqual([400, "HttpApiDecodeError", ["limit"]])
+      const noPlatform = yield* api("GET", "/api/v1/grants")
+      expect([noPlatform.status, noPlatform.json.issues[0].path]).toEqual([400, ["platform"]])
+      const changes = yield* api("GET", "/api/v1/grants/changes?platform=github&since=2020-01-01T00:00:00Z")
+      expect([changes.status, changes.json.changes]).toEqual([200, []]) // the first snapshot is the baseline
+
       // errors: every one a JSON body
       const missing = yield* api("POST", "/api/v1/connectors/gh/run")
       expect([missing.status, missing.json._tag]).toEqual([401, "Unauthorized"])
@@ -152,6 +199,18 @@ describe("the HTTP API served by run", () => {
         .toBeCloseTo(Date.parse(permissionRuns[0].finished_at) / 1000, 0)
       expect(scrape.text).toMatch(/verity_checkpoint_lag_seconds\{[^}]*stream="audit"[^}]*\} \d/)
 
+      // a revocation on the platform (the simulator's write API)
+      const direct = (yield* sim.truthGrants).find((g) => g.grant_mechanism === "direct" && g.asset_ref.includes("/"))!
+      const [owner, repo] = direct.asset_ref.split("/")
+      const revoked = yield* Effect.promise(() =>
+        fetch(`${sim.url}/repos/${owner}/${repo}/collaborators/${direct.principal_ref}`, {
+          method: "DELETE",
+          headers: { authorization: `Bearer ${GITHUB_TOKEN}` }
+        })
+      )
+      expect(revoked.status).toBe(204)
+      const revokedKey = `${direct.principal_ref.toLowerCase()} ${direct.asset_ref} ${direct.privilege}`
+
       // reset the audit checkpoint, then run now: the next audit run starts over, and dedup (kept
       // across the process's cycles) drops what was already published
       const reset = yield* api("DELETE", "/api/v1/connectors/gh/checkpoints/audit", API_TOKEN)
@@ -169,10 +228,18 @@ describe("the HTTP API served by run", () => {
         "60 seconds",
         "250 millis"
       )
+      // the grants follow the platform: the revoked one is gone, the rest is the truth again
+      const after = yield* allGrants(api)
+      expect(after).not.toContain(revokedKey)
+      expect(after).toEqual(truthKeys(yield* sim.truthGrants))
+      const drift = yield* api("GET", "/api/v1/grants/changes?platform=github")
+      expect(drift.json.changes.map((c: any) => c.kind)).toContain("grant_removed")
       const auditRuns = yield* completeRuns("audit")
-      expect(auditRuns[0]).toMatchObject({ published: 0, duplicates: 150 })
+      // only the revocation's own audit entry is new
+      expect(auditRuns[0]).toMatchObject({ published: 1, duplicates: 150 })
       const second = yield* api("GET", "/metrics")
       expect(sample(second.text, "verity_duplicates_total", { connector: "gh", stream: "audit" })).toBe(150)
+      expect(sample(second.text, "verity_records_published_total", { connector: "gh", stream: "audit" })).toBe(151)
       const allPermissionRuns = yield* completeRuns("permissions")
       expect(sample(second.text, "verity_records_published_total", { connector: "gh", stream: "permissions" }))
         .toBe(allPermissionRuns.reduce((n, r) => n + r.published, 0))
@@ -189,6 +256,8 @@ describe("the HTTP API served by run", () => {
         "GET /",
         "GET /api/v1/connectors",
         "GET /api/v1/connectors/{id}",
+        "GET /api/v1/grants",
+        "GET /api/v1/grants/changes",
         "GET /healthz",
         "GET /metrics",
         "GET /readyz",
