@@ -9,17 +9,20 @@
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Either, Layer, Option, Schema, Stream } from "effect"
+import { Chunk, Effect, Either, Layer, Option, Redacted, Schema, Stream } from "effect"
+import { generateKeyPairSync, sign } from "node:crypto"
 import { request as httpRequest } from "node:http"
+import { makeConnectorId } from "../../src/domain/Ids.js"
 import { decodeAuditEntry } from "../../src/platforms/github/AuditLog.js"
 import { GitHubIntegration } from "../../src/platforms/github/capabilities/Integration.js"
+import { makeGitHubConnector } from "../../src/platforms/github/Connector.js"
 import { Collaborator, Member, Organization, Repository, Team } from "../../src/platforms/github/Payloads.js"
 import { startGitHubSimulator } from "../../src/platforms/github/simulator/Server.js"
 import { runPermissions } from "../../src/pipeline/Pipeline.js"
 import { RateLimiter } from "../../src/sdk/RateLimiter.js"
 import { loadGitHubContract } from "../support/GitHubContract.js"
 import { loadGitHubGraphQLSchema, replayAnswer, validateDocument } from "../support/GitHubGraphQLContract.js"
-import { connectorFor, pipelineOptions, runtimeLayer } from "../support/GitHub.js"
+import { connectorFor, fastOptions, pipelineOptions, runtimeLayer } from "../support/GitHub.js"
 import { type Exchange, startRecordingProxy } from "../support/RecordingProxy.js"
 
 const contract = loadGitHubContract()
@@ -30,14 +33,23 @@ const probeHeader = "x-contract-probe"
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value)
 
+/** A GraphQL error as the GraphQL spec and GitHub give it: a message, and where it happened. */
+const isGraphQLError = (e: unknown): boolean =>
+  isRecord(e) && typeof e["message"] === "string" &&
+  (e["type"] === undefined || typeof e["type"] === "string") &&
+  (e["path"] === undefined || (Array.isArray(e["path"]) && e["path"].every((p) => typeof p === "string" || Number.isInteger(p)))) &&
+  (e["locations"] === undefined ||
+    (Array.isArray(e["locations"]) && e["locations"].every((l) => isRecord(l) && Number.isInteger(l["line"]) && Number.isInteger(l["column"]))))
+
 /** Every mismatch between what the simulator sent and GitHub's contract, one line each. */
 const mismatches = (exchanges: ReadonlyArray<Exchange>) => {
   const found: Array<string> = []
   const seen = new Set<string>()
   for (const x of exchanges) {
     const where = `${x.method} ${x.path} -> ${x.status}`
-    // GitHub's rate headers on every authenticated answer, naming the budget it spends from
-    if (x.status !== 401 && !(x.status === 403 && JSON.stringify(x.body).includes("User-Agent"))) {
+    // GitHub's rate headers on every token-authenticated answer, naming the budget it spends from (the App
+    // endpoint takes the app's JWT instead, and api-facts says nothing of its headers)
+    if (x.status !== 401 && !x.path.startsWith("/app/") && !(x.status === 403 && JSON.stringify(x.body).includes("User-Agent"))) {
       const resource = x.path.startsWith("/graphql") ? "graphql" : /^\/orgs\/[^/]+\/audit-log/.test(x.path) ? "audit_log" : "core"
       const h = x.responseHeaders
       const numeric = ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-used", "x-ratelimit-reset"].filter((k) => !/^\d+$/.test(String(h[k])))
@@ -58,8 +70,8 @@ const mismatches = (exchanges: ReadonlyArray<Exchange>) => {
         for (const e of replayAnswer(graphqlSchema, request.query, request.variables ?? {}, x.body["data"])) found.push(`${where}: answer: ${e}`)
       }
       const errors = x.body["errors"]
-      if (errors !== undefined && !(Array.isArray(errors) && errors.every((e) => isRecord(e) && typeof e["message"] === "string"))) {
-        found.push(`${where}: errors must be a list of {message}`)
+      if (errors !== undefined && !(Array.isArray(errors) && errors.every(isGraphQLError))) {
+        found.push(`${where}: errors must be a list of {message, path?, locations?, type?}: ${JSON.stringify(errors)}`)
       }
       continue
     }
@@ -74,6 +86,19 @@ const mismatches = (exchanges: ReadonlyArray<Exchange>) => {
     if (check.errors.length > 8) found.push(`${where}: ... ${check.errors.length - 8} more`)
   }
   return { found, seen }
+}
+
+const appKeys = (() => {
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 })
+  return { privateKey: privateKey.export({ type: "pkcs8", format: "pem" }).toString(), publicKey: publicKey.export({ type: "spki", format: "pem" }).toString() }
+})()
+
+/** The app's RS256 JWT, as GitHub asks for it (issued a minute back, ten minutes long, `iss` the app id). */
+const appJwt = (privateKey: string) => {
+  const now = Math.floor(Date.now() / 1000)
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url")
+  const unsigned = `${part({ alg: "RS256", typ: "JWT" })}.${part({ iat: now - 60, exp: now + 540, iss: "4242" })}`
+  return `${unsigned}.${sign("RSA-SHA256", Buffer.from(unsigned), privateKey).toString("base64url")}`
 }
 
 const capabilityServices = Layer.mergeAll(NodeHttpClient.layerUndici, RateLimiter.default)
@@ -102,6 +127,10 @@ describe("GitHub's published contract", () => {
         events: 60,
         seed: 11,
         basePermission: "read",
+        // one repository fails once inside a GraphQL answer: a partial error beside the others' data
+        graphqlPartialErrors: { repos: ["backend"], times: 1 },
+        // a GitHub App installation beside the classic token
+        app: { appId: 4242, installationId: 77, publicKey: appKeys.publicKey, tokenLifetimeSeconds: 3600 },
         rateLimit: { limit: 160, windowSeconds: 3600 }
       })
       const proxy = yield* startRecordingProxy(sim.url)
@@ -122,6 +151,20 @@ describe("GitHub's published contract", () => {
       const audit = Chunk.toReadonlyArray(yield* Stream.runCollect(connector.auditEvents(Option.none())))
       expect(audit.length).toBe((yield* sim.truthEvents).length)
       expect(audit.filter((a) => a.record._tag !== "Valid")).toEqual([])
+
+      // a GitHub App connector buys an installation token, then reads the audit log with it
+      const appConnector = yield* makeGitHubConnector(makeConnectorId("github-app-contract"), {
+        org: sim.org,
+        apiUrl: proxy.url,
+        pageSize: 40,
+        concurrency: 2,
+        appId: 4242,
+        installationId: "77",
+        privateKey: Redacted.make(appKeys.privateKey)
+      }, fastOptions)
+      yield* Stream.runDrain(appConnector.auditEvents(Option.none()))
+      yield* raw("POST", "/app/installations/77/access_tokens", undefined, "not-a-jwt")
+      yield* raw("POST", "/app/installations/78/access_tokens", undefined, appJwt(appKeys.privateKey))
 
       // the capabilities: reads, the writes (a new outside collaborator's invitation, an existing member, a removal)
       yield* Effect.provide(
@@ -179,9 +222,9 @@ describe("GitHub's published contract", () => {
         expect(answer.status, `${method} ${path}`).toBeLessThan(300)
       }
       // limits and faults: secondary limits (403 and 429 with retry-after), server errors
-      yield* sim.setFaults({ secondaryRateLimitRate: 1 })
-      for (let i = 0; i < 6; i++) yield* raw("GET", `/orgs/${sim.org}/repos`)
-      yield* sim.setFaults({ secondaryRateLimitRate: 0, errorRate: 1 })
+      yield* sim.setFaults({ secondaryRateLimitRate: 1, secondaryWithoutRetryAfterShare: 0.5 })
+      for (let i = 0; i < 10; i++) yield* raw("GET", `/orgs/${sim.org}/repos`)
+      yield* sim.setFaults({ secondaryRateLimitRate: 0, secondaryWithoutRetryAfterShare: 0, errorRate: 1 })
       yield* raw("GET", `/orgs/${sim.org}/teams`)
       yield* sim.setFaults({ errorRate: 0 })
       // the primary budget spent: core answers 403, GraphQL answers 200 with RATE_LIMITED
@@ -202,6 +245,9 @@ describe("GitHub's published contract", () => {
         .map((x) => (JSON.parse(x.requestBody) as { query: string }).query)
       expect(documents.some((q) => q.includes("$after"))).toBe(true)
       expect(documents.some((q) => q.includes("r1: repository"))).toBe(true)
+      // the partial error was answered (data for the others, null and an error with its path for the one)
+      const partial = proxy.exchanges.find((x) => x.path === "/graphql" && isRecord(x.body) && isRecord(x.body["data"]) && Array.isArray(x.body["errors"]))
+      expect(JSON.stringify((partial?.body as { errors?: unknown } | undefined)?.errors)).toMatch(/"path":\["r\d+"\]/)
       // every request the connector and the capabilities sent says who it is, what it accepts, and the API version
       const unnamed = proxy.exchanges.filter((x) => x.requestHeaders[probeHeader] === undefined).flatMap((x) => {
         const h = x.requestHeaders
@@ -246,12 +292,18 @@ describe("GitHub's published contract", () => {
         "PUT /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo} 204",
         "DELETE /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo} 204",
         "GET /repos/{owner}/{repo}/invitations 200",
+        "POST /app/installations/{installation_id}/access_tokens 201",
+        "POST /app/installations/{installation_id}/access_tokens 401",
+        "POST /app/installations/{installation_id}/access_tokens 404",
         "POST /graphql 200"
       ]
       expect(wanted.filter((w) => !seen.has(w))).toEqual([])
       // secondary limits both ways, and a server error, on the repository list
       const statuses = new Set([...seen].filter((s) => s.startsWith("GET /orgs/{org}/repos ") || s.startsWith("GET /orgs/{org}/teams ")))
       expect(["GET /orgs/{org}/repos 403", "GET /orgs/{org}/repos 429"].filter((s) => !statuses.has(s))).toEqual([])
+      const secondary = proxy.exchanges.filter((x) => (x.status === 403 || x.status === 429) && JSON.stringify(x.body).includes("secondary rate limit"))
+      expect(new Set(secondary.map((x) => x.responseHeaders["retry-after"] === undefined ? "without retry-after" : "with retry-after")))
+        .toEqual(new Set(["with retry-after", "without retry-after"]))
       expect([...statuses].some((s) => /^GET \/orgs\/\{org\}\/teams 5\d\d$/.test(s))).toBe(true)
 
       // the same checks go red when one field of a real answer is wrong (contracts/github/FINDINGS.md)
@@ -273,7 +325,10 @@ describe("GitHub's published contract", () => {
       expect(contract.check("PUT /repos/{owner}/{repo}/collaborators/{username}", 201, invitation).errors[0])
         .toMatch(/^\/permissions must be equal to one of the allowed values/)
       // GraphQL: a document asking for a field GitHub lacks, an enum value GitHub lacks, a field nobody asked for
-      const sources = proxy.exchanges.find((x) => x.path === "/graphql" && x.requestHeaders[probeHeader] === undefined)
+      const sources = proxy.exchanges.find((x) =>
+        x.path === "/graphql" && x.requestHeaders[probeHeader] === undefined && isRecord(x.body) && isRecord(x.body["data"]) &&
+        isRecord(x.body["data"]["r0"])
+      )
       const sent = JSON.parse(sources?.requestBody ?? "{}") as { query: string; variables: Record<string, unknown> }
       expect(validateDocument(graphqlSchema, sent.query.replace("roleName", "role"))).toEqual([
         `Cannot query field "role" on type "PermissionSource".`
