@@ -137,9 +137,29 @@ export const kafkaSinkLayer = (config: KafkaConfig): Layer.Layer<EventSink, Sink
       // fail the layer now (not at the first batch) when no broker answers
       yield* producers.current
       yield* Effect.logDebug("kafka producer connected").pipe(Effect.annotateLogs("brokers", brokers))
+      // readiness asks the cluster for its metadata on an admin client, connected on first use
+      const admin = kafka.admin()
+      yield* Effect.addFinalizer(() =>
+        Effect.tryPromise(() => admin.disconnect()).pipe(Effect.interruptible, Effect.timeoutOption("5 seconds"), Effect.ignore)
+      )
+      const check = Effect.tryPromise({
+        try: async () => {
+          await admin.connect()
+          await admin.describeCluster()
+        },
+        catch: (cause) => new SinkError({ reason: "unavailable", message: `kafka ${brokers}: ${message(cause)}`, cause })
+      }).pipe(
+        Effect.interruptible,
+        Effect.timeoutFail({
+          duration: "3 seconds",
+          onTimeout: () => new SinkError({ reason: "timeout", message: `kafka ${brokers}: no metadata within 3 s` })
+        }),
+        Effect.withSpan("KafkaSink.check", { attributes: { brokers } })
+      )
 
       return EventSink.of({
         describe: `kafka ${brokers}`,
+        check,
         publish: (batch) => {
           if (batch.length === 0) return Effect.void
           const byTopic = new Map<string, Array<{ key: string; value: string | null; headers: Record<string, string> }>>()

@@ -88,6 +88,21 @@ export const ConnectorConfig = Schema.Struct({
 })
 export type ConnectorConfig = typeof ConnectorConfig.Type
 
+/** `api`: the HTTP API, served by `run` (and the demo's `--serve`). */
+export const ApiConfigFile = Schema.Struct({
+  port: Schema.optionalWith(Schema.Number.pipe(Schema.int(), Schema.between(0, 65535)), { default: () => 8000 }),
+  host: Schema.optionalWith(Schema.NonEmptyTrimmedString, { default: () => "127.0.0.1" }),
+  /** bearer token the mutating endpoints require (and reads too, unless `readsOpen`) */
+  token: Schema.optional(Schema.Redacted(Schema.NonEmptyString)),
+  /** reads (grants, connectors, metrics) without a token; default true */
+  readsOpen: Schema.optionalWith(Schema.Boolean, { default: () => true })
+})
+export type ApiConfig = typeof ApiConfigFile.Type
+
+/** Loopback hosts: the only ones an API without a token may listen on. */
+export const isLoopback = (host: string): boolean =>
+  host === "localhost" || host === "::1" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host)
+
 /**
  * Several `run` processes on one PostgreSQL form one cluster (each connector stream on one runner). All
  * optional: with the same file, processes on one host or many join without any of it.
@@ -129,7 +144,8 @@ export const AppConfigFile = Schema.Struct({
   cluster: Schema.optional(ClusterConfig),
   /** where the embedded defaults keep their data (PGlite, JSON lines) */
   dataDir: Schema.optionalWith(Schema.NonEmptyString, { default: () => ".verity" }),
-  connectors: Schema.optionalWith(Schema.Array(ConnectorConfig), { default: () => [] })
+  connectors: Schema.optionalWith(Schema.Array(ConnectorConfig), { default: () => [] }),
+  api: Schema.optional(ApiConfigFile)
 })
 export type AppConfigFile = typeof AppConfigFile.Type
 
@@ -145,6 +161,8 @@ export interface AppConfig {
   readonly cluster: ClusterSettings
   readonly dataDir: string
   readonly connectors: ReadonlyArray<ConnectorConfig>
+  /** `undefined`: no HTTP API */
+  readonly api?: ApiConfig | undefined
 }
 
 const pathOf = (path: ReadonlyArray<PropertyKey>) => path.map(String).join(".")
@@ -214,7 +232,8 @@ export const decodeAppConfigFile = (json: unknown, file: string | undefined) =>
 const envOverrides = Config.all({
   brokers: Config.option(Config.string("VERITY_KAFKA_BROKERS")),
   dsn: Config.option(Config.redacted("VERITY_POSTGRES_DSN")),
-  only: Config.option(Config.string("VERITY_CONNECTOR"))
+  only: Config.option(Config.string("VERITY_CONNECTOR")),
+  apiToken: Config.option(Config.redacted("VERITY_API_TOKEN"))
 })
 
 export const applyEnvironment = (decoded: AppConfigFile, file: string | undefined) =>
@@ -260,6 +279,18 @@ export const applyEnvironment = (decoded: AppConfigFile, file: string | undefine
       }
       ids.add(c.id)
     }
+    const apiToken = Option.getOrElse(
+      Option.filter(env.apiToken, (t) => Redacted.value(t).trim() !== ""),
+      () => decoded.api?.token
+    )
+    const api = decoded.api === undefined ? undefined : { ...decoded.api, token: apiToken }
+    if (api !== undefined && api.token === undefined && !isLoopback(api.host)) {
+      return yield* new ConfigError({
+        file,
+        field: "api.token",
+        message: `the API listens on ${api.host}, beyond this machine, and has no token: set api.token (or VERITY_API_TOKEN), or listen on 127.0.0.1`
+      })
+    }
     return {
       file,
       kafka,
@@ -273,7 +304,8 @@ export const applyEnvironment = (decoded: AppConfigFile, file: string | undefine
         lockExpiration: decoded.cluster?.lockExpiration ?? singleProcess.lockExpiration
       },
       dataDir: decoded.dataDir,
-      connectors
+      connectors,
+      api
     } satisfies AppConfig
   })
 

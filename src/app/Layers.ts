@@ -4,9 +4,10 @@
  * the loggers. Commands ask this module for the layers they need; nothing else in `src/` provides a
  * concrete implementation (the pipeline and the platforms see only Tags).
  */
+import { createServer } from "node:http"
 import { hostname } from "node:os"
 import { join } from "node:path"
-import { NodeContext, NodeHttpClient } from "@effect/platform-node"
+import { NodeContext, NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import type { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Duration, Effect, Layer, Schedule } from "effect"
@@ -15,12 +16,17 @@ import { clusterRunnerLayer } from "../adapters/ClusterRunner.js"
 import { jsonlSinkLayer } from "../adapters/JsonlSink.js"
 import { kafkaSinkLayer } from "../adapters/KafkaSink.js"
 import { pgliteClientLayer } from "../adapters/Pglite.js"
+import { makePromMetrics } from "../adapters/PromMetrics.js"
 import { SqlStateStoresLive, type StateStores } from "../adapters/SqlStateStores.js"
 import { CheckpointError, type SinkError } from "../domain/Errors.js"
 import { RateLimiter } from "../sdk/RateLimiter.js"
 import { RunnerName } from "../services/RunStore.js"
 import type { EventSink } from "../services/EventSink.js"
-import { type AppConfig, describeDsn } from "./AppConfig.js"
+import type { MetricsShape } from "../services/Metrics.js"
+import type { RunTriggersShape } from "../services/RunTriggers.js"
+import { apiLayer } from "./api/Server.js"
+import { type ApiConfig, type AppConfig, describeDsn } from "./AppConfig.js"
+import { reportingSourceResponses } from "./SourceMetrics.js"
 import { type LogFormat, loggingLayer, type LogLevelName } from "./Logging.js"
 
 /** The Node platform the CLI runs on (file system, paths, terminal). */
@@ -30,7 +36,7 @@ export const platform = NodeContext.layer
 export const logging = (format: LogFormat, level: LogLevelName | undefined): Layer.Layer<never> => loggingLayer(format, level)
 
 /** HttpClient and RateLimiter for the connectors (one limiter: its budgets are keyed per token/resource). */
-export const connectorRuntime = Layer.merge(NodeHttpClient.layerUndici, RateLimiter.default)
+export const connectorRuntime = Layer.merge(NodeHttpClient.layerUndici, reportingSourceResponses(RateLimiter.default))
 
 /** The SQL client the config chooses: PostgreSQL at the DSN, or PGlite under `<dataDir>/pgdata`. */
 export const sqlClient = (config: AppConfig, maxConnections = 4): Layer.Layer<SqlClient.SqlClient, CheckpointError> =>
@@ -96,3 +102,12 @@ export const stores = (config: AppConfig, options: { readonly retryStartup?: boo
 /** Everything a run needs: the stores, and the connectors' HTTP client and rate limiter for the program's life. */
 export const infrastructure = (config: AppConfig, options: { readonly retryStartup?: boolean } = {}) =>
   Layer.mergeAll(stores(config, options), connectorRuntime, runnerName())
+
+/** The program's metrics: Prometheus, through prom-client. */
+export const metrics: Effect.Effect<MetricsShape> = makePromMetrics
+
+/** The HTTP API on Node's HTTP server at `api.host:api.port`, for the life of whatever it is provided to. */
+export const apiServer = (
+  config: ApiConfig,
+  program: { readonly metrics: MetricsShape; readonly triggers: RunTriggersShape }
+) => apiLayer(config, program).pipe(Layer.provide(NodeHttpServer.layer(createServer, { port: config.port, host: config.host })))

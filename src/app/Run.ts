@@ -2,7 +2,7 @@
  * What `run` does: one cycle of every configured connector (`--once`, a job), or every connector on its
  * schedule until stopped (a service), on the infrastructure the config chooses.
  */
-import { Console, Effect } from "effect"
+import { Console, Effect, Layer } from "effect"
 import { CheckpointError, SinkError } from "../domain/Errors.js"
 import { Dedup } from "../pipeline/Dedup.js"
 import { runConnectorOnce } from "../pipeline/Pipeline.js"
@@ -10,6 +10,9 @@ import { runScheduled, scheduledStreams } from "../pipeline/Scheduler.js"
 import { RunnerName } from "../services/RunStore.js"
 import type { StateStores } from "../services/StateStores.js"
 import { EventSink } from "../services/EventSink.js"
+import { Metrics } from "../services/Metrics.js"
+import { makeRunTriggers, RunTriggers } from "../services/RunTriggers.js"
+import { Served } from "./api/Status.js"
 import type { AppConfig } from "./AppConfig.js"
 import { runOnCluster } from "./ClusterRun.js"
 import { buildConnectors } from "./Connectors.js"
@@ -84,3 +87,30 @@ export const withInfrastructure = <A, E, R>(
         )
     )
   )
+
+/**
+ * Run `program` with this program's metrics and run-now triggers, and with the HTTP API up for its
+ * life when the config has `api`. A port that cannot be bound is one line on stderr and exit 1.
+ */
+export const withService = <A, E, R>(config: AppConfig, program: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const metrics = yield* Layers.metrics
+    const triggers = makeRunTriggers()
+    const inner = program.pipe(Effect.provideService(Metrics, metrics), Effect.provideService(RunTriggers, triggers))
+    const api = config.api
+    if (api === undefined) return yield* inner
+    const served = Layer.succeed(Served, { connectors: config.connectors, startedAt: Date.now(), runner: yield* RunnerName })
+    return yield* inner.pipe(
+      Effect.provide(Layers.apiServer(api, { metrics, triggers }).pipe(Layer.provide(served))),
+      Effect.catchTag("ServeError", (e) => {
+        const cause = "cause" in e ? e.cause : undefined
+        return Console.error(`api: cannot listen on ${api.host}:${api.port}: ${cause instanceof Error ? cause.message : String(cause)}`).pipe(
+          Effect.zipRight(new ExitCode({ code: 1 }))
+        )
+      })
+    )
+  })
+
+/** After `program`, keep running (the API serving) until interrupted. */
+export const thenServe = <A, E, R>(program: Effect.Effect<A, E, R>) =>
+  program.pipe(Effect.zipRight(Effect.logInfo("cycle done; serving the API until interrupted")), Effect.zipRight(Effect.never))

@@ -5,7 +5,7 @@ import { loadAppConfig } from "../app/AppConfig.js"
 import { buildConnectors } from "../app/Connectors.js"
 import { describeHeapLimits } from "../app/HeapLimits.js"
 import * as Layers from "../app/Layers.js"
-import { runForever, runOnce, withInfrastructure } from "../app/Run.js"
+import { runForever, runOnce, thenServe, withInfrastructure, withService } from "../app/Run.js"
 import { ConfigError } from "../domain/Errors.js"
 import { knownPlatforms, plugins } from "../platforms/registry.js"
 import { configOption } from "./Options.js"
@@ -20,9 +20,12 @@ export const runCommand = Command.make(
     config: configOption,
     once: Options.boolean("once").pipe(
       Options.withDescription("one cycle of each connector, print the summary and exit (1 if any connector failed)")
+    ),
+    serve: Options.boolean("serve").pipe(
+      Options.withDescription("with --once: keep the HTTP API (config `api`) serving after the cycle, until Ctrl-C")
     )
   },
-  ({ config: file, once }) =>
+  ({ config: file, once, serve }) =>
     Effect.gen(function*() {
       const config = yield* loadAppConfig(Option.some(file))
       if (config.connectors.length === 0) {
@@ -37,7 +40,12 @@ export const runCommand = Command.make(
       // settings is exit 2 at once, not after connecting to (or failing to start) the stores
       yield* buildConnectors(config).pipe(Effect.provide(Layers.connectorRuntime))
       yield* Effect.logInfo("heap limits").pipe(Effect.annotateLogs("heap", describeHeapLimits(process.execArgv, process.env)))
-      yield* once ? withInfrastructure(config, runOnce(config)) : withInfrastructure(config, runForever(config), true)
+      if (serve && config.api === undefined) {
+        return yield* new ConfigError({ file, field: "api", message: "--serve needs an `api` section (such as {\"port\": 8000})" })
+      }
+      yield* once
+        ? withInfrastructure(config, withService(config, serve ? thenServe(runOnce(config)) : runOnce(config)))
+        : withInfrastructure(config, withService(config, runForever(config)), true)
     })
 ).pipe(
   Command.withDescription(

@@ -11,7 +11,7 @@ import type { Connector } from "../sdk/Connector.js"
 import type { EventSink } from "../services/EventSink.js"
 import { type DiffResult, GrantStore, type GrantView } from "../services/GrantStore.js"
 import type { PipelineOptions } from "./Options.js"
-import { publishThenCommit, retrySchedule, saveFailed } from "./Publish.js"
+import { labelsOf, publishThenCommit, retrySchedule, saveFailed } from "./Publish.js"
 import { changeMessage, tombstoneMessage } from "./Wire.js"
 import type { SinkError } from "../domain/Errors.js"
 
@@ -31,7 +31,7 @@ export const publishPendingChanges = (
         Effect.tapError(saveFailed),
         Effect.retry(retrySchedule(options.publishRetry))
       )
-      yield* publishThenCommit(messages, mark, options)
+      yield* publishThenCommit(messages, mark, options, labelsOf(connector, "permissions"))
       total += page.length
     }
   }).pipe(Effect.withSpan("Pipeline.publishPendingChanges", { attributes: { connector: connector.id } }))

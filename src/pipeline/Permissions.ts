@@ -21,7 +21,8 @@ import type { RunStore } from "../services/RunStore.js"
 import { diffAndPublish, publishPendingChanges } from "./GrantChanges.js"
 import { normaliseSnapshot } from "./Normalise.js"
 import { defaultPipelineOptions, type PipelineOptions } from "./Options.js"
-import { type Counters, deadLetter, prefetchChunks, progress, publishThenCommit, retrySchedule, saveFailed } from "./Publish.js"
+import { Metrics } from "../services/Metrics.js"
+import { type Counters, deadLetter, labelsOf, prefetchChunks, progress, publishThenCommit, retrySchedule, saveFailed, timedSave } from "./Publish.js"
 import { recordedRun } from "./RunRecording.js"
 import type { StreamSummary } from "./Summaries.js"
 import { runMarkerMessage, snapshotMessage } from "./Wire.js"
@@ -40,6 +41,8 @@ export const publishView = (
 ): Effect.Effect<void, ConnectorError | SinkError | CheckpointError, EventSink | GrantStore> =>
   Effect.gen(function*() {
     const grants = yield* GrantStore
+    const metrics = yield* Metrics
+    const labels = labelsOf(connector, "permissions")
     const normaliseOptions = { caseInsensitivePrincipals: connector.caseInsensitivePrincipals }
 
     const prepare = (batch: Chunk.Chunk<SourceRecord<PermissionSnapshot>>) => {
@@ -72,7 +75,8 @@ export const publishView = (
           Effect.tapError(saveFailed),
           Effect.retry(retrySchedule(options.publishRetry))
         )
-        yield* publishThenCommit(batch.messages, observe, options)
+        yield* publishThenCommit(batch.messages, observe, options, labels)
+        yield* metrics.batch(labels, "snapshot", { published: batch.observed.length, deadLettered: batch.dead, duplicates: 0 })
         counters.published += batch.observed.length
         counters.deadLettered += batch.dead
         counters.batches++
@@ -105,6 +109,7 @@ export const runPermissions = (
       const key = { connectorId: connector.id, stream: "permissions" as const }
       const startedAt = yield* Clock.currentTimeMillis
       const before = yield* store.load(key)
+      counters.position = Option.getOrUndefined(before)?.timestamp
       // what a crashed run recorded but never published goes out before any new snapshot record
       yield* publishPendingChanges(connector, options)
       const view: GrantView = {
@@ -124,10 +129,14 @@ export const runPermissions = (
         finishedAt: new Date(finishedAt),
         count: counters.published
       })
-      yield* publishThenCommit([marker], Effect.void, options)
+      yield* publishThenCommit([marker], Effect.void, options, labelsOf(connector, "permissions"))
       yield* diffAndPublish(connector, view, options)
       const after = new Checkpoint({ version: 1, timestamp: startedAt, idsAtTimestamp: [], count: counters.published })
-      yield* store.save(key, connector.platform, after).pipe(Effect.tapError(saveFailed), Effect.retry(retrySchedule(options.publishRetry)))
+      yield* timedSave(labelsOf(connector, "permissions"), store.save(key, connector.platform, after)).pipe(
+        Effect.tapError(saveFailed),
+        Effect.retry(retrySchedule(options.publishRetry))
+      )
+      counters.position = startedAt
       return {
         runId: run.runId,
         stream: "permissions",

@@ -19,7 +19,8 @@ import type { RunStore } from "../services/RunStore.js"
 import { Dedup } from "./Dedup.js"
 import { normaliseEvent } from "./Normalise.js"
 import { defaultPipelineOptions, type PipelineOptions } from "./Options.js"
-import { deadLetter, prefetchChunks, progress, publishThenCommit, retrySchedule, saveFailed } from "./Publish.js"
+import { Metrics } from "../services/Metrics.js"
+import { deadLetter, labelsOf, prefetchChunks, progress, publishThenCommit, retrySchedule, saveFailed, timedSave } from "./Publish.js"
 import { runPermissions } from "./Permissions.js"
 import { recordedRun } from "./RunRecording.js"
 import type { ConnectorSummary, StreamSummary } from "./Summaries.js"
@@ -54,9 +55,12 @@ export const runAudit = (
 ): Effect.Effect<StreamSummary, PipelineError, EventSink | CheckpointStore | RunStore> =>
   recordedRun(connector, "audit", (run, counters) => Effect.gen(function*() {
     const store = yield* CheckpointStore
+    const metrics = yield* Metrics
+    const labels = labelsOf(connector, "audit")
     const key = { connectorId: connector.id, stream: "audit" as const }
     const startedAt = yield* Clock.currentTimeMillis
     const before = yield* store.load(key)
+    counters.position = Option.getOrUndefined(before)?.timestamp
     // the ids published at the boundary: the inclusive resume re-reads them, dedup drops them
     for (const cp of Option.toArray(before)) dedup.commit(cp.idsAtTimestamp.map((id) => Dedup.key(connector.platform, id)))
     let after = before
@@ -112,10 +116,12 @@ export const runAudit = (
         }
         const commit = Effect.suspend(() => {
           dedup.commit(keys)
-          return store.save(key, connector.platform, batch.last)
+          return timedSave(labels, store.save(key, connector.platform, batch.last))
         }).pipe(Effect.tapError(saveFailed), Effect.retry(retrySchedule(options.publishRetry)))
-        yield* publishThenCommit(messages, commit, options)
+        yield* publishThenCommit(messages, commit, options, labels)
         after = Option.some(batch.last)
+        counters.position = batch.last.timestamp ?? counters.position
+        yield* metrics.batch(labels, "event", { published: keys.length, deadLettered: batch.dead, duplicates })
         counters.published += keys.length
         counters.duplicates += duplicates
         counters.deadLettered += batch.dead

@@ -10,6 +10,7 @@ import { DeadLetter, type DeadLetterStage } from "../domain/DeadLetter.js"
 import type { CheckpointError } from "../domain/Errors.js"
 import type { Connector } from "../sdk/Connector.js"
 import { EventSink, type WireMessage } from "../services/EventSink.js"
+import { Metrics, type StreamLabels, timed } from "../services/Metrics.js"
 import type { PipelineOptions } from "./Options.js"
 import { deadLetterMessage } from "./Wire.js"
 
@@ -23,6 +24,10 @@ export const retrySchedule = (policy: PipelineOptions["publishRetry"]) =>
     Schedule.intersect(Schedule.recurs(policy.times))
   )
 
+/** A checkpoint save, its latency reported. */
+export const timedSave = <E>(labels: StreamLabels, save: Effect.Effect<void, E>) =>
+  Effect.flatMap(Metrics, (metrics) => timed(save, (s) => metrics.checkpointSaveLatency(labels, s)))
+
 /** A save is retried with `publishRetry` while publishing waits; say so, or a database outage looks like a stall. */
 export const saveFailed = (e: CheckpointError) => Effect.logWarning(`checkpoint save failed, will retry: ${e.message}`)
 
@@ -32,9 +37,17 @@ export interface Counters {
   deadLettered: number
   batches: number
   seen: number
+  /** the checkpoint's time (epoch ms) as the run leaves it, for the lag metric */
+  position: number | undefined
 }
 
-export const emptyCounters = (): Counters => ({ published: 0, duplicates: 0, deadLettered: 0, batches: 0, seen: 0 })
+export const emptyCounters = (): Counters => ({ published: 0, duplicates: 0, deadLettered: 0, batches: 0, seen: 0, position: undefined })
+
+export const labelsOf = (connector: Connector, stream: CheckpointStream): StreamLabels => ({
+  connector: connector.id,
+  platform: connector.platform,
+  stream
+})
 
 export const deadLetter = (
   connector: Connector,
@@ -47,15 +60,24 @@ export const deadLetter = (
     new DeadLetter({ platform: connector.platform, connectorId: connector.id, kind, stage, reason, payload, failedAt: new Date() })
   )
 
-/** Publish one batch, then (still uninterruptible) commit and save; retry refusals with backoff. */
+/**
+ * Publish one batch, then (still uninterruptible) commit and save; retry refusals with backoff. The
+ * publish's and the save's latencies go to the metrics.
+ */
 export const publishThenCommit = (
   messages: ReadonlyArray<WireMessage>,
   afterAck: Effect.Effect<void, CheckpointError>,
-  options: PipelineOptions
+  options: PipelineOptions,
+  labels?: StreamLabels
 ) =>
   Effect.gen(function*() {
     const sink = yield* EventSink
-    const publish = messages.length === 0 ? Effect.void : sink.publish(messages)
+    const metrics = yield* Metrics
+    const publish = messages.length === 0
+      ? Effect.void
+      : labels === undefined
+      ? sink.publish(messages)
+      : timed(sink.publish(messages), (s) => metrics.publishLatency(labels, s))
     const attempt = Effect.uninterruptible(publish.pipe(Effect.zipRight(afterAck)))
     yield* attempt.pipe(
       Effect.tapError((e) =>

@@ -3,13 +3,14 @@
  * finished with its outcome and counts however it ends (success, failure, interruption). A run whose
  * process dies stays `running`: that is what an operator should see.
  */
-import { Cause, Effect, Exit } from "effect"
+import { Cause, Clock, Effect, Exit } from "effect"
 import type { CheckpointStream } from "../domain/Checkpoint.js"
 import type { CheckpointError } from "../domain/Errors.js"
 import type { RunRecord } from "../domain/Run.js"
 import type { Connector } from "../sdk/Connector.js"
+import { Metrics } from "../services/Metrics.js"
 import { RunnerName, RunStore } from "../services/RunStore.js"
-import { type Counters, emptyCounters } from "./Publish.js"
+import { type Counters, emptyCounters, labelsOf } from "./Publish.js"
 
 const describeFailure = <E>(cause: Cause.Cause<E>): string => {
   if (Cause.isInterruptedOnly(cause)) return "interrupted"
@@ -30,22 +31,28 @@ export const recordedRun = <A, E, R>(
   Effect.gen(function*() {
     const runs = yield* RunStore
     const runner = yield* RunnerName
+    const metrics = yield* Metrics
     const counters = emptyCounters()
     // the start is uninterruptible with the finish registered: a run interrupted right after its row was
     // written (a cluster moving the stream away) is still finished, never left "running"
     return yield* Effect.acquireUseRelease(
       runs.start({ connectorId: connector.id, platform: connector.platform, stream }, runner),
-      (run) => body(run, counters).pipe(Effect.annotateLogs({ run: run.runId })),
+      // the connector's API calls inside the run are attributed to it (metrics read these annotations)
+      (run) => body(run, counters).pipe(Effect.annotateLogs({ run: run.runId, connector: connector.id, stream })),
       (run, exit) =>
-        runs.finish(run.runId, {
-          outcome: Exit.isSuccess(exit) ? "complete" : "failed",
-          published: counters.published,
-          deadLettered: counters.deadLettered,
-          duplicates: counters.duplicates,
-          ...(Exit.isFailure(exit) ? { error: describeFailure(exit.cause) } : {})
-        }).pipe(
-          // the run's own outcome matters more than its record: say so, don't mask it
-          Effect.catchAll((e) => Effect.logWarning(`could not record the end of run ${run.runId}: ${e.message}`))
-        )
+        Effect.gen(function*() {
+          const outcome = Exit.isSuccess(exit) ? "complete" as const : "failed" as const
+          yield* metrics.runEnded(labelsOf(connector, stream), outcome, yield* Clock.currentTimeMillis, counters.position)
+          yield* runs.finish(run.runId, {
+            outcome,
+            published: counters.published,
+            deadLettered: counters.deadLettered,
+            duplicates: counters.duplicates,
+            ...(Exit.isFailure(exit) ? { error: describeFailure(exit.cause) } : {})
+          }).pipe(
+            // the run's own outcome matters more than its record: say so, don't mask it
+            Effect.catchAll((e) => Effect.logWarning(`could not record the end of run ${run.runId}: ${e.message}`))
+          )
+        })
     )
   })

@@ -2,7 +2,8 @@
  * Runs connectors on their schedules: for each connector, its permission snapshot every `permissions`
  * and its audit events every `audit` (the next run starts that long after the previous one finished).
  * Connectors and their streams are independent fibers: a stream that fails is logged and retried with
- * exponential backoff (capped), while every other stream goes on. Runs until interrupted; an interrupt
+ * exponential backoff (capped), while every other stream goes on. A run-now (`RunTriggers`) cuts a
+ * wait short. Runs until interrupted; an interrupt
  * lets an in-flight batch finish and save its checkpoint (the pipeline makes that part uninterruptible).
  */
 import { Cause, Duration, Effect, Exit } from "effect"
@@ -11,6 +12,7 @@ import type { CheckpointStore } from "../services/CheckpointStore.js"
 import type { EventSink } from "../services/EventSink.js"
 import type { GrantStore } from "../services/GrantStore.js"
 import type { RunStore } from "../services/RunStore.js"
+import { RunTriggers } from "../services/RunTriggers.js"
 import { Dedup } from "./Dedup.js"
 import type { PipelineOptions } from "./Options.js"
 import { runAudit, runPermissions } from "./Pipeline.js"
@@ -47,6 +49,8 @@ const every = <R>(
   interval: Duration.DurationInput,
   backoff: FailureBackoff
 ): Effect.Effect<never, never, R> => {
+  const wait = (delay: Duration.DurationInput) =>
+    Effect.flatMap(RunTriggers, (triggers) => triggers.wait(connector.id, stream, delay))
   const go = (failures: number): Effect.Effect<never, never, R> =>
     Effect.exit(cycle).pipe(
       Effect.flatMap((exit) => {
@@ -60,7 +64,7 @@ const every = <R>(
               duration_ms: s.durationMs,
               next_in: Duration.format(Duration.decode(interval))
             }),
-            Effect.zipRight(Effect.sleep(interval)),
+            Effect.zipRight(wait(interval)),
             Effect.zipRight(Effect.suspend(() => go(0)))
           )
         }
@@ -72,7 +76,7 @@ const every = <R>(
           : Cause.pretty(exit.cause).split("\n")[0] ?? "failed"
         return Effect.logError(`cycle failed, retrying in ${Duration.format(delay)}: ${reason}`).pipe(
           Effect.annotateLogs({ failures: failures + 1 }),
-          Effect.zipRight(Effect.sleep(delay)),
+          Effect.zipRight(wait(delay)),
           Effect.zipRight(Effect.suspend(() => go(failures + 1)))
         )
       }),

@@ -20,6 +20,8 @@ export class EventSink extends Context.Tag("verity/EventSink")<EventSink, {
   readonly publish: (batch: ReadonlyArray<WireMessage>) => Effect.Effect<void, SinkError>
   /** A short description for summaries, such as `kafka 127.0.0.1:9092` or `jsonl .verity/out`. */
   readonly describe: string
+  /** Whether the destination answers now (readiness); a sink without one is always reachable. */
+  readonly check?: Effect.Effect<void, SinkError>
 }>() {
   /** An in-memory sink; read what it holds through `MemorySink`. */
   static readonly memory: Layer.Layer<EventSink | MemorySink> = Layer.suspend(() => makeMemoryLayer({}))

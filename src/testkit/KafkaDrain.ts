@@ -14,7 +14,10 @@ export interface DrainedMessage {
   readonly partition: number
   readonly offset: string
   readonly key: string
+  /** the value as UTF-8 ("" for a tombstone) */
   readonly value: string
+  /** a null value: the key's slot in a compacted topic is deleted */
+  readonly tombstone: boolean
   /** the message's headers, as UTF-8 text */
   readonly headers: Readonly<Record<string, string>>
 }
@@ -66,6 +69,7 @@ export const drainTopics = (brokers: ReadonlyArray<string>, topics: ReadonlyArra
                 offset: m.offset,
                 key: m.key?.toString("utf8") ?? "",
                 value: m.value?.toString("utf8") ?? "",
+                tombstone: m.value === null,
                 headers: Object.fromEntries(
                   Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.map(String).join(",") : String(v ?? "")])
                 )

@@ -125,7 +125,7 @@ describe("scaffold", () => {
       expect(typecheck.code).toBe(0)
 
       expect(info.code).toBe(0)
-      expect(JSON.parse(info.stdout).response).toMatchObject({ app_id: "acme", capabilities: ["validate_credentials", "list_accounts", "info"] })
+      expect(JSON.parse(info.stdout).response).toMatchObject({ app_id: "acme", capabilities: ["app_info", "list_accounts", "validate_credentials"] })
 
       expect(demo.code).toBe(0)
       for (const id of ["github-demo (github)", "mockapp-demo (mockapp)", "acme-demo (acme)"]) expect(demo.stdout).toContain(id)

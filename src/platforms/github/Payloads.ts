@@ -30,7 +30,8 @@ export const CollaboratorPermissions = Schema.Struct({
 export const Collaborator = Schema.Struct({
   login: Schema.NonEmptyString,
   id: Schema.optional(Schema.Number),
-  permissions: CollaboratorPermissions,
+  /** optional in GitHub's schema: without it, `role_name` says what the collaborator holds */
+  permissions: Schema.optional(CollaboratorPermissions),
   role_name: Schema.optional(Schema.String)
 })
 export type Collaborator = typeof Collaborator.Type
@@ -93,7 +94,9 @@ export const RateLimitInfo = Schema.Struct({ cost: Schema.Number, remaining: Sch
 
 export const GraphQLError = Schema.Struct({
   message: Schema.String,
-  type: Schema.optional(Schema.String)
+  type: Schema.optional(Schema.String),
+  /** where a partial error struck (the alias first): the rest of `data` is good */
+  path: Schema.optional(Schema.Array(Schema.Union(Schema.String, Schema.Number)))
 })
 
 /** A GraphQL response: `data` keyed by alias (decoded per alias), and/or `errors`. */

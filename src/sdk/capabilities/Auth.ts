@@ -15,15 +15,15 @@ export type AuthCredential = typeof AuthCredential.Type
 export const AuthKind = Schema.Literal("token", "oauth", "basic")
 export type AuthKind = typeof AuthKind.Type
 
-/** The bearer secret of a token or OAuth credential; an `unauthorized` error otherwise. */
-export const bearerToken = (auth: AuthCredential | undefined): Effect.Effect<Redacted.Redacted<string>, CapabilityError> => {
-  if (auth !== undefined && "token" in auth) return Effect.succeed(auth.token.token)
-  if (auth !== undefined && "oauth" in auth) return Effect.succeed(auth.oauth.access_token)
+/** The bearer secret of a token or OAuth credential; a `bad_request` otherwise (as the SDK answers a missing credential). */
+export const bearerToken = (auth: AuthCredential | null | undefined): Effect.Effect<Redacted.Redacted<string>, CapabilityError> => {
+  if (auth !== undefined && auth !== null && "token" in auth) return Effect.succeed(auth.token.token)
+  if (auth !== undefined && auth !== null && "oauth" in auth) return Effect.succeed(auth.oauth.access_token)
   return Effect.fail(
     new CapabilityError({
-      code: "unauthorized",
-      message: "this capability needs a token credential: {\"auth\":{\"token\":{\"token\":\"...\"}}}",
-      raisedBy: "MissingCredentials"
+      code: "bad_request",
+      message: "Missing 'token' credential in request: {\"auth\":{\"token\":{\"token\":\"...\"}}}",
+      raisedBy: "CapabilityRequestAuthenticationError"
     })
   )
 }

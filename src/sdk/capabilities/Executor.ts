@@ -1,68 +1,34 @@
 /**
- * The capability executor (the Lumos connector SDK's, as Effect code): `makeIntegration` turns a
- * connector's typed handlers into one entry point that takes unknown JSON and answers JSON (what the
- * `connector` CLI and embedding programs call): it decodes the request and settings, checks page
- * tokens, runs the handler and wraps its failures in the error envelope.
+ * The capability executor (connector-py's `Integration.dispatch` and `CapabilityExecutor`, as Effect
+ * code): `makeIntegration` turns a connector's typed handlers into one entry point that takes a
+ * request (JSON text or a value) and always answers JSON: the capability's response, or the SDK's
+ * `ErrorResponse` for a request that fails validation, lacks auth or settings, carries a bad page
+ * token, or fails in the handler. `info` and `app_info` are answered here, from the Schemas.
  */
 import type { HttpClient } from "@effect/platform"
-import { Effect, JSONSchema, ParseResult, Schema } from "effect"
+import { Effect, ParseResult, Schema } from "effect"
 import type { RateLimiter } from "../RateLimiter.js"
 import type { AuthKind } from "./Auth.js"
-import { CapabilityError, CapabilityFailure, ErrorBody, ErrorEnvelope, MalformedRequest, UnknownCapability } from "./Errors.js"
-import { type CapabilityName, isCapabilityName, type StandardCapabilityName, StandardCapabilityNames } from "./Names.js"
-import { decodePageToken, type PageRequest } from "./PageToken.js"
-import { AppInfo, type EntitlementType, type ResourceType } from "./Records.js"
-import {
-  ActivateAccountRequest,
-  AssignEntitlementRequest,
-  CreateAccountRequest,
-  DeactivateAccountRequest,
-  DeleteAccountRequest,
-  FindEntitlementAssociationsRequest,
-  GetLastActivityRequest,
-  InfoRequest,
-  ListAccountsRequest,
-  ListEntitlementsRequest,
-  ListResourcesRequest,
-  UnassignEntitlementRequest,
-  ValidateCredentialsRequest
-} from "./Requests.js"
-import {
-  AccountResponse,
-  EmptyResponse,
-  FindEntitlementAssociationsResponse,
-  GetLastActivityResponse,
-  InfoResponse,
-  ListAccountsResponse,
-  ListEntitlementsResponse,
-  ListResourcesResponse,
-  ValidateCredentialsResponse
-} from "./Responses.js"
+import { CapabilityError, ErrorBody, type ErrorCode, ErrorResponse } from "./Errors.js"
+import { type Description, makeAppInfo, makeInfo } from "./Info.js"
+import { type ModelledCapabilityName, ModelledCapabilityNames } from "./Names.js"
+import { decodePageToken } from "./PageToken.js"
+import type { EntitlementType, ResourceType } from "./Records.js"
+import { envelope } from "./Requests.js"
+import { AppInfoResponse, InfoResponse } from "./Responses.js"
+import { type CapabilityRequest, type CapabilityResponse, CapabilitySpecs } from "./Specs.js"
 
-export const CapabilitySpecs = {
-  validate_credentials: { request: ValidateCredentialsRequest, response: ValidateCredentialsResponse },
-  list_accounts: { request: ListAccountsRequest, response: ListAccountsResponse },
-  list_resources: { request: ListResourcesRequest, response: ListResourcesResponse },
-  list_entitlements: { request: ListEntitlementsRequest, response: ListEntitlementsResponse },
-  find_entitlement_associations: { request: FindEntitlementAssociationsRequest, response: FindEntitlementAssociationsResponse },
-  get_last_activity: { request: GetLastActivityRequest, response: GetLastActivityResponse },
-  create_account: { request: CreateAccountRequest, response: AccountResponse },
-  activate_account: { request: ActivateAccountRequest, response: AccountResponse },
-  deactivate_account: { request: DeactivateAccountRequest, response: AccountResponse },
-  delete_account: { request: DeleteAccountRequest, response: EmptyResponse },
-  assign_entitlement: { request: AssignEntitlementRequest, response: EmptyResponse },
-  unassign_entitlement: { request: UnassignEntitlementRequest, response: EmptyResponse }
-} as const
-type Specs = typeof CapabilitySpecs
+export { CapabilitySpecs } from "./Specs.js"
 
 export type CapabilityServices = HttpClient.HttpClient | RateLimiter
 
-export type CapabilityHandler<K extends StandardCapabilityName, S> = (
-  request: Specs[K]["request"]["Type"],
+export type CapabilityHandler<K extends ModelledCapabilityName, S> = (
+  request: CapabilityRequest<K>,
   settings: S
-) => Effect.Effect<Specs[K]["response"]["Type"], CapabilityError, CapabilityServices>
+) => Effect.Effect<CapabilityResponse<K>, CapabilityError, CapabilityServices>
 
-export type CapabilityHandlers<S> = { readonly [K in StandardCapabilityName]?: CapabilityHandler<K, S> }
+/** The handlers a connector writes (`app_info` is answered by the executor). */
+export type CapabilityHandlers<S> = { readonly [K in Exclude<ModelledCapabilityName, "app_info">]?: CapabilityHandler<K, S> }
 
 export interface IntegrationDefinition<S, I> {
   readonly appId: string
@@ -77,118 +43,173 @@ export interface IntegrationDefinition<S, I> {
   readonly capabilities: CapabilityHandlers<S>
 }
 
-/** A connector's capabilities behind one JSON-in, JSON-out entry point. */
+/** A connector's capabilities behind one entry point that always answers JSON. */
 export interface Integration {
   readonly appId: string
-  readonly info: AppInfo
-  /** the capabilities it answers (`info` included) */
-  readonly capabilities: ReadonlyArray<CapabilityName>
-  /** Decode `input` for `capability`, run it, and answer the response's JSON (encoded). */
-  readonly run: (
-    capability: string,
-    input: unknown
-  ) => Effect.Effect<unknown, CapabilityFailure | MalformedRequest | UnknownCapability, CapabilityServices>
+  /** the capabilities it answers, sorted (`info` aside, as the SDK registers it apart) */
+  readonly capabilities: ReadonlyArray<ModelledCapabilityName>
+  /** `info`'s answer (an `InfoResponse`, encoded) */
+  readonly info: Record<string, unknown>
+  /** Run `capability` on a decoded JSON value: its response, or an `ErrorResponse`, encoded. */
+  readonly run: (capability: string, input: unknown) => Effect.Effect<Record<string, unknown>, never, CapabilityServices>
+  /** The same, from JSON text (text that is not JSON is a `bad_request`). */
+  readonly dispatch: (capability: string, text: string) => Effect.Effect<Record<string, unknown>, never, CapabilityServices>
 }
 
-const firstIssue = (error: ParseResult.ParseError, prefix: string): MalformedRequest => {
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
-  const first = issues[0]
-  const field = [prefix, ...(first?.path ?? []).map(String)].filter((p) => p !== "").join(".")
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : ""
-  return new MalformedRequest({ field, problem: `${first?.message ?? "invalid"}${more}` })
-}
+/** An answer is an `ErrorResponse` when it says `is_error`. */
+export const isErrorAnswer = (answer: unknown): boolean =>
+  typeof answer === "object" && answer !== null && "is_error" in answer && answer.is_error === true
+
+const describeIssues = (error: ParseResult.ParseError, prefix: string) =>
+  ParseResult.ArrayFormatter.formatErrorSync(error)
+    .map((issue) => `${[prefix, ...issue.path.map(String)].filter((p) => p !== "").join(".") || "(request)"}: ${issue.message}`)
+    .join("; ")
+
+const encodeJson = <A, I>(schema: Schema.Schema<A, I>, value: A) => Schema.encodeSync(schema)(value) as Record<string, unknown>
 
 export const makeIntegration = <S, I>(definition: IntegrationDefinition<S, I>): Integration => {
-  const supported: ReadonlyArray<CapabilityName> = [
-    ...StandardCapabilityNames.filter((name) => definition.capabilities[name] !== undefined),
-    "info"
-  ]
-  const info = new AppInfo({
-    app_id: definition.appId,
-    version: definition.version,
-    auth: definition.auth,
-    user_friendly_name: definition.userFriendlyName,
-    description: definition.description,
-    settings_schema: JSONSchema.make(definition.settings),
-    resource_types: definition.resourceTypes,
-    entitlement_types: definition.entitlementTypes,
-    capabilities: supported
-  })
-  const envelope = (capability: string, error: CapabilityError) =>
-    new CapabilityFailure({
-      envelope: new ErrorEnvelope({
+  const handlers = definition.capabilities as Partial<Record<ModelledCapabilityName, CapabilityHandler<ModelledCapabilityName, S>>>
+  const capabilities = ModelledCapabilityNames.filter((name) => name === "app_info" || handlers[name] !== undefined).sort()
+  const description: Description = definition
+  const info = makeInfo(description, capabilities)
+  const infoAnswer = encodeJson(InfoResponse, new InfoResponse({ response: info }))
+  const appInfoAnswer = encodeJson(AppInfoResponse, new AppInfoResponse({ response: makeAppInfo(description, info) }))
+  const decodeSettings = Schema.decodeUnknown(definition.settings, { errors: "all", onExcessProperty: "ignore" })
+  const decoders = new Map<ModelledCapabilityName, (u: unknown) => Effect.Effect<CapabilityRequest<ModelledCapabilityName>, ParseResult.ParseError>>()
+  const decoderFor = (name: ModelledCapabilityName) => {
+    const known = decoders.get(name)
+    if (known !== undefined) return known
+    const decode = Schema.decodeUnknown(envelope(CapabilitySpecs[name].payload), { errors: "all", onExcessProperty: "ignore" }) as (
+      u: unknown
+    ) => Effect.Effect<CapabilityRequest<ModelledCapabilityName>, ParseResult.ParseError>
+    decoders.set(name, decode)
+    return decode
+  }
+
+  const errorAnswer = (body: {
+    readonly code: ErrorCode
+    readonly message: string
+    readonly raisedBy?: string | undefined
+    readonly raisedIn?: string | undefined
+    readonly status?: number | undefined
+    readonly appErrorCode?: string | undefined
+  }) =>
+    encodeJson(
+      ErrorResponse,
+      new ErrorResponse({
         error: new ErrorBody({
-          message: error.message,
-          error_code: error.code,
+          message: body.message,
+          error_code: body.code,
           app_id: definition.appId,
-          raised_by: error.raisedBy,
-          raised_in: `${definition.appId}.${capability}`
+          status_code: body.status ?? null,
+          app_error_code: body.appErrorCode ?? null,
+          raised_by: body.raisedBy ?? null,
+          raised_in: body.raisedIn ?? null
         })
       })
+    )
+  /** a request the executor refuses before any handler runs (connector-py's CapabilityRequest*Error) */
+  const badRequest = (raisedBy: string, message: string) => errorAnswer({ code: "bad_request", message, raisedBy })
+  const fromHandler = (capability: string, e: CapabilityError) =>
+    errorAnswer({
+      code: e.code,
+      message: e.message,
+      raisedBy: e.raisedBy,
+      raisedIn: `platforms.${definition.appId}.capabilities:${capability}`,
+      status: e.status,
+      appErrorCode: e.appErrorCode
     })
-  const decodeSettings = Schema.decodeUnknown(definition.settings, { errors: "all", onExcessProperty: "ignore" })
 
-  const runStandard = <K extends StandardCapabilityName>(name: K, input: unknown) =>
+  const runModelled = (name: ModelledCapabilityName, input: unknown) =>
     Effect.gen(function*() {
-      const spec = CapabilitySpecs[name]
-      const handler = definition.capabilities[name] as CapabilityHandler<K, S> | undefined
-      if (handler === undefined) {
-        return yield* Effect.fail(envelope(
-          name,
-          new CapabilityError({
-            code: "unsupported",
-            message: `${definition.appId} does not support ${name}; it supports: ${supported.join(", ")}`,
-            raisedBy: "UnsupportedCapability"
-          })
-        ))
+      const decoded = yield* Effect.either(decoderFor(name)(input))
+      if (decoded._tag === "Left") {
+        return badRequest("CapabilityRequestValidationError", `Invalid request - ${describeIssues(decoded.left, "")}`)
       }
-      const request = yield* Schema.decodeUnknown(spec.request as Schema.Schema<Specs[K]["request"]["Type"], unknown>, {
-        errors: "all",
-        onExcessProperty: "ignore"
-      })(input).pipe(Effect.mapError((e) => firstIssue(e, "")))
-      const settings = yield* decodeSettings(request.settings).pipe(Effect.mapError((e) => firstIssue(e, "settings")))
+      const request = decoded.right
+      if (name === "app_info") return appInfoAnswer
+      const handler = handlers[name]
+      if (handler === undefined) return notImplemented(name)
+      const hasAuth = request.auth !== undefined && request.auth !== null
+      const hasCredentials = request.credentials !== undefined && request.credentials !== null
+      if (hasAuth && hasCredentials) {
+        return badRequest("CapabilityRequestAuthenticationError", "Cannot pass credentials and auth in the same request")
+      }
+      if (!hasAuth) {
+        return badRequest(
+          "CapabilityRequestAuthenticationError",
+          hasCredentials
+            ? `Missing auth/credentials in request: ${definition.appId} takes \`auth\` (a ${definition.auth} credential), not \`credentials\``
+            : "Missing auth/credentials in request"
+        )
+      }
+      if (request.settings === undefined || request.settings === null) {
+        return badRequest(
+          "CapabilityRequestSettingsError",
+          `No settings passed on request: ${definition.appId} requires settings (info's request_settings_schema)`
+        )
+      }
+      const settings = yield* Effect.either(decodeSettings(request.settings))
+      if (settings._tag === "Left") {
+        return badRequest("CapabilityRequestSettingsError", `Invalid settings passed on request. ${describeIssues(settings.left, "settings")}`)
+      }
       // a page token is checked whether or not the capability pages: a capability that answers in one
       // page would otherwise accept a tampered or foreign token silently
-      const token = "page" in request ? (request.page as PageRequest | undefined)?.token : undefined
+      const token = request.page?.token
       if (typeof token === "string" && token !== "") {
-        yield* decodePageToken(definition.appId, name, token).pipe(Effect.mapError((e) => envelope(name, e)))
+        const checked = yield* Effect.either(decodePageToken(definition.appId, name, token))
+        if (checked._tag === "Left") return fromHandler(name, checked.left)
       }
-      const response = yield* handler(request, settings).pipe(
+      const outcome = yield* handler(request, settings.right).pipe(
         Effect.catchAllDefect((defect) =>
-          Effect.fail(
-            new CapabilityError({ code: "unexpected_error", message: `unexpected failure: ${String(defect)}`, raisedBy: "Defect" })
-          )
+          Effect.fail(new CapabilityError({ code: "unexpected_error", message: `unexpected failure: ${String(defect)}`, raisedBy: "Defect" }))
         ),
-        Effect.mapError((e) => envelope(name, e))
+        Effect.either
       )
-      return yield* Schema.encode(spec.response as Schema.Schema<Specs[K]["response"]["Type"], unknown>)(response).pipe(
-        Effect.mapError((e) =>
-          envelope(
-            name,
-            new CapabilityError({ code: "unexpected_error", message: `invalid response: ${e.message}`, raisedBy: "ResponseEncoding" })
-          )
-        )
-      )
+      if (outcome._tag === "Left") return fromHandler(name, outcome.left)
+      const response = CapabilitySpecs[name].response as unknown as Schema.Schema<unknown, Record<string, unknown>>
+      const encoded = Schema.encodeEither(response)(outcome.right)
+      if (encoded._tag === "Left") {
+        return errorAnswer({ code: "invalid_response", message: `Unexpected response from executed capability: ${encoded.left.message}`, raisedBy: "CapabilityResponseError" })
+      }
+      // raw data travels only when asked for
+      return request.include_raw_data === true ? encoded.right : { ...encoded.right, raw_data: null }
     })
+
+  const notImplemented = (capability: string) =>
+    errorAnswer({
+      code: "not_implemented",
+      message: `Capability '${capability}' is not implemented by ${definition.appId}; it implements: ${capabilities.join(", ")}`,
+      raisedBy: "CapabilityNotImplementedError"
+    })
+
+  const run = (capability: string, input: unknown): Effect.Effect<Record<string, unknown>, never, CapabilityServices> => {
+    const answer = capability === "info"
+      ? Effect.succeed(infoAnswer)
+      : (ModelledCapabilityNames as ReadonlyArray<string>).includes(capability) &&
+          (capability === "app_info" || handlers[capability as ModelledCapabilityName] !== undefined)
+      ? runModelled(capability as ModelledCapabilityName, input)
+      : Effect.succeed(notImplemented(capability))
+    // one span per capability call (the HTTP requests it makes are spans of their own inside it)
+    return answer.pipe(Effect.withSpan("Capabilities.run", { attributes: { app: definition.appId, capability } }))
+  }
 
   return {
     appId: definition.appId,
-    info,
-    capabilities: supported,
-    run: (capability, input) => {
-      const run = (): Effect.Effect<unknown, CapabilityFailure | MalformedRequest | UnknownCapability, CapabilityServices> => {
-        if (!isCapabilityName(capability)) return Effect.fail(new UnknownCapability({ name: capability }))
-        if (capability === "info") {
-          return Schema.decodeUnknown(InfoRequest, { errors: "all", onExcessProperty: "ignore" })(input ?? {}).pipe(
-            Effect.mapError((e) => firstIssue(e, "")),
-            Effect.flatMap(() => Schema.encode(InfoResponse)(new InfoResponse({ response: info }))),
-            Effect.catchTag("ParseError", (e) => Effect.die(e))
+    capabilities,
+    info: infoAnswer,
+    run,
+    dispatch: (capability, text) =>
+      Effect.suspend(() => {
+        let input: unknown
+        try {
+          input = JSON.parse(text)
+        } catch (cause) {
+          return Effect.succeed(
+            badRequest("CapabilityRequestValidationError", `Invalid request, expected JSON input: ${cause instanceof Error ? cause.message : String(cause)}`)
           )
         }
-        return runStandard(capability, input)
-      }
-      // one span per capability call (the HTTP requests it makes are spans of their own inside it)
-      return run().pipe(Effect.withSpan("Capabilities.run", { attributes: { app: definition.appId, capability } }))
-    }
+        return run(capability, input)
+      })
   }
 }

@@ -5,18 +5,9 @@
 import { createHmac, timingSafeEqual } from "node:crypto"
 import { Effect, Either, Option, Schema } from "effect"
 import { CapabilityError } from "./Errors.js"
+import { Page, type PageRequest } from "./Page.js"
 
-export const PageSize = Schema.Int.pipe(Schema.between(1, 1000))
-
-export class PageRequest extends Schema.Class<PageRequest>("PageRequest")({
-  token: Schema.optional(Schema.NullOr(Schema.String)),
-  size: Schema.optional(PageSize)
-}) {}
-
-export class Page extends Schema.Class<Page>("Page")({
-  token: Schema.String,
-  size: Schema.Int
-}) {}
+export { Page, PageRequest } from "./Page.js"
 
 /** Where one upstream endpoint stopped: an offset, or the platform's own cursor (a page number, a link). */
 export class PageCursor extends Schema.Class<PageCursor>("PageCursor")({
@@ -49,7 +40,7 @@ export const encodePageToken = (appId: string, capability: string, cursors: Read
 
 const badToken = (why: string) =>
   new CapabilityError({
-    code: "bad_request",
+    code: "invalid_page_token",
     message: `invalid page token: ${why}; pass back the token of the previous page unchanged`,
     raisedBy: "PageTokenError"
   })
@@ -84,15 +75,16 @@ export const paginate = <A, E, R>(options: {
   readonly appId: string
   readonly capability: string
   readonly endpoints: ReadonlyArray<string>
-  readonly page: PageRequest | undefined
+  readonly page: PageRequest | null | undefined
   readonly defaultSize: number
   readonly fetch: (
     cursor: PageCursor,
     size: number
   ) => Effect.Effect<{ readonly items: ReadonlyArray<A>; readonly next: Option.Option<PageCursor> }, E, R>
-}): Effect.Effect<{ readonly items: ReadonlyArray<A>; readonly page: Page | undefined }, E | CapabilityError, R> =>
+}): Effect.Effect<{ readonly items: ReadonlyArray<A>; readonly page: Page | null }, E | CapabilityError, R> =>
   Effect.gen(function*() {
-    const size = options.page?.size ?? options.defaultSize
+    const asked = options.page?.size
+    const size = asked !== undefined && asked !== null && asked >= 1 ? asked : options.defaultSize
     const token = options.page?.token
     let cursors: ReadonlyArray<PageCursor> = token
       ? yield* decodePageToken(options.appId, options.capability, token)
@@ -110,6 +102,6 @@ export const paginate = <A, E, R>(options: {
     }
     return {
       items,
-      page: cursors.length > 0 ? new Page({ token: encodePageToken(options.appId, options.capability, cursors), size }) : undefined
+      page: cursors.length > 0 ? new Page({ token: encodePageToken(options.appId, options.capability, cursors), size }) : null
     }
   })

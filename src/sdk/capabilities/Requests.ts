@@ -1,96 +1,93 @@
 /**
- * Capability requests: the `request` payload of each capability, inside the envelope every request
- * shares (`auth`, `request`, `settings`, `page`).
+ * Capability requests as connector-sdk-types 0.37.0 has them: the envelope every request shares
+ * (`auth`, `credentials`, `request`, `include_raw_data`, `page`, `settings`) around each capability's
+ * payload. Keys a model does not know are ignored, as pydantic does.
  */
 import { Schema } from "effect"
 import { AuthCredential } from "./Auth.js"
-import { PageRequest } from "./PageToken.js"
+import { PageRequest } from "./Page.js"
+import { AccountStatus, ActivityRecordActor } from "./Records.js"
 
-export class EmptyPayload extends Schema.Class<EmptyPayload>("EmptyPayload")({}) {}
+const optionalNull = <S extends Schema.Schema.Any>(schema: S) => Schema.optional(Schema.NullOr(schema))
 
-export class ListResourcesPayload extends Schema.Class<ListResourcesPayload>("ListResourcesPayload")({
-  resource_type: Schema.optional(Schema.String)
+export class ValidateCredentials extends Schema.Class<ValidateCredentials>("ValidateCredentials")({}) {}
+export class ListResources extends Schema.Class<ListResources>("ListResources")({}) {}
+export class FindEntitlementAssociations extends Schema.Class<FindEntitlementAssociations>("FindEntitlementAssociations")({}) {}
+export class AppInfoRequestPayload extends Schema.Class<AppInfoRequestPayload>("AppInfoRequestPayload")({}) {}
+
+export class ListAccounts extends Schema.Class<ListAccounts>("ListAccounts")({
+  custom_attributes: optionalNull(Schema.Array(Schema.String))
 }) {}
-
-export class ListEntitlementsPayload extends Schema.Class<ListEntitlementsPayload>("ListEntitlementsPayload")({
-  resource_type: Schema.optional(Schema.String),
-  resource_id: Schema.optional(Schema.String)
+export class ListEntitlements extends Schema.Class<ListEntitlements>("ListEntitlements")({
+  custom_attributes: optionalNull(Schema.Array(Schema.String))
 }) {}
-
-export class FindEntitlementAssociationsPayload
-  extends Schema.Class<FindEntitlementAssociationsPayload>("FindEntitlementAssociationsPayload")({
-    account_ids: Schema.optional(Schema.Array(Schema.String)),
-    entitlement_ids: Schema.optional(Schema.Array(Schema.String)),
-    resource_ids: Schema.optional(Schema.Array(Schema.String))
-  })
+export class GetAccount extends Schema.Class<GetAccount>("GetAccount")({
+  account_id: Schema.String,
+  custom_attributes: optionalNull(Schema.Array(Schema.String))
+}) {}
+export class GetAccountEntitlementAssociations
+  extends Schema.Class<GetAccountEntitlementAssociations>("GetAccountEntitlementAssociations")({ account_id: Schema.String })
 {}
-
-export class GetLastActivityPayload extends Schema.Class<GetLastActivityPayload>("GetLastActivityPayload")({
+export class GetLastActivity extends Schema.Class<GetLastActivity>("GetLastActivity")({
   account_ids: Schema.Array(Schema.String)
 }) {}
-
-export class CreateAccountPayload extends Schema.Class<CreateAccountPayload>("CreateAccountPayload")({
-  email: Schema.NonEmptyTrimmedString,
-  display_name: Schema.optional(Schema.String),
-  given_name: Schema.optional(Schema.String),
-  family_name: Schema.optional(Schema.String),
-  username: Schema.optional(Schema.String)
+export class ListActivityRecords extends Schema.Class<ListActivityRecords>("ListActivityRecords")({
+  since_date: Schema.String,
+  actors: Schema.Array(ActivityRecordActor)
 }) {}
 
-export class AccountPayload extends Schema.Class<AccountPayload>("AccountPayload")({
-  account_id: Schema.NonEmptyTrimmedString
+export class CreateAccountEntitlement extends Schema.Class<CreateAccountEntitlement>("CreateAccountEntitlement")({
+  integration_specific_id: Schema.String,
+  integration_specific_resource_id: Schema.String,
+  entitlement_type: Schema.String
 }) {}
 
-export class EntitlementPayload extends Schema.Class<EntitlementPayload>("EntitlementPayload")({
-  account_id: Schema.NonEmptyTrimmedString,
-  entitlement_id: Schema.NonEmptyTrimmedString,
-  resource_id: Schema.NonEmptyTrimmedString,
-  entitlement_type: Schema.optional(Schema.String),
-  resource_type: Schema.optional(Schema.String)
+/**
+ * The SDK's `CreateAccount`. Two leniencies, both for the Lumos tutorial's command
+ * (`{"email": ..., "display_name": ...}`): `entitlements`, required by the SDK, may be left out (none);
+ * `display_name`, not a field of the SDK, names the account when the platform has a display name.
+ */
+export class CreateAccount extends Schema.Class<CreateAccount>("CreateAccount")({
+  email: optionalNull(Schema.String),
+  username: optionalNull(Schema.String),
+  given_name: optionalNull(Schema.String),
+  family_name: optionalNull(Schema.String),
+  user_status: optionalNull(Schema.String),
+  entitlements: Schema.optionalWith(Schema.Array(CreateAccountEntitlement), { default: () => [] }),
+  display_name: optionalNull(Schema.String)
 }) {}
 
-const requestFields = <P extends Schema.Schema.Any>(payload: P) => ({
-  auth: Schema.optional(AuthCredential),
-  request: payload,
-  settings: Schema.optionalWith(Schema.Unknown, { default: () => ({}) }),
-  page: Schema.optional(PageRequest)
-})
-
-export class ValidateCredentialsRequest
-  extends Schema.Class<ValidateCredentialsRequest>("ValidateCredentialsRequest")(requestFields(EmptyPayload))
-{}
-export class ListAccountsRequest extends Schema.Class<ListAccountsRequest>("ListAccountsRequest")(requestFields(EmptyPayload)) {}
-export class ListResourcesRequest
-  extends Schema.Class<ListResourcesRequest>("ListResourcesRequest")(requestFields(ListResourcesPayload))
-{}
-export class ListEntitlementsRequest
-  extends Schema.Class<ListEntitlementsRequest>("ListEntitlementsRequest")(requestFields(ListEntitlementsPayload))
-{}
-export class FindEntitlementAssociationsRequest
-  extends Schema.Class<FindEntitlementAssociationsRequest>("FindEntitlementAssociationsRequest")(
-    requestFields(FindEntitlementAssociationsPayload)
-  )
-{}
-export class GetLastActivityRequest
-  extends Schema.Class<GetLastActivityRequest>("GetLastActivityRequest")(requestFields(GetLastActivityPayload))
-{}
-export class CreateAccountRequest
-  extends Schema.Class<CreateAccountRequest>("CreateAccountRequest")(requestFields(CreateAccountPayload))
-{}
-export class ActivateAccountRequest
-  extends Schema.Class<ActivateAccountRequest>("ActivateAccountRequest")(requestFields(AccountPayload))
-{}
-export class DeactivateAccountRequest
-  extends Schema.Class<DeactivateAccountRequest>("DeactivateAccountRequest")(requestFields(AccountPayload))
-{}
-export class DeleteAccountRequest extends Schema.Class<DeleteAccountRequest>("DeleteAccountRequest")(requestFields(AccountPayload)) {}
-export class AssignEntitlementRequest
-  extends Schema.Class<AssignEntitlementRequest>("AssignEntitlementRequest")(requestFields(EntitlementPayload))
-{}
-export class UnassignEntitlementRequest
-  extends Schema.Class<UnassignEntitlementRequest>("UnassignEntitlementRequest")(requestFields(EntitlementPayload))
-{}
-export class InfoRequest extends Schema.Class<InfoRequest>("InfoRequest")({
-  request: Schema.optionalWith(EmptyPayload, { default: () => new EmptyPayload({}) }),
-  settings: Schema.optionalWith(Schema.Unknown, { default: () => ({}) })
+/**
+ * The SDK's `UpdateableAccount` (`id`), plus the account fields to change (`FoundAccountData`'s
+ * names): the SDK's model carries only the id, so these are what this project's connectors read.
+ */
+export class UpdateAccount extends Schema.Class<UpdateAccount>("UpdateAccount")({
+  id: Schema.String,
+  email: optionalNull(Schema.String),
+  given_name: optionalNull(Schema.String),
+  family_name: optionalNull(Schema.String),
+  username: optionalNull(Schema.String),
+  user_status: optionalNull(AccountStatus)
 }) {}
+
+export class AccountId extends Schema.Class<AccountId>("AccountId")({ account_id: Schema.String }) {}
+
+/** The SDK's `AssignEntitlement` and `UnassignEntitlement` (the same fields). */
+export class EntitlementGrant extends Schema.Class<EntitlementGrant>("EntitlementGrant")({
+  account_integration_specific_id: Schema.String,
+  resource_integration_specific_id: Schema.String,
+  resource_type: Schema.String,
+  entitlement_type: Schema.String,
+  entitlement_integration_specific_id: Schema.String
+}) {}
+
+/** The envelope around a payload (connector-sdk-types `ListAccountsRequest` and its siblings). */
+export const envelope = <P extends Schema.Schema.Any>(payload: P) =>
+  Schema.Struct({
+    auth: optionalNull(AuthCredential),
+    credentials: optionalNull(Schema.Array(Schema.Unknown)),
+    request: payload,
+    include_raw_data: optionalNull(Schema.Boolean),
+    page: optionalNull(PageRequest),
+    settings: optionalNull(Schema.Unknown)
+  })

@@ -2,8 +2,8 @@
  * Bad input, part 1: the program as a user runs it (`node --import tsx main.ts ...`, a child process
  * per case) fed bad config files, bad environment overrides, wrong or expired tokens, tampered or
  * foreign page tokens and bad command lines. Each case asserts the message by content, the exit code
- * (2: config or usage; 1: a connector or the infrastructure failed, or a capability answered an error
- * envelope) and, where data is involved, that nothing was published or lost. The children run side by
+ * (2: config or usage; 1: a connector or the infrastructure failed; 0 with the SDK's ErrorResponse on
+ * stdout when a capability answered an error, as connector-py's CLI does) and, where data is involved, that nothing was published or lost. The children run side by
  * side in `beforeAll`; each case then checks its own result. A last test checks that no configured
  * token or password appeared in anything any child printed.
  */
@@ -91,10 +91,12 @@ const usageError = (r: CliResult, ...parts: ReadonlyArray<string>) => {
 const configError = (r: CliResult, file: string, field: string | undefined, ...parts: ReadonlyArray<string>) =>
   usageError(r, `config error in ${work.path(file)}`, ...(field === undefined ? [] : [`field "${field}"`]), ...parts)
 
-/** The error envelope a capability printed on stdout (exit 1). */
+/** The ErrorResponse a capability printed on stdout, one line (exit 0, as connector-py's CLI). */
 const envelope = (r: CliResult) => {
-  expect(r.code, r.stderr).toBe(1)
-  const parsed = JSON.parse(r.stdout) as { error: { message: string; error_code: string; raised_in: string } }
+  expect(r.code, r.stderr).toBe(0)
+  expect(r.stdout.trim().split("\n"), r.stdout).toHaveLength(1)
+  const parsed = JSON.parse(r.stdout) as { is_error: boolean; error: { message: string; error_code: string; raised_in: string | null } }
+  expect(parsed.is_error).toBe(true)
   expect(r.stderr).not.toMatch(/\n\s+at /)
   return parsed.error
 }
@@ -339,28 +341,28 @@ const cases: ReadonlyArray<Case> = [
     }
   },
   {
-    name: "token: wrong MockApp token in a capability request: the unauthorized envelope, exit 1",
+    name: "token: wrong MockApp token in a capability request: the unauthorized ErrorResponse, exit 0",
     run: (ctx) => capability("cap-wrong-token", "mockapp", "list_accounts", mockappRequest(ctx, {}, secrets.mockappWrongToken)),
     check: (r) => {
       const e = envelope(r)
       expect(e.error_code).toBe("unauthorized")
       expect(e.message).toContain("401")
-      expect(e.raised_in).toBe("mockapp.list_accounts")
+      expect(e.raised_in).toBe("platforms.mockapp.capabilities:list_accounts")
     }
   },
   {
-    name: "token: no credential in a capability request: the unauthorized envelope says what to send, exit 1",
+    name: "token: no credential in a capability request: a bad_request ErrorResponse, as the SDK answers, exit 0",
     run: (ctx) => capability("cap-no-auth", "mockapp", "validate_credentials", { request: {}, settings: { api_url: ctx.mockapp.url } }),
     check: (r) => {
       const e = envelope(r)
-      expect(e.error_code).toBe("unauthorized")
-      expect(e.message).toContain(`{"auth":{"token":{"token":"..."}}}`)
+      expect(e.error_code).toBe("bad_request")
+      expect(e.message).toContain("Missing auth/credentials in request")
     }
   },
 
   // page tokens
   {
-    name: "page token: tampered (one character flipped): bad_request, exit 1; the untouched token still works",
+    name: "page token: tampered (one character flipped): invalid_page_token, exit 0; the untouched token still works",
     run: (ctx) =>
       Effect.gen(function*() {
         const first = yield* capability("page-first", "mockapp", "list_accounts", mockappRequest(ctx, { page: { size: 2 } }))
@@ -384,49 +386,50 @@ const cases: ReadonlyArray<Case> = [
     check: (r, ctx) => {
       const good = ctx.steps.get("page-good")
       expect(good?.code, good?.stderr).toBe(0)
-      const firstIds = (JSON.parse(ctx.steps.get("page-first")?.stdout ?? "{}") as { response: Array<{ account_id: string }> }).response.map((a) => a.account_id)
-      const nextIds = (JSON.parse(good?.stdout ?? "{}") as { response: Array<{ account_id: string }> }).response.map((a) => a.account_id)
+      type Accounts = { response: Array<{ integration_specific_id: string }> }
+      const firstIds = (JSON.parse(ctx.steps.get("page-first")?.stdout ?? "{}") as Accounts).response.map((a) => a.integration_specific_id)
+      const nextIds = (JSON.parse(good?.stdout ?? "{}") as Accounts).response.map((a) => a.integration_specific_id)
       expect(nextIds).toHaveLength(2)
       expect(nextIds.filter((id) => firstIds.includes(id))).toEqual([])
       const e = envelope(r)
-      expect(e.error_code).toBe("bad_request")
+      expect(e.error_code).toBe("invalid_page_token")
       expect(e.message).toContain("invalid page token")
       expect(e.message).toContain("altered")
     }
   },
   {
-    name: "page token: foreign (issued by another capability of the same app): bad_request, exit 1",
+    name: "page token: foreign (issued by another capability of the same app): invalid_page_token, exit 0",
     run: () => Effect.succeed({ code: null, signal: null, stdout: "", stderr: "" }),
     check: (_, ctx) => {
       const e = envelope(ctx.steps.get("page-foreign-cap")!)
-      expect(e.error_code).toBe("bad_request")
+      expect(e.error_code).toBe("invalid_page_token")
       expect(e.message).toContain("issued by another app or capability than mockapp list_resources")
     }
   },
   {
-    name: "page token: foreign (issued by another app): bad_request, exit 1",
+    name: "page token: foreign (issued by another app): invalid_page_token, exit 0",
     run: () => Effect.succeed({ code: null, signal: null, stdout: "", stderr: "" }),
     check: (_, ctx) => {
       const e = envelope(ctx.steps.get("page-foreign-app")!)
-      expect(e.error_code).toBe("bad_request")
+      expect(e.error_code).toBe("invalid_page_token")
       expect(e.message).toContain("invalid page token")
     }
   },
   {
-    name: "page token: not a token at all: bad_request, exit 1",
+    name: "page token: not a token at all: invalid_page_token, exit 0",
     run: () => Effect.succeed({ code: null, signal: null, stdout: "", stderr: "" }),
     check: (_, ctx) => {
       const e = envelope(ctx.steps.get("page-garbage")!)
-      expect(e.error_code).toBe("bad_request")
+      expect(e.error_code).toBe("invalid_page_token")
       expect(e.message).toContain("not a page token")
     }
   },
 
   // CLI arguments
   {
-    name: "cli: unknown capability (exit 2, lists the known ones)",
+    name: "cli: unknown capability (exit 2, lists the registered ones, as argparse does)",
     run: () => capability("unknown-cap", "mockapp", "list_acounts", {}),
-    check: (r) => usageError(r, `unknown capability "list_acounts"`, "list_accounts, list_resources", "info")
+    check: (r) => usageError(r, `invalid choice: 'list_acounts'`, "'info'", "'list_accounts'", "'list_resources'")
   },
   {
     name: "cli: unknown app (exit 2, lists the known ones)",
@@ -434,29 +437,46 @@ const cases: ReadonlyArray<Case> = [
     check: (r) => usageError(r, `unknown app "salesforce"`, "known apps: github, mockapp")
   },
   {
-    name: "cli: a request without its required member (exit 2, names it)",
+    name: "cli: a request without its required member (bad_request ErrorResponse naming it, exit 0)",
     run: () => capability("no-request-member", "github", "list_accounts", {}),
-    check: (r) => usageError(r, `malformed request: field "request": is missing`)
+    check: (r) => {
+      const e = envelope(r)
+      expect(e.error_code).toBe("bad_request")
+      expect(e.message).toContain("Invalid request - request: is missing")
+    }
   },
   {
-    name: "cli: invalid JSON in --json (exit 2, says it is not JSON)",
+    name: "cli: invalid JSON in --json (bad_request ErrorResponse, exit 0)",
     run: () => capability("bad-json", "mockapp", "list_accounts", `{"auth": {"token": `),
-    check: (r) => usageError(r, "malformed request: not valid JSON")
+    check: (r) => {
+      const e = envelope(r)
+      expect(e.error_code).toBe("bad_request")
+      expect(e.message).toContain("Invalid request, expected JSON input")
+    }
   },
   {
-    name: "cli: a request field of the wrong type (exit 2, names the field)",
+    name: "cli: a request field of the wrong type (bad_request ErrorResponse naming the field, exit 0)",
     run: (ctx) => capability("wrong-field", "mockapp", "get_last_activity", mockappRequest(ctx, { request: { account_ids: "user-0001" } })),
-    check: (r) => usageError(r, `field "request.account_ids"`, `actual "user-0001"`)
+    check: (r) => {
+      const e = envelope(r)
+      expect(e.error_code).toBe("bad_request")
+      expect(e.message).toContain("request.account_ids")
+      expect(e.message).toContain(`actual "user-0001"`)
+    }
   },
   {
-    name: "cli: a page size out of range (exit 2, names the field)",
-    run: (ctx) => capability("page-size", "mockapp", "list_accounts", mockappRequest(ctx, { page: { size: 5000 } })),
-    check: (r) => usageError(r, `field "page.size"`, "5000")
+    name: "cli: a page size of the wrong type (bad_request ErrorResponse naming the field, exit 0; the SDK bounds no size)",
+    run: (ctx) => capability("page-size", "mockapp", "list_accounts", mockappRequest(ctx, { page: { size: "lots" } })),
+    check: (r) => {
+      const e = envelope(r)
+      expect(e.error_code).toBe("bad_request")
+      expect(e.message).toContain("page.size")
+    }
   },
   {
     name: "cli: a capability without a request (exit 2, shows the shape)",
     run: () => cli("no-request", ["connector", "mockapp", "list_accounts"], { cwd: work.dir }),
-    check: (r) => usageError(r, "list_accounts needs a request", "--json")
+    check: (r) => usageError(r, "one of the arguments --json --json-file is required")
   },
   {
     name: "cli: --json-file that does not exist (exit 2, names the file)",
@@ -471,7 +491,7 @@ const cases: ReadonlyArray<Case> = [
   {
     name: "cli: both --json and --json-file (exit 2)",
     run: () => cli("both", ["connector", "mockapp", "list_accounts", "--json", "{}", "--json-file", work.write("req.json", {})], { cwd: work.dir }),
-    check: (r) => usageError(r, "--json or --json-file, not both")
+    check: (r) => usageError(r, "argument --json-file: not allowed with argument --json")
   },
   {
     name: "cli: unknown command (exit 2, lists the commands)",

@@ -11,11 +11,11 @@ describe("page tokens", () => {
       expect(token).not.toContain("repos")
       expect(yield* decodePageToken("github", "list_resources", token)).toEqual(cursors)
       const foreignApp = yield* decodePageToken("mockapp", "list_resources", token).pipe(Effect.flip)
-      expect(foreignApp.code).toBe("bad_request")
+      expect(foreignApp.code).toBe("invalid_page_token")
       const foreignCapability = yield* decodePageToken("github", "list_accounts", token).pipe(Effect.flip)
-      expect(foreignCapability.code).toBe("bad_request")
+      expect(foreignCapability.code).toBe("invalid_page_token")
       for (const bad of ["", ".", "a.b.c", `${token}x`, token.replace(/^./, (c) => (c === "e" ? "f" : "e"))]) {
-        expect((yield* decodePageToken("github", "list_resources", bad).pipe(Effect.flip)).code).toBe("bad_request")
+        expect((yield* decodePageToken("github", "list_resources", bad).pipe(Effect.flip)).code).toBe("invalid_page_token")
       }
     }))
 
@@ -43,7 +43,7 @@ describe("page tokens", () => {
           fetch
         })
         pages.push(page.items)
-        token = page.page?.token
+        token = page.page?.token ?? undefined
       } while (token !== undefined)
       expect(pages).toEqual([[1, 2], [3, 4], [5]])
     }))

@@ -30,7 +30,7 @@ export const isLevel = (s: string): s is Level => (repositoryLevels as ReadonlyA
 export const levelLabels: Record<Level, string> = { pull: "Read", triage: "Triage", push: "Write", maintain: "Maintain", admin: "Admin" }
 
 export const withClient = <A>(
-  auth: AuthCredential | undefined,
+  auth: AuthCredential | null | undefined,
   settings: GitHubCapabilitySettings,
   pageSize: number,
   use: (client: GitHubClient) => Effect.Effect<A, ConnectorError | CapabilityError, CapabilityServices>
@@ -47,10 +47,15 @@ export const withClient = <A>(
     return yield* use(client)
   }).pipe(Effect.mapError((e) => (e._tag === "ConnectorError" ? CapabilityError.fromConnectorError(e) : e)))
 
-/** Page through GitHub list endpoints (following `Link` next URLs) behind one of our page tokens. */
+/**
+ * Page through GitHub list endpoints (following `Link` next URLs) behind one of our page tokens. A
+ * token holds a next URL relative to the API's base URL: the same token works wherever the API is
+ * reached from, and names no host.
+ */
 export const linkPages = <A>(
+  apiUrl: string,
   capability: string,
-  page: PageRequest | undefined,
+  page: PageRequest | null | undefined,
   endpoints: ReadonlyArray<string>,
   fetchOne: (endpoint: string, url: string) => Effect.Effect<{ readonly items: ReadonlyArray<A>; readonly next: Option.Option<string> }, ConnectorError>
 ) =>
@@ -65,7 +70,10 @@ export const linkPages = <A>(
       return fetchOne(cursor.endpoint, cursor.cursor ?? first).pipe(
         Effect.map(({ items, next }) => ({
           items,
-          next: Option.map(next, (url) => new PageCursor({ endpoint: cursor.endpoint, offset: 0, cursor: url }))
+          next: Option.map(next, (url) => {
+            const base = apiUrl.replace(/\/+$/, "")
+            return new PageCursor({ endpoint: cursor.endpoint, offset: 0, cursor: url.startsWith(`${base}/`) ? url.slice(base.length) : url })
+          })
         }))
       )
     }

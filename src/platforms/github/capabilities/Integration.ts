@@ -2,26 +2,23 @@
  * GitHub speaks the same capabilities as MockApp, on the GitHub connector's own client (its budgets,
  * retries and readable errors):
  *   - validate_credentials: the org's id is the tenant id;
- *   - list_accounts: org members; list_resources: repositories then teams (one token spans both);
+ *   - list_accounts, get_account: org members; list_resources: repositories then teams (one token spans both);
  *   - list_entitlements: each repository's permission levels (pull..admin) and each team's membership;
- *   - find_entitlement_associations: the connector's permission snapshots (same data, same stream);
- *   - get_last_activity: the newest audit-log event per requested account;
+ *   - find_entitlement_associations, get_account_entitlement_associations: the connector's permission
+ *     snapshots (same data, same stream);
+ *   - get_last_activity, list_activity_records: the org's audit log (the audit stream);
  *   - assign/unassign_entitlement: PUT/DELETE /repos/{owner}/{repo}/collaborators/{username};
- *   - everything else: `unsupported`.
+ *   - account lifecycle (create, update, (de)activate, delete): not for an organization to do to a
+ *     personal GitHub account, so `not_implemented`, as the SDK answers a capability it lacks.
  * Resource ids: a repository is its full name (`org/repo`, as in snapshots), a team is `team:<slug>`.
  * Entitlement ids: a repository permission level (`pull`, `triage`, `push`, `maintain`, `admin`) or `member`.
  */
 import { makeIntegration } from "../../../sdk/capabilities/Executor.js"
 import { EntitlementType, ResourceType } from "../../../sdk/capabilities/Records.js"
 import { appId, GitHubCapabilitySettings } from "./Common.js"
-import {
-  findEntitlementAssociations,
-  getLastActivity,
-  listAccounts,
-  listEntitlements,
-  listResources,
-  validateCredentials
-} from "./Read.js"
+import { getLastActivity, listActivityRecords } from "./Activity.js"
+import { findEntitlementAssociations, getAccountEntitlementAssociations } from "./Associations.js"
+import { getAccount, listAccounts, listEntitlements, listResources, validateCredentials } from "./Read.js"
 import { assignEntitlement, unassignEntitlement } from "./Write.js"
 
 export const GitHubIntegration = makeIntegration({
@@ -43,10 +40,13 @@ export const GitHubIntegration = makeIntegration({
   capabilities: {
     validate_credentials: validateCredentials,
     list_accounts: listAccounts,
+    get_account: getAccount,
     list_resources: listResources,
     list_entitlements: listEntitlements,
     find_entitlement_associations: findEntitlementAssociations,
+    get_account_entitlement_associations: getAccountEntitlementAssociations,
     get_last_activity: getLastActivity,
+    list_activity_records: listActivityRecords,
     assign_entitlement: assignEntitlement,
     unassign_entitlement: unassignEntitlement
   }

@@ -1,34 +1,33 @@
 /**
- * GitHub's read capabilities:
+ * GitHub's read capabilities on the SDK's models:
  *   - validate_credentials: the org's id is the tenant id;
- *   - list_accounts: org members; list_resources: repositories then teams (one token spans both);
- *   - list_entitlements: each repository's permission levels (pull..admin) and each team's membership;
- *   - find_entitlement_associations: the connector's permission snapshots (same data, same stream);
- *   - get_last_activity: the newest audit-log event per requested account.
+ *   - list_accounts / get_account: org members (a login is the account id);
+ *   - list_resources: repositories (`org/name`) then teams (`team:<slug>`), one token spanning both;
+ *   - list_entitlements: each repository's permission levels (pull..admin) and each team's membership.
  */
-import { Effect, Option, Schema, Stream } from "effect"
+import { Effect, Option, Schema } from "effect"
+import { CapabilityError } from "../../../sdk/capabilities/Errors.js"
 import type { CapabilityHandler } from "../../../sdk/capabilities/Executor.js"
+import { FoundAccountData, FoundEntitlementData, FoundResourceData, ValidatedCredentials } from "../../../sdk/capabilities/Records.js"
 import {
-  FoundAccountData,
-  FoundEntitlementAssociation,
-  FoundEntitlementData,
-  FoundResourceData,
-  LastActivityData,
-  ValidatedCredentials
-} from "../../../sdk/capabilities/Records.js"
-import {
-  FindEntitlementAssociationsResponse,
-  GetLastActivityResponse,
+  GetAccountResponse,
   ListAccountsResponse,
   ListEntitlementsResponse,
   ListResourcesResponse,
   ValidateCredentialsResponse
 } from "../../../sdk/capabilities/Responses.js"
-import { auditStream } from "../AuditLog.js"
+import type { GitHubClient } from "../Client.js"
 import { Member, Organization, Repository, Team } from "../Payloads.js"
-import { permissionsStream } from "../permissions/PermissionsStream.js"
-import { defaultPermissionsOptions, makePermissionsState } from "../permissions/State.js"
 import { type GitHubCapabilitySettings, levelLabels, linkPages, repositoryLevels, withClient } from "./Common.js"
+
+const toAccount = (m: typeof Member.Type) =>
+  new FoundAccountData({
+    integration_specific_id: m.login,
+    username: m.login,
+    user_status: "ACTIVE",
+    account_type: "user",
+    extra_data: m.id !== undefined ? { id: m.id } : null
+  })
 
 export const validateCredentials: CapabilityHandler<"validate_credentials", GitHubCapabilitySettings> = (req, settings) =>
   withClient(req.auth, settings, 1, (client) =>
@@ -38,36 +37,57 @@ export const validateCredentials: CapabilityHandler<"validate_credentials", GitH
       )
     ))
 
+const members = (client: GitHubClient, org: string) => (_: string, url: string) =>
+  client.getJson("core", url, Schema.Array(Member), `list organization members of ${org}`).pipe(
+    Effect.map(({ body, next }) => ({ items: body, next }))
+  )
+
 export const listAccounts: CapabilityHandler<"list_accounts", GitHubCapabilitySettings> = (req, settings) =>
   withClient(req.auth, settings, req.page?.size ?? 100, (client) =>
-    linkPages("list_accounts", req.page, [`/orgs/${settings.org}/members`], (_, url) =>
-      client.getJson("core", url, Schema.Array(Member), "list organization members").pipe(
-        Effect.map(({ body, next }) => ({
-          items: body.map((m) => new FoundAccountData({ account_id: m.login, email: null, display_name: m.login, status: "active" })),
-          next
-        }))
-      )).pipe(Effect.map(({ items, page }) => new ListAccountsResponse({ response: items, page }))))
+    linkPages(settings.api_url, "list_accounts", req.page, [`/orgs/${settings.org}/members`], members(client, settings.org)).pipe(
+      Effect.map(({ items, page }) => new ListAccountsResponse({ response: items.map(toAccount), raw_data: items, page }))
+    ))
+
+export const getAccount: CapabilityHandler<"get_account", GitHubCapabilitySettings> = (req, settings) =>
+  withClient(req.auth, settings, 100, (client) =>
+    Effect.gen(function*() {
+      const wanted = req.request.account_id.toLowerCase()
+      // GitHub logins are case-insensitive; the org's member list is the source of who is an account
+      let url: Option.Option<string> = Option.some(`/orgs/${settings.org}/members?per_page=100`)
+      while (Option.isSome(url)) {
+        const { items, next } = yield* members(client, settings.org)("", url.value)
+        const found = items.find((m) => m.login.toLowerCase() === wanted)
+        if (found !== undefined) return new GetAccountResponse({ response: toAccount(found), raw_data: found })
+        url = next
+      }
+      return yield* new CapabilityError({
+        code: "not_found",
+        raisedBy: "NotFoundError",
+        message: `${req.request.account_id} is not a member of the ${settings.org} organization`
+      })
+    }))
+
+const repositories = (client: GitHubClient, url: string) =>
+  client.getJson("core", url, Schema.Array(Repository), "list repositories")
+const teams = (client: GitHubClient, url: string) => client.getJson("core", url, Schema.Array(Team), "list teams")
 
 export const listResources: CapabilityHandler<"list_resources", GitHubCapabilitySettings> = (req, settings) =>
   withClient(req.auth, settings, req.page?.size ?? 100, (client) => {
     const repos = `/orgs/${settings.org}/repos`
-    const teams = `/orgs/${settings.org}/teams`
-    const wanted = req.request.resource_type
-    const endpoints = [...(wanted === undefined || wanted === "repository" ? [repos] : []), ...(wanted === undefined || wanted === "team" ? [teams] : [])]
-    return linkPages("list_resources", req.page, endpoints, (endpoint, url) =>
+    return linkPages(settings.api_url, "list_resources", req.page, [repos, `/orgs/${settings.org}/teams`], (endpoint, url) =>
       endpoint === repos
-        ? client.getJson("core", url, Schema.Array(Repository), "list repositories").pipe(
+        ? repositories(client, url).pipe(
           Effect.map(({ body, next }) => ({
             items: body.map((r) =>
-              new FoundResourceData({ resource_id: r.full_name, resource_type: "repository", display_name: r.name, description: null })
+              new FoundResourceData({ integration_specific_id: r.full_name, resource_type: "repository", label: r.name })
             ),
             next
           }))
         )
-        : client.getJson("core", url, Schema.Array(Team), "list teams").pipe(
+        : teams(client, url).pipe(
           Effect.map(({ body, next }) => ({
             items: body.map((t) =>
-              new FoundResourceData({ resource_id: `team:${t.slug}`, resource_type: "team", display_name: t.name ?? t.slug, description: null })
+              new FoundResourceData({ integration_specific_id: `team:${t.slug}`, resource_type: "team", label: t.name ?? t.slug })
             ),
             next
           }))
@@ -77,92 +97,36 @@ export const listResources: CapabilityHandler<"list_resources", GitHubCapability
 export const listEntitlements: CapabilityHandler<"list_entitlements", GitHubCapabilitySettings> = (req, settings) =>
   withClient(req.auth, settings, req.page?.size ?? 100, (client) => {
     const repos = `/orgs/${settings.org}/repos`
-    const teams = `/orgs/${settings.org}/teams`
-    return linkPages("list_entitlements", req.page, [repos, teams], (endpoint, url) =>
+    return linkPages(settings.api_url, "list_entitlements", req.page, [repos, `/orgs/${settings.org}/teams`], (endpoint, url) =>
       endpoint === repos
-        ? client.getJson("core", url, Schema.Array(Repository), "list repositories").pipe(
+        ? repositories(client, url).pipe(
           Effect.map(({ body, next }) => ({
             items: body.flatMap((r) =>
               repositoryLevels.map((level) =>
                 new FoundEntitlementData({
-                  entitlement_id: level,
+                  integration_specific_id: level,
+                  integration_specific_resource_id: r.full_name,
                   entitlement_type: "repository_permission",
-                  resource_id: r.full_name,
-                  display_name: `${levelLabels[level]} on ${r.name}`,
-                  description: null
+                  label: `${levelLabels[level]} on ${r.name}`,
+                  is_assignable: true
                 })
               )
             ),
             next
           }))
         )
-        : client.getJson("core", url, Schema.Array(Team), "list teams").pipe(
+        : teams(client, url).pipe(
           Effect.map(({ body, next }) => ({
             items: body.map((t) =>
               new FoundEntitlementData({
-                entitlement_id: "member",
+                integration_specific_id: "member",
+                integration_specific_resource_id: `team:${t.slug}`,
                 entitlement_type: "team_member",
-                resource_id: `team:${t.slug}`,
-                display_name: `Member of ${t.name ?? t.slug}`,
-                description: null
+                label: `Member of ${t.name ?? t.slug}`,
+                is_assignable: false
               })
             ),
             next
           }))
-        )).pipe(
-        Effect.map(({ items, page }) =>
-          new ListEntitlementsResponse({
-            response: items.filter((e) =>
-              (req.request.resource_id === undefined || e.resource_id === req.request.resource_id) &&
-              (req.request.resource_type === undefined ||
-                (req.request.resource_type === "team") === e.resource_id.startsWith("team:"))
-            ),
-            page
-          })
-        )
-      )
-  })
-
-export const findEntitlementAssociations: CapabilityHandler<"find_entitlement_associations", GitHubCapabilitySettings> = (req, settings) =>
-  withClient(req.auth, settings, 100, (client) => {
-    const { account_ids, entitlement_ids, resource_ids } = req.request
-    const accounts = account_ids?.map((a) => a.toLowerCase())
-    // the permission snapshots' own stream: a full pull of the org (GitHub has no grant list to page)
-    return permissionsStream(client, makePermissionsState(), defaultPermissionsOptions).pipe(
-      Stream.filterMap((record) => (record._tag === "Valid" ? Option.some(record.value) : Option.none())),
-      Stream.map((s) =>
-        new FoundEntitlementAssociation({ account_id: s.principalRef, entitlement_id: s.privilege.toLowerCase(), resource_id: s.assetRef })
-      ),
-      Stream.filter((a) =>
-        (accounts === undefined || accounts.includes(a.account_id.toLowerCase())) &&
-        (entitlement_ids === undefined || entitlement_ids.includes(a.entitlement_id)) &&
-        (resource_ids === undefined || resource_ids.includes(a.resource_id))
-      ),
-      Stream.runCollect,
-      Effect.map((found) => new FindEntitlementAssociationsResponse({ response: Array.from(found) }))
-    )
-  })
-
-export const getLastActivity: CapabilityHandler<"get_last_activity", GitHubCapabilitySettings> = (req, settings) =>
-  withClient(req.auth, settings, 100, (client) => {
-    const wanted = new Map(req.request.account_ids.map((id) => [id.toLowerCase(), id]))
-    return auditStream(client)(Option.none()).pipe(
-      Stream.runFold(new Map<string, number>(), (latest, { record }) => {
-        if (record._tag !== "Valid") return latest
-        const who = record.value.principalRef.toLowerCase()
-        const at = record.value.occurredAt.getTime()
-        if (wanted.has(who) && at > (latest.get(who) ?? Number.NEGATIVE_INFINITY)) latest.set(who, at)
-        return latest
-      }),
-      Effect.map((latest) =>
-        new GetLastActivityResponse({
-          response: [...wanted.entries()].flatMap(([key, id]) => {
-            const at = latest.get(key)
-            return at === undefined
-              ? []
-              : [new LastActivityData({ account_id: id, event_type: "last_activity", happened_at: new Date(at).toISOString() })]
-          })
-        })
-      )
-    )
+        )).pipe(Effect.map(({ items, page }) => new ListEntitlementsResponse({ response: items, page })))
   })

@@ -5,25 +5,22 @@
 import { Effect, Option } from "effect"
 import { CapabilityError } from "../../../sdk/capabilities/Errors.js"
 import type { CapabilityHandler } from "../../../sdk/capabilities/Executor.js"
-import { EmptyResponse } from "../../../sdk/capabilities/Responses.js"
+import { AssignedEntitlement, UnassignedEntitlement } from "../../../sdk/capabilities/Records.js"
+import type { EntitlementGrant } from "../../../sdk/capabilities/Requests.js"
+import { AssignEntitlementResponse, UnassignEntitlementResponse } from "../../../sdk/capabilities/Responses.js"
 import { type GitHubCapabilitySettings, isLevel, repositoryLevels, splitRepo, withClient } from "./Common.js"
 
 /** The repository an (un)assignment writes to; only repository permission levels can be written. */
-const collaboratorTarget = (
-  request: { readonly entitlement_id: string; readonly resource_id: string },
-  org: string,
-  verb: "assigned" | "unassigned"
-) => {
-  const target = splitRepo(request.resource_id, org)
-  return Option.isSome(target) && isLevel(request.entitlement_id)
+const collaboratorTarget = (grant: EntitlementGrant, org: string, verb: "assigned" | "unassigned") => {
+  const target = splitRepo(grant.resource_integration_specific_id, org)
+  return Option.isSome(target) && isLevel(grant.entitlement_integration_specific_id)
     ? Effect.succeed(target.value)
     : Effect.fail(
       new CapabilityError({
-        code: "bad_request",
+        code: "unsupported_operation",
         raisedBy: "UnsupportedEntitlement",
-        message: `only repository permissions can be ${verb}: resource_id "${org}/<repo>" and entitlement_id one of ${
-          repositoryLevels.join(", ")
-        } (got ${request.entitlement_id} on ${request.resource_id})`
+        message: `only repository permissions can be ${verb}: resource_integration_specific_id "${org}/<repo>" and ` +
+          `entitlement_integration_specific_id one of ${repositoryLevels.join(", ")} (got ${grant.entitlement_integration_specific_id} on ${grant.resource_integration_specific_id})`
       })
     )
 }
@@ -31,27 +28,29 @@ const collaboratorTarget = (
 export const assignEntitlement: CapabilityHandler<"assign_entitlement", GitHubCapabilitySettings> = (req, settings) =>
   withClient(req.auth, settings, 1, (client) =>
     Effect.gen(function*() {
-      const { account_id, entitlement_id, resource_id } = req.request
-      const { owner, repo } = yield* collaboratorTarget(req.request, settings.org, "assigned")
+      const grant = req.request
+      const account = grant.account_integration_specific_id
+      const { owner, repo } = yield* collaboratorTarget(grant, settings.org, "assigned")
       yield* client.write(
         "PUT",
-        `/repos/${owner}/${repo}/collaborators/${encodeURIComponent(account_id)}`,
-        { permission: entitlement_id },
-        `add ${account_id} to ${resource_id} with ${entitlement_id}`
+        `/repos/${owner}/${repo}/collaborators/${encodeURIComponent(account)}`,
+        { permission: grant.entitlement_integration_specific_id },
+        `add ${account} to ${grant.resource_integration_specific_id} with ${grant.entitlement_integration_specific_id}`
       )
-      return new EmptyResponse({ response: null })
+      return new AssignEntitlementResponse({ response: new AssignedEntitlement({ assigned: true }) })
     }))
 
 export const unassignEntitlement: CapabilityHandler<"unassign_entitlement", GitHubCapabilitySettings> = (req, settings) =>
   withClient(req.auth, settings, 1, (client) =>
     Effect.gen(function*() {
-      const { account_id, resource_id } = req.request
-      const { owner, repo } = yield* collaboratorTarget(req.request, settings.org, "unassigned")
+      const grant = req.request
+      const account = grant.account_integration_specific_id
+      const { owner, repo } = yield* collaboratorTarget(grant, settings.org, "unassigned")
       yield* client.write(
         "DELETE",
-        `/repos/${owner}/${repo}/collaborators/${encodeURIComponent(account_id)}`,
+        `/repos/${owner}/${repo}/collaborators/${encodeURIComponent(account)}`,
         undefined,
-        `remove ${account_id} from ${resource_id}`
+        `remove ${account} from ${grant.resource_integration_specific_id}`
       )
-      return new EmptyResponse({ response: null })
+      return new UnassignEntitlementResponse({ response: new UnassignedEntitlement({ unassigned: true }) })
     }))

@@ -39,8 +39,15 @@ export const mechanismFor = (sources: ReadonlyArray<PermissionSource>, level: nu
     mechanismOrder.find((m) => sources.some((s) => sourceMechanism(s) === m && sourceLevel(s) >= level))
   )
 
-/** The privileges the REST `permissions` flags say a collaborator holds, strongest first. */
-export const heldPrivileges = (permissions: Collaborator["permissions"]): ReadonlyArray<GitHubPrivilege> => {
+/**
+ * The privileges the REST `permissions` flags say a collaborator holds, strongest first; without the
+ * flags (optional in GitHub's schema), every privilege up to its `role_name`.
+ */
+export const heldPrivileges = (permissions: Collaborator["permissions"], roleName?: string): ReadonlyArray<GitHubPrivilege> => {
+  if (permissions === undefined) {
+    const level = roleName ? roleLevels[roleName.toLowerCase()] ?? 0 : 0
+    return privilegeLevels.filter(([, l]) => l <= level).map(([name]) => name)
+  }
   const held: Array<GitHubPrivilege> = []
   if (permissions.admin) held.push("ADMIN")
   if (permissions.maintain) held.push("MAINTAIN")

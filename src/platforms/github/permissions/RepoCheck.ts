@@ -25,7 +25,7 @@ const projectCollaborators = (items: ReadonlyArray<unknown>): ReadonlyArray<Rest
   items.map((item) =>
     Either.match(decodeCollaborator(item), {
       onLeft: (e) => ({ _tag: "bad", reason: `collaborator: ${String(e.message)}`, original: item }) as const,
-      onRight: (c) => ({ _tag: "ok", login: c.login, held: heldPrivileges(c.permissions) }) as const
+      onRight: (c) => ({ _tag: "ok", login: c.login, held: heldPrivileges(c.permissions, c.role_name) }) as const
     })
   )
 

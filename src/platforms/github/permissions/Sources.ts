@@ -1,7 +1,8 @@
 /**
  * Stage 3: where each privilege comes from. One GraphQL query asks `permissionSources` for up to 100
  * repositories (about 1 rate-limit point), with follow-up queries for collaborator lists over 100.
- * Each edge is decoded on its own, so one unreadable edge is dead-lettered alone.
+ * Each edge is decoded on its own, so one unreadable edge is dead-lettered alone. A partial answer
+ * (GitHub names the repositories it could not resolve) is asked again for those repositories only.
  */
 import { Effect, Either, Schema } from "effect"
 import { ConnectorError } from "../../../domain/Errors.js"
@@ -21,25 +22,40 @@ const collabSelection = (after: string) =>
   `edges { permission permissionSources { permission roleName source { __typename ` +
   `... on Organization { login } ... on Team { slug } ... on Repository { nameWithOwner } } } node { login } } }`
 
+/** Queries again for repositories a partial GraphQL answer left out (then they fail with a clear error). */
+const partialRetries = 3
+
 /** One GraphQL query for up to 100 repositories; follow-ups for collaborator lists over 100. */
 export const fetchSources = (client: GitHubClient) => (repos: ReadonlyArray<RepoCheck>) => {
   const { org } = client.settings
   return Effect.gen(function*() {
     const result = new Map<string, SourcesByLogin>()
     if (repos.length === 0) return result
-    const vars: Record<string, unknown> = { owner: org }
-    const decls = ["$owner: String!"]
-    const fields = repos.map((repo, i) => {
-      vars[`n${i}`] = repo.name
-      decls.push(`$n${i}: String!`)
-      return `r${i}: repository(owner: $owner, name: $n${i}) { ${collabSelection("")} }`
-    })
-    const query = `query(${decls.join(", ")}) { ${fields.join(" ")} rateLimit { cost remaining resetAt } }`
-    const data = yield* client.graphql(query, vars, `read permission sources of ${repos.length} repositories`)
-    for (const [i, repo] of repos.entries()) {
+    const query = (batch: ReadonlyArray<RepoCheck>) => {
+      const vars: Record<string, unknown> = { owner: org }
+      const decls = ["$owner: String!"]
+      const fields = batch.map((repo, i) => {
+        vars[`n${i}`] = repo.name
+        decls.push(`$n${i}: String!`)
+        return `r${i}: repository(owner: $owner, name: $n${i}) { ${collabSelection("")} }`
+      })
+      return client.graphql(`query(${decls.join(", ")}) { ${fields.join(" ")} rateLimit { cost remaining resetAt } }`, vars, `read permission sources of ${batch.length} repositories`)
+    }
+    // a partial error leaves its repositories null: only those are asked again
+    const nodes = new Map<string, unknown>()
+    let missing: ReadonlyArray<RepoCheck> = repos
+    for (let attempt = 0; attempt <= partialRetries && missing.length > 0; attempt++) {
+      const data = yield* query(missing)
+      for (const [i, repo] of missing.entries()) if (data[`r${i}`] != null) nodes.set(repo.name, data[`r${i}`])
+      missing = missing.filter((r) => !nodes.has(r.name))
+      if (missing.length > 0 && attempt < partialRetries) {
+        yield* Effect.logWarning(`github: GraphQL could not answer for ${missing.map((r) => r.fullName).join(", ")}; asking again for those`)
+      }
+    }
+    for (const repo of repos) {
       const perUser: SourcesByLogin = new Map()
       result.set(repo.name, perUser)
-      let node: unknown = data[`r${i}`]
+      let node: unknown = nodes.get(repo.name) ?? null
       for (;;) {
         const decoded = decodeRepository(node)
         if (Either.isLeft(decoded) || decoded.right === null || decoded.right.collaborators === null) {

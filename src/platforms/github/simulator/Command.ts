@@ -133,5 +133,8 @@ export const githubSimulator = defineSimulator({
     }),
   demo: startGitHubSimulator({ seed: 42 }).pipe(
     Effect.map((sim) => ({ url: sim.url, settings: { org: sim.org, token: sim.token, apiUrl: sim.url } }))
+  ),
+  liveDemo: startGitHubSimulator({ seed: 42, live: { eventsPerSec: 2, changesPerMin: 12 } }).pipe(
+    Effect.map((sim) => ({ url: sim.url, settings: { org: sim.org, token: sim.token, apiUrl: sim.url } }))
   )
 })

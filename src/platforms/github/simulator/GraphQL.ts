@@ -19,6 +19,7 @@ import { collaboratorsOf, gqlDefaultPermission, gqlRepoPermission, type Model, t
 import type { RateWindows } from "./RateWindows.js"
 import type { Answer } from "./RestShapes.js"
 import type { Stats } from "./Stats.js"
+import type { GitHubSimulatorOptions } from "./Types.js"
 
 const graphqlSchema = buildSchema(`
   type Query {
@@ -100,8 +101,10 @@ export const graphqlCost = (document: DocumentNode, variables: Record<string, un
 }
 
 /** Answer GraphQL queries against `model`, spending points from the `graphql` window. */
-export const makeGraphQL = (model: Model, windows: RateWindows, stats: Stats) => {
+export const makeGraphQL = (model: Model, windows: RateWindows, stats: Stats, partial?: GitHubSimulatorOptions["graphqlPartialErrors"]) => {
   const org = model.org.login
+  /** repository (lower-cased) -> how many more times it fails */
+  const partialErrors = new Map((partial?.repos ?? []).map((name) => [name.toLowerCase(), partial?.times ?? 1]))
   const root = (cost: number, now: number) => {
     const repositoryNode = (r: Repo) => ({
       __typename: "Repository",
@@ -162,6 +165,12 @@ export const makeGraphQL = (model: Model, windows: RateWindows, stats: Stats) =>
         if (args.owner.toLowerCase() !== org.toLowerCase()) return null
         const r = repoByName(model, args.name)
         if (!r) throw new GraphQLError(`Could not resolve to a Repository with the name '${args.owner}/${args.name}'.`)
+        // an injected partial error: this repository resolves to null, the rest of the query answers
+        const left = partialErrors.get(r.name.toLowerCase()) ?? 0
+        if (left > 0) {
+          partialErrors.set(r.name.toLowerCase(), left - 1)
+          throw new GraphQLError("Something went wrong while executing your query. This may be the result of a timeout, or it could be a GitHub bug.")
+        }
         return repositoryNode(r)
       },
       rateLimit: () => {

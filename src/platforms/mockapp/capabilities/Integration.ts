@@ -1,13 +1,16 @@
 /**
- * MockApp's capabilities (the tutorial's `integration.py`): all twelve standard capabilities plus
- * `info`, against the MockApp API.
+ * MockApp's capabilities (the tutorial's `integration.py`) on the Lumos SDK's models: every SDK
+ * capability that means something for MockApp, against the MockApp API (`info` and `app_info` come
+ * from the executor).
  */
 import { makeIntegration } from "../../../sdk/capabilities/Executor.js"
 import { MockAppSettings } from "../Settings.js"
+import { getLastActivity, listActivityRecords } from "./Activity.js"
 import { appId, entitlementTypes, resourceTypes, version } from "./Common.js"
 import {
   findEntitlementAssociations,
-  getLastActivity,
+  getAccount,
+  getAccountEntitlementAssociations,
   listAccounts,
   listEntitlements,
   listResources,
@@ -19,7 +22,8 @@ import {
   createAccount,
   deactivateAccount,
   deleteAccount,
-  unassignEntitlement
+  unassignEntitlement,
+  updateAccount
 } from "./Write.js"
 
 export const MockAppIntegration = makeIntegration({
@@ -34,15 +38,19 @@ export const MockAppIntegration = makeIntegration({
   capabilities: {
     validate_credentials: validateCredentials,
     list_accounts: listAccounts,
-    list_resources: listResources,
-    list_entitlements: listEntitlements,
-    find_entitlement_associations: findEntitlementAssociations,
-    get_last_activity: getLastActivity,
+    get_account: getAccount,
     create_account: createAccount,
+    update_account: updateAccount,
     activate_account: activateAccount,
     deactivate_account: deactivateAccount,
     delete_account: deleteAccount,
+    list_resources: listResources,
+    list_entitlements: listEntitlements,
+    find_entitlement_associations: findEntitlementAssociations,
+    get_account_entitlement_associations: getAccountEntitlementAssociations,
     assign_entitlement: assignEntitlement,
-    unassign_entitlement: unassignEntitlement
+    unassign_entitlement: unassignEntitlement,
+    get_last_activity: getLastActivity,
+    list_activity_records: listActivityRecords
   }
 })

@@ -1,4 +1,4 @@
-/** MockApp's read capabilities (the tutorial's `capabilities_read.py`). */
+/** MockApp's read capabilities (the tutorial's `capabilities_read.py`, on the SDK's models). */
 import { Effect, Option } from "effect"
 import type { CapabilityHandler } from "../../../sdk/capabilities/Executor.js"
 import { PageCursor, paginate } from "../../../sdk/capabilities/PageToken.js"
@@ -6,19 +6,30 @@ import {
   FoundEntitlementAssociation,
   FoundEntitlementData,
   FoundResourceData,
-  LastActivityData,
   ValidatedCredentials
 } from "../../../sdk/capabilities/Records.js"
 import {
   FindEntitlementAssociationsResponse,
-  GetLastActivityResponse,
+  GetAccountEntitlementAssociationsResponse,
+  GetAccountResponse,
   ListAccountsResponse,
   ListEntitlementsResponse,
   ListResourcesResponse,
   ValidateCredentialsResponse
 } from "../../../sdk/capabilities/Responses.js"
+import type { Association } from "../Payloads.js"
 import type { MockAppSettings } from "../Settings.js"
-import { appId, toAccount, withClient } from "./Common.js"
+import { appId, rawUser, toAccount, withClient } from "./Common.js"
+
+/** the most the API serves per request; a larger page is filled from several requests */
+const maxUpstreamPage = 1000
+
+const toAssociation = (a: Association) =>
+  new FoundEntitlementAssociation({
+    account_id: a.user_id,
+    integration_specific_entitlement_id: a.entitlement_id,
+    integration_specific_resource_id: a.resource_id
+  })
 
 export const validateCredentials: CapabilityHandler<"validate_credentials", MockAppSettings> = (req, settings) =>
   withClient(req.auth, settings, (client) =>
@@ -36,103 +47,88 @@ export const listAccounts: CapabilityHandler<"list_accounts", MockAppSettings> =
       page: req.page,
       defaultSize: 100,
       fetch: (cursor, size) =>
-        client.getUsers(size, cursor.offset).pipe(
+        client.getUsers(Math.min(size, maxUpstreamPage), cursor.offset).pipe(
           Effect.map((page) => ({
-            items: page.items.map(toAccount),
+            items: page.items,
             next: page.has_more && page.items.length > 0
               ? Option.some(new PageCursor({ endpoint: cursor.endpoint, offset: cursor.offset + page.items.length }))
               : Option.none()
           }))
         )
-    }).pipe(Effect.map(({ items, page }) => new ListAccountsResponse({ response: items, page }))))
+    }).pipe(
+      Effect.map(({ items, page }) => new ListAccountsResponse({ response: items.map(toAccount), raw_data: items.map((u) => rawUser(u)), page }))
+    ))
+
+export const getAccount: CapabilityHandler<"get_account", MockAppSettings> = (req, settings) =>
+  withClient(req.auth, settings, (client) =>
+    client.getUser(req.request.account_id).pipe(
+      Effect.map((user) => new GetAccountResponse({ response: toAccount(user), raw_data: rawUser(user) }))
+    ))
 
 export const listResources: CapabilityHandler<"list_resources", MockAppSettings> = (req, settings) =>
   withClient(req.auth, settings, (client) =>
     client.getResources.pipe(
       Effect.map((resources) =>
         new ListResourcesResponse({
-          response: resources
-            .filter((r) => req.request.resource_type === undefined || r.type === req.request.resource_type)
-            .map((r) => new FoundResourceData({ resource_id: r.id, resource_type: r.type, display_name: r.name, description: r.description }))
+          response: resources.map((r) =>
+            new FoundResourceData({ integration_specific_id: r.id, resource_type: r.type, label: r.name, description: r.description })
+          ),
+          raw_data: resources
         })
       )
     ))
 
 export const listEntitlements: CapabilityHandler<"list_entitlements", MockAppSettings> = (req, settings) =>
   withClient(req.auth, settings, (client) =>
-    Effect.gen(function*() {
-      const entitlements = yield* client.getEntitlements
-      const resources = yield* client.getResources
-      const typeOf = new Map(resources.map((r) => [r.id, r.type]))
-      const { resource_id, resource_type } = req.request
-      return new ListEntitlementsResponse({
-        response: entitlements
-          .filter((e) => resource_id === undefined || e.resource_id === resource_id)
-          .filter((e) => resource_type === undefined || typeOf.get(e.resource_id) === resource_type)
-          .map((e) =>
+    client.getEntitlements.pipe(
+      Effect.map((entitlements) =>
+        new ListEntitlementsResponse({
+          response: entitlements.map((e) =>
             new FoundEntitlementData({
-              entitlement_id: e.id,
+              integration_specific_id: e.id,
+              integration_specific_resource_id: e.resource_id,
               entitlement_type: e.type,
-              resource_id: e.resource_id,
-              display_name: e.name,
-              description: e.description
+              label: e.name,
+              description: e.description,
+              is_assignable: true
             })
-          )
-      })
-    }))
+          ),
+          raw_data: entitlements
+        })
+      )
+    ))
 
 export const findEntitlementAssociations: CapabilityHandler<"find_entitlement_associations", MockAppSettings> = (req, settings) =>
-  withClient(req.auth, settings, (client) => {
-    // a single id per filter is pushed to the API; several are filtered here
-    const only = (ids: ReadonlyArray<string> | undefined) => (ids !== undefined && ids.length === 1 ? ids[0] : undefined)
-    const upstream = {
-      ...(only(req.request.account_ids) !== undefined ? { user_id: only(req.request.account_ids) } : {}),
-      ...(only(req.request.entitlement_ids) !== undefined ? { entitlement_id: only(req.request.entitlement_ids) } : {}),
-      ...(only(req.request.resource_ids) !== undefined ? { resource_id: only(req.request.resource_ids) } : {})
-    }
-    return paginate({
+  withClient(req.auth, settings, (client) =>
+    paginate({
       appId,
       capability: "find_entitlement_associations",
       endpoints: ["associations"],
       page: req.page,
       defaultSize: 100,
-      fetch: (cursor, size) =>
-        client.getAssociations({ ...upstream, limit: size, offset: cursor.offset }).pipe(
+      fetch: (cursor, size) => {
+        const limit = Math.min(size, maxUpstreamPage)
+        return client.getAssociations({ limit, offset: cursor.offset }).pipe(
           Effect.map((page) => ({
             items: page,
-            next: page.length === size
+            next: page.length === limit
               ? Option.some(new PageCursor({ endpoint: cursor.endpoint, offset: cursor.offset + page.length }))
               : Option.none()
           }))
         )
+      }
     }).pipe(
-      Effect.map(({ items, page }) => {
-        const { account_ids, entitlement_ids, resource_ids } = req.request
-        return new FindEntitlementAssociationsResponse({
-          response: items
-            .filter((a) => account_ids === undefined || account_ids.includes(a.user_id))
-            .filter((a) => entitlement_ids === undefined || entitlement_ids.includes(a.entitlement_id))
-            .filter((a) => resource_ids === undefined || resource_ids.includes(a.resource_id))
-            .map((a) => new FoundEntitlementAssociation({ account_id: a.user_id, entitlement_id: a.entitlement_id, resource_id: a.resource_id })),
-          page
-        })
-      })
-    )
-  })
+      Effect.map(({ items, page }) => new FindEntitlementAssociationsResponse({ response: items.map(toAssociation), raw_data: items, page }))
+    ))
 
-export const getLastActivity: CapabilityHandler<"get_last_activity", MockAppSettings> = (req, settings) =>
+export const getAccountEntitlementAssociations: CapabilityHandler<"get_account_entitlement_associations", MockAppSettings> = (
+  req,
+  settings
+) =>
   withClient(req.auth, settings, (client) =>
-    Effect.forEach(
-      req.request.account_ids,
-      (id) =>
-        client.getUser(id).pipe(
-          Effect.map((user) =>
-            user.last_login === null
-              ? []
-              : [new LastActivityData({ account_id: user.id, event_type: "last_login", happened_at: user.last_login })]
-          ),
-          // unknown accounts are skipped, as the tutorial does; any other failure is reported
-          Effect.catchIf((e) => e.reason === "not_found", () => Effect.succeed([]))
-        ),
-      { concurrency: 4 }
-    ).pipe(Effect.map((found) => new GetLastActivityResponse({ response: found.flat() }))))
+    Effect.gen(function*() {
+      // an unknown account is not_found, not an empty list
+      const user = yield* client.getUser(req.request.account_id)
+      const held = yield* client.getAssociations({ user_id: user.id })
+      return new GetAccountEntitlementAssociationsResponse({ response: held.map(toAssociation), raw_data: held })
+    }))

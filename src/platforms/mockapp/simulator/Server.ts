@@ -1,7 +1,8 @@
 /**
  * The MockApp mock API server (the Lumos tutorial's FastAPI `mock_api_server.py`), in memory and
- * deterministic from a seed, served on 127.0.0.1 with the API's docs page and OpenAPI document, and
- * fault injection (503, 429 with `retry-after`, latency) on the API routes only.
+ * deterministic from a seed, served on 127.0.0.1 with the API's docs pages (`/docs`, `/redoc`) and
+ * OpenAPI document, FastAPI's error shapes (422 `detail` list, 404 `Not Found`, 405), and fault
+ * injection (503, 429 with `retry-after`, latency) on the API routes only.
  */
 import { HttpApiBuilder, HttpApiSwagger, type HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Effect, Layer, type Scope } from "effect"
@@ -9,6 +10,7 @@ import { delay, rollFault } from "../../../sdk/simulator/Faults.js"
 import { mulberry32 } from "../../../sdk/simulator/SeededRandom.js"
 import { listen } from "../../../sdk/simulator/Serve.js"
 import { MockAppApi } from "./Api.js"
+import { fastApiShape } from "./FastApi.js"
 import { authorizationLayer, handlersLayer } from "./Handlers.js"
 import { type MockAppState, type MutableState, seedState } from "./State.js"
 
@@ -79,7 +81,7 @@ export const startMockAppSimulator = (
         return yield* app
       })
     const url = yield* listen(
-      HttpApiBuilder.serve(withFaults).pipe(
+      HttpApiBuilder.serve((app) => fastApiShape(withFaults(app))).pipe(
         Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
         Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
         Layer.provide(ApiLive)

@@ -78,4 +78,23 @@ describe("GitHub permissions against the simulator", () => {
       expect(error.message).toContain(`"no-such-org"`)
       expect(error.message).toContain("not found")
     }).pipe(Effect.scoped, Effect.provide(runtimeLayer())))
+
+  it.live("a GraphQL partial error: only the repositories it names are asked again, and the snapshots still equal the truth", () => {
+    const logs = captureLogs()
+    return Effect.gen(function*() {
+      const sim = yield* startGitHubSimulator({ repos: 12, members: 10, teams: 2, seed: 17, graphqlPartialErrors: { repos: ["backend"], times: 2 } })
+      yield* runPermissions(yield* connectorFor(sim), pipelineOptions)
+      expect(sortedKeys((yield* publishedSnapshots) as never)).toEqual(sortedKeys(yield* sim.truthGrants))
+      // one query for the 12, then two for backend alone
+      expect((yield* sim.requestLog).filter((e) => e.resource === "graphql").length).toBe(3)
+      const retries = logs.lines.filter((l) => l.includes("GraphQL could not answer for"))
+      expect(retries.length).toBe(2)
+      expect(retries.every((l) => l.includes("could not answer for acme-corp/backend; asking again"))).toBe(true)
+      // a repository that never resolves fails the pull with its name, after a bounded number of tries
+      const stuck = yield* startGitHubSimulator({ repos: 4, members: 4, teams: 1, seed: 17, graphqlPartialErrors: { repos: ["backend"], times: 99 } })
+      const error = yield* runPermissions(yield* connectorFor(stuck), pipelineOptions).pipe(Effect.flip)
+      expect(error.message).toContain("acme-corp/backend")
+      expect((yield* stuck.requestLog).filter((e) => e.resource === "graphql").length).toBe(4)
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer()), Effect.provide(logs.layer))
+  })
 })

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Option } from "effect"
 import type { PermissionSource } from "../../../../src/platforms/github/Payloads.js"
-import { mechanismFor } from "../../../../src/platforms/github/permissions/Privileges.js"
+import { heldPrivileges, mechanismFor } from "../../../../src/platforms/github/permissions/Privileges.js"
 
 const src = (kind: "Repository" | "Team" | "Organization", permission: string, roleName?: string): PermissionSource => ({
   permission,
@@ -25,5 +25,12 @@ describe("GitHub mapping rules", () => {
     // without roleName, GitHub's coarse permission is used (maintain reads as WRITE)
     expect(mechanismFor([src("Team", "WRITE")], 4)).toEqual(Option.none())
     expect(mechanismFor([src("Team", "WRITE")], 3)).toEqual(Option.some("group"))
+  })
+
+  it("a collaborator without `permissions` (optional in GitHub's schema) holds every privilege up to its role_name", () => {
+    expect(heldPrivileges(undefined, "maintain")).toEqual(["MAINTAIN", "PUSH", "TRIAGE", "PULL"])
+    expect(heldPrivileges(undefined, "read")).toEqual(["PULL"])
+    expect(heldPrivileges(undefined, undefined)).toEqual([])
+    expect(heldPrivileges({ admin: false, push: true, pull: true }, "admin")).toEqual(["PUSH", "PULL"])
   })
 })
