@@ -2,8 +2,8 @@
  * `npm run bench`: every benchmark, each printing our figure, a baseline measured in the same run and
  * the ratio, then bench/RESULTS.md with the machine's facts and the command.
  *
- *   npm run bench                     all five
- *   npm run bench -- throughput       only the named ones (throughput, memory, connector, freshness, cluster)
+ *   npm run bench                     all six
+ *   npm run bench -- throughput       only the named ones (throughput, memory, connector, freshness, cluster, grants)
  *   npm run bench -- --report         none: RESULTS.md again from the stored figures
  *
  * Each benchmark's latest figures are kept in bench/results/<name>.json, so a run of some of them
@@ -15,6 +15,7 @@ import { Effect, Logger, LogLevel, Schema } from "effect"
 import { clusterScaling } from "./cluster.js"
 import { connectorEfficiency } from "./connector.js"
 import { freshness } from "./freshness.js"
+import { grantDiff } from "./grantDiff.js"
 import { type Figure, machineFacts } from "./lib.js"
 import { memory } from "./memory.js"
 import { throughput } from "./throughput.js"
@@ -24,7 +25,8 @@ const all = {
   memory: () => memory(250_000, 1_000_000),
   connector: () => connectorEfficiency(500, 20),
   freshness: () => freshness(60).pipe(Effect.map((f) => [f])),
-  cluster: () => clusterScaling(10_000)
+  cluster: () => clusterScaling(10_000),
+  grants: () => grantDiff(10_000, 1_000_000)
 } as const
 type Name = keyof typeof all
 const isName = (s: string): s is Name => Object.hasOwn(all, s)

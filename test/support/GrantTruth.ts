@@ -27,13 +27,13 @@ interface WireChange {
   readonly after?: { readonly grant_mechanism: string }
 }
 
-/** Change events deduplicated by `change_id`, in the same form as `truthDiff`, of the run `snapshotId`. */
-export const readChanges = (messages: ReadonlyArray<DrainedMessage>, snapshotId: string): ReadonlyArray<string> => {
+/** Change events deduplicated by `change_id`, in the same form as `truthDiff`, of the run `snapshotId` (or of every run). */
+export const readChanges = (messages: ReadonlyArray<DrainedMessage>, snapshotId?: string): ReadonlyArray<string> => {
   const seen = new Map<string, string>()
   for (const m of messages) {
     const c = JSON.parse(m.value) as WireChange
     if (m.key !== c.grant_key) throw new Error(`change ${c.change_id} keyed ${m.key}, not by its grant`)
-    if (c.after_snapshot_id !== snapshotId) continue
+    if (snapshotId !== undefined && c.after_snapshot_id !== snapshotId) continue
     seen.set(c.change_id, `${c.kind}|${c.grant_key}|${c.before?.grant_mechanism ?? ""}->${c.after?.grant_mechanism ?? ""}`)
   }
   return [...seen.values()].sort()
