@@ -28,6 +28,8 @@ export interface GitHubSimulatorOptions {
   readonly secondaryWithoutRetryAfterShare?: number
   /** GraphQL partial errors: these repositories resolve to null with an error (`times` queries each, default 1) */
   readonly graphqlPartialErrors?: { readonly repos: ReadonlyArray<string>; readonly times?: number }
+  /** logins whose GraphQL `permissionSources` answer null (the schema allows it) */
+  readonly nullPermissionSources?: ReadonlyArray<string>
   /** a GitHub App installed in the org: installation tokens beside the personal token (15,000/h) */
   readonly app?: AppOptions
   /** the classic token's scopes (default admin:org, read:audit_log, repo); a missing one is refused as GitHub does */
