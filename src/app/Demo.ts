@@ -9,6 +9,7 @@ import { ConnectorId, Platform } from "../domain/Ids.js"
 import { Dedup } from "../pipeline/Dedup.js"
 import { defaultPipelineOptions } from "../pipeline/Options.js"
 import { runConnectorOnce } from "../pipeline/Pipeline.js"
+import { runScheduled } from "../pipeline/Scheduler.js"
 import { plugins } from "../platforms/registry.js"
 import type { PlatformPlugin, PluginSimulator } from "../sdk/Plugin.js"
 import { EventSink } from "../services/EventSink.js"
@@ -16,26 +17,39 @@ import { type AppConfig, type ConnectorConfig, singleProcess } from "./AppConfig
 import { buildConnectors } from "./Connectors.js"
 import { ExitCode } from "./ExitCode.js"
 import * as Layers from "./Layers.js"
+import { withService } from "./Run.js"
 import { filesWritten, formatSummary } from "./Summary.js"
 
-/** Start a platform's simulator for the scope's life; the connector config that points at it. */
-const startSource = (plugin: PlatformPlugin, simulator: PluginSimulator) =>
+/** What `demo --serve` adds: the dashboard's port, and the live schedules. */
+export interface DemoServe {
+  readonly port: number
+}
+
+/** Start a platform's simulator (in live mode when serving) for the scope's life; the connector config that points at it. */
+const startSource = (plugin: PlatformPlugin, simulator: PluginSimulator, serve: DemoServe | undefined) =>
   Effect.gen(function*() {
-    const target = yield* simulator.demo
+    const target = yield* (serve === undefined ? simulator.demo : simulator.liveDemo)
     const connector: ConnectorConfig = {
       id: Schema.decodeSync(ConnectorId)(`${plugin.platform}-demo`),
       platform: Schema.decodeSync(Platform)(plugin.platform),
       settings: target.settings,
-      schedule: { permissions: Duration.hours(1), audit: Duration.minutes(1) }
+      // served, the org keeps changing: short schedules so the dashboard moves
+      schedule: serve === undefined
+        ? { permissions: Duration.hours(1), audit: Duration.minutes(1) }
+        : { permissions: Duration.seconds(30), audit: Duration.seconds(5) }
     }
     yield* Effect.logInfo("simulator started").pipe(Effect.annotateLogs({ platform: plugin.platform, url: target.url }))
     return connector
   })
 
-export const runDemo = (dataDir: string) =>
+/**
+ * The demo. With `serve`, it then keeps every connector on its (short) schedule against the live
+ * simulators, with the HTTP API and the dashboard on `127.0.0.1:<port>`, until Ctrl-C.
+ */
+export const runDemo = (dataDir: string, serve?: DemoServe) =>
   Effect.gen(function*() {
     const connectors = yield* Effect.forEach(
-      plugins.flatMap((p) => (p.simulator === undefined ? [] : [startSource(p, p.simulator)])),
+      plugins.flatMap((p) => (p.simulator === undefined ? [] : [startSource(p, p.simulator, serve)])),
       (start) => start
     )
     const config: AppConfig = {
@@ -43,9 +57,10 @@ export const runDemo = (dataDir: string) =>
       kafka: undefined,
       postgresDsn: undefined,
       pipeline: { ...defaultPipelineOptions, batchSize: 200, batchWindow: "200 millis", progressEvery: "2 seconds" },
-      cluster: singleProcess,
       dataDir,
-      connectors
+      connectors,
+      cluster: singleProcess,
+      ...(serve === undefined ? {} : { api: { port: serve.port, host: "127.0.0.1", token: undefined, readsOpen: true } })
     }
     if (connectors.length === 0) {
       yield* Console.error("demo: no registered platform has a simulator")
@@ -69,10 +84,18 @@ export const runDemo = (dataDir: string) =>
           : `\nFirst run. Run \`npm start\` again: the checkpoints resume, and no audit event is published twice.`
       )
       yield* Console.log(`Inspect: node --import tsx main.ts checkpoint show    Reset: rm -rf ${dataDir}`)
-      if (summaries.some((s) => s.errors.length > 0)) return yield* new ExitCode({ code: 1 })
+      if (summaries.some((s) => s.errors.length > 0) && serve === undefined) return yield* new ExitCode({ code: 1 })
+      if (serve !== undefined) {
+        yield* Console.log(
+          `\nDashboard: http://127.0.0.1:${serve.port}/   API: http://127.0.0.1:${serve.port}/docs   Metrics: http://127.0.0.1:${serve.port}/metrics` +
+            `\nThe simulators keep changing the orgs (live mode); the connectors run every few seconds. Ctrl-C to stop.`
+        )
+        return yield* runScheduled(built.map(({ config: c, connector }) => ({ connector, schedule: c.schedule })), config.pipeline)
+      }
     })
-    yield* program.pipe(
+    yield* (serve === undefined ? program : withService(config, program)).pipe(
       Effect.provide(Layers.stores(config)),
+      Effect.provide(Layers.runnerName()),
       Effect.catchTags({
         CheckpointError: (e) => Console.error(`checkpoint store: ${e.message}`).pipe(Effect.zipRight(new ExitCode({ code: 1 }))),
         SinkError: (e) => Console.error(`event sink: ${e.message}`).pipe(Effect.zipRight(new ExitCode({ code: 1 })))

@@ -40,6 +40,8 @@ export interface SimulatorDefinition<O> {
   readonly serve: (options: O) => Effect.Effect<void, never, Scope.Scope>
   /** The demo: a simulator on a random port (seeded), and the connector settings that point at it. */
   readonly demo: Effect.Effect<DemoTarget, never, Scope.Scope>
+  /** The same in live mode (the org keeps changing), for `demo --serve`; without it the demo's is used. */
+  readonly liveDemo?: Effect.Effect<DemoTarget, never, Scope.Scope>
 }
 
 /** Type a simulator's definition (its option type is inferred from `options`). */
@@ -64,6 +66,7 @@ export interface PluginSimulator {
   readonly description: string
   readonly command: Options.Options<Effect.Effect<void, never, Scope.Scope>>
   readonly demo: Effect.Effect<DemoTarget, never, Scope.Scope>
+  readonly liveDemo: Effect.Effect<DemoTarget, never, Scope.Scope>
 }
 
 /** A registered platform, its types erased. */
@@ -91,7 +94,8 @@ export const definePlugin = <S, I, O>(definition: PluginDefinition<S, I, O>): Pl
     simulator: simulator === undefined ? undefined : {
       description: simulator.description,
       command: Options.map(simulator.options, simulator.serve),
-      demo: simulator.demo
+      demo: simulator.demo,
+      liveDemo: simulator.liveDemo ?? simulator.demo
     }
   }
 }

@@ -40,22 +40,27 @@ describe("KafkaSink (librdkafka mock cluster)", () => {
       expect(read.every((m) => m.headers["verity-connector-id"] === "gh" && m.headers["verity-schema-version"] === "2")).toBe(true)
     }).pipe(Effect.scoped), 60_000)
 
-  it.live("a frozen broker gives SinkError timeout within sendTimeoutMs, even when the publish runs uninterruptibly", () =>
+  it.live("a frozen broker gives SinkError timeout within sendTimeoutMs, even when the publish runs uninterruptibly; readiness says so", () =>
     Effect.gen(function*() {
       const kafka = yield* startKafkaMock
       const layer = kafkaSinkLayer(config(kafka.brokers, { sendTimeoutMs: 1500 }))
       const exit = yield* Effect.gen(function*() {
         const sink = yield* EventSink
         yield* sink.publish([message("verity.events.raw.github", 1)])
+        // readiness (/readyz): the cluster answers its metadata
+        const check = sink.check ?? Effect.die("the Kafka sink has a readiness check")
+        yield* check
         yield* kafka.freeze
         const started = Date.now()
         // the pipeline runs publish + checkpoint uninterruptibly: our timeout must still fire
         const result = yield* Effect.exit(Effect.uninterruptible(sink.publish([message("verity.events.raw.github", 2)])))
         const elapsed = Date.now() - started
+        const frozenCheck = yield* Effect.flip(check)
         yield* kafka.thaw
-        return { result, elapsed }
+        return { result, elapsed, frozenCheck }
       }).pipe(Effect.provide(Layer.fresh(layer)))
       expect(exit.elapsed).toBeLessThan(6000)
+      expect(exit.frozenCheck._tag).toBe("SinkError")
       expect(Exit.isFailure(exit.result)).toBe(true)
       if (Exit.isFailure(exit.result)) {
         const error = exit.result.cause._tag === "Fail" ? exit.result.cause.error : undefined

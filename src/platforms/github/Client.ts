@@ -6,6 +6,7 @@
  *     that was refused (GitHub's secondary limits are per user, across resources);
  *   - when `x-ratelimit-remaining` drops below the number of requests we may have in flight, the budget
  *     pauses until `x-ratelimit-reset`, so concurrent requests never run into a 403;
+ *   - a personal access token, or a GitHub App's installation token (bought and renewed by AppAuth);
  *   - every request says who it is (`User-Agent`, which GitHub requires), what it accepts and the API version;
  *   - conditional GETs with `If-None-Match` from an in-memory ETag cache (a 304 costs no budget);
  *   - a secondary limit without `retry-after` waits at least `secondaryWaitSeconds` (GitHub: 60), then
@@ -22,7 +23,8 @@ import { type ApiClient, makeApiClient, type RetryPolicy, readJsonBody, statusEr
 import { parseRetryAfter, RateLimiter } from "../../sdk/RateLimiter.js"
 import { GraphQLResponse, UnknownPage } from "./Payloads.js"
 import { missingScopeMessage, missingScopes } from "./Scopes.js"
-import { defaultSecondaryWaitSeconds, defaultUserAgent, type GitHubSettings, platform } from "./Settings.js"
+import { makeInstallationTokens } from "./AppAuth.js"
+import { appCredentialsOf, defaultSecondaryWaitSeconds, defaultUserAgent, type GitHubSettings, platform } from "./Settings.js"
 
 export type GitHubResource = "core" | "graphql" | "audit_log"
 
@@ -117,7 +119,14 @@ export const makeGitHubClient = (settings: GitHubSettings, options: GitHubClient
   Effect.gen(function*() {
     const base = yield* HttpClient.HttpClient
     const limiter = yield* RateLimiter
-    const tokenId = fingerprint(settings.token)
+    const app = appCredentialsOf(settings)
+    const tokenId = settings.token !== undefined ? fingerprint(settings.token) : `app-${app?.appId}-${app?.installationId}`
+    const commonHeaders = {
+      accept: "application/vnd.github+json",
+      "x-github-api-version": "2022-11-28",
+      "user-agent": settings.userAgent ?? defaultUserAgent
+    }
+    const installationTokens = app ? yield* makeInstallationTokens(app, settings.apiUrl, commonHeaders) : undefined
     const keyOf = (resource: GitHubResource) => `github:${tokenId}:${resource}`
     const allKeys = (["core", "graphql", "audit_log"] as const).map(keyOf)
     const reserve = options.budgetReserve ?? settings.concurrency + 2
@@ -153,13 +162,9 @@ export const makeGitHubClient = (settings: GitHubSettings, options: GitHubClient
       makeApiClient({
         platform,
         baseUrl: settings.apiUrl,
-        token: Option.some(settings.token),
+        token: Option.fromNullable(settings.token),
         limiterKey: keyOf(resource),
-        headers: {
-          accept: "application/vnd.github+json",
-          "x-github-api-version": "2022-11-28",
-          "user-agent": settings.userAgent ?? defaultUserAgent
-        },
+        headers: commonHeaders,
         ...(options.retry ? { retry: options.retry } : {}),
         secondaryBackoff: options.secondaryBackoff ?? {
           base: `${settings.secondaryWaitSeconds ?? defaultSecondaryWaitSeconds} seconds`,
@@ -217,8 +222,12 @@ export const makeGitHubClient = (settings: GitHubSettings, options: GitHubClient
       what: string
     ): Effect.Effect<A, ConnectorError> => readJsonBody(platform, response, schema, what, absolute(url))
 
+    /** With a GitHub App, each request carries the installation token current when it leaves. */
     const execute = (resource: GitHubResource, request: HttpClientRequest.HttpClientRequest) =>
-      api[resource].execute(request).pipe(Effect.mapError(transportError(platform)))
+      (installationTokens
+        ? Effect.flatMap(installationTokens.current, (token) =>
+          api[resource].execute(HttpClientRequest.bearerToken(request, token)).pipe(Effect.mapError(transportError(platform))))
+        : api[resource].execute(request).pipe(Effect.mapError(transportError(platform))))
 
     const failStatus = (response: HttpClientResponse.HttpClientResponse, url: string, what: string) => {
       const granted = header(response, "x-oauth-scopes")

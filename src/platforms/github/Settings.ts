@@ -39,11 +39,20 @@ const ApiUrl = Schema.transform(
   { strict: true, decode: (url) => url.replace(/\/+$/, ""), encode: (url) => url }
 )
 
+/** An id GitHub gives as a number; settings may carry it as a number or a string. */
+const NumericId = Schema.Union(Schema.NonEmptyString.pipe(Schema.pattern(/^\d+$/)), Schema.Int.pipe(Schema.positive()))
+
 export const GitHubSettings = Schema.Struct({
   /** the organization's login */
   org: Schema.NonEmptyString,
-  /** a token with read:org, read:audit_log and repo (for private repositories) */
-  token: Schema.Redacted(Schema.NonEmptyString),
+  /** a token with read:org, read:audit_log and repo (for private repositories); or the GitHub App settings below */
+  token: Schema.optional(Schema.Redacted(Schema.NonEmptyString)),
+  /** GitHub App authentication (instead of `token`): the app's id */
+  appId: Schema.optional(NumericId),
+  /** GitHub App authentication: the installation's id in the org */
+  installationId: Schema.optional(NumericId),
+  /** GitHub App authentication: the app's private key (PEM) */
+  privateKey: Schema.optional(Schema.Redacted(Schema.NonEmptyString)),
   /** base URL of the API, no trailing slash */
   apiUrl: Schema.optionalWith(ApiUrl, { default: () => defaultApiUrl }),
   /** items per page, 1..100 (GitHub's maximum) */
@@ -72,8 +81,28 @@ export const GitHubSettings = Schema.Struct({
       })
     )
   )
-})
+}).pipe(
+  Schema.filter((s) => {
+    const app = [s.appId, s.installationId, s.privateKey].filter((v) => v !== undefined).length
+    if (s.token !== undefined && app > 0) {
+      return { path: ["token"], message: "set either token or the GitHub App settings (appId, installationId, privateKey), not both" }
+    }
+    if (s.token === undefined && app < 3) {
+      return {
+        path: [app === 0 ? "token" : "privateKey"],
+        message: "set token (or VERITY_GITHUB_TOKEN), or all of appId, installationId and privateKey for a GitHub App"
+      }
+    }
+    return true
+  })
+)
 export type GitHubSettings = typeof GitHubSettings.Type
+
+/** The GitHub App credentials, when the settings use an app instead of a token. */
+export const appCredentialsOf = (s: GitHubSettings) =>
+  s.appId !== undefined && s.installationId !== undefined && s.privateKey !== undefined
+    ? { appId: String(s.appId), installationId: String(s.installationId), privateKey: s.privateKey }
+    : undefined
 
 /** Epoch ms the first audit pull starts at (`since`, default 90 days before `now`). */
 export const sinceMs = (settings: GitHubSettings, now: number): number => {

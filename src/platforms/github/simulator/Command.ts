@@ -139,5 +139,8 @@ export const githubSimulator = defineSimulator({
   // VERITY_DEMO_CHANGES=n: n seeded access changes before the demo's run, so a second `npm start` shows drift
   demo: startGitHubSimulator({ seed: 42, changesAtStart: demoChanges() }).pipe(
     Effect.map((sim) => ({ url: sim.url, settings: { org: sim.org, token: sim.token, apiUrl: sim.url } }))
+  ),
+  liveDemo: startGitHubSimulator({ seed: 42, live: { eventsPerSec: 2, changesPerMin: 12 } }).pipe(
+    Effect.map((sim) => ({ url: sim.url, settings: { org: sim.org, token: sim.token, apiUrl: sim.url } }))
   )
 })

@@ -25,6 +25,7 @@ import { truthEventsOf, truthGrantsOf, truthEventOf } from "./Truth.js"
 import type { GitHubSimulator, GitHubSimulatorOptions, LiveCounters, PendingInvitation, TruthEvent } from "./Types.js"
 import { randomChange, runLive } from "./Live.js"
 import { makeWrites } from "./Writes.js"
+import { makeAppTokens } from "./AppTokens.js"
 import { defaultTokenScopes, scopeHeaders, scopeRefusal, scopeRuleOf } from "./Scopes.js"
 
 /** GitHub's answer to a request without `User-Agent`. */
@@ -61,7 +62,9 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
     const tokenScopes = options.tokenScopes ?? defaultTokenScopes
     const faultRng = mulberry32(seed ^ 0x5bd1e995)
     const eventRng = mulberry32(seed ^ 0x27d4eb2f)
-    const windows = makeRateWindows(options.rateLimit?.limit ?? 5000, (options.rateLimit?.windowSeconds ?? 3600) * 1000)
+    // a personal access token gets 5,000/h; an app on Enterprise Cloud 15,000/h
+    const windows = makeRateWindows(options.rateLimit?.limit ?? (options.app ? 15_000 : 5000), (options.rateLimit?.windowSeconds ?? 3600) * 1000)
+    const appTokens = options.app ? makeAppTokens(options.app) : undefined
     const stats = makeStats()
     const refusals = makeRefusals(faults, faultRng, windows, stats, options.retryAfterSeconds ?? 1)
     const route = makeRestRoutes(model, windows, options.auditLogEnabled ?? true, writes, makeGraphQL(model, windows, stats, options.graphqlPartialErrors))
@@ -135,14 +138,23 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
         const now = Date.now()
         if ((request.headers["user-agent"] ?? "").trim() === "") return finish(403, {}, JSON.stringify(noUserAgentBody))
         const presented = /^(?:bearer|token)\s+(.+)$/i.exec(request.headers["authorization"] ?? "")?.[1]
-        if (presented !== token) {
+        const installation = /^\/app\/installations\/([^/]+)\/access_tokens$/.exec(url.pathname)
+        if (installation && method === "POST") {
+          const answer = appTokens ? appTokens.issue(decodeURIComponent(installation[1] ?? ""), presented, now) : { status: 404, body: { message: "Not Found" } }
+          return finish(answer.status, {}, JSON.stringify(answer.body))
+        }
+        // an installation token is good until it expires
+        const appTokenUntil = presented !== undefined ? appTokens?.expiresAt(presented) : undefined
+        const isAppToken = appTokenUntil !== undefined && appTokenUntil > now
+        if (presented !== token && !isAppToken) {
           return finish(401, {}, JSON.stringify({ message: "Bad credentials", documentation_url: "https://docs.github.com/rest", status: "401" }))
         }
         const rule = scopeRuleOf(model, method, url.pathname)
-        const scoped = scopeHeaders(tokenScopes, rule)
+        // installation tokens carry the app's permissions, not OAuth scopes
+        const scoped = isAppToken ? {} : scopeHeaders(tokenScopes, rule)
         const refused = refusals.beforeRoute(resource, now)
         if (refused !== undefined) return finish(refused.status, { ...scoped, ...refused.headers }, refused.body)
-        const unscoped = scopeRefusal(tokenScopes, rule, url.pathname)
+        const unscoped = isAppToken ? undefined : scopeRefusal(tokenScopes, rule, url.pathname)
         if (unscoped !== undefined) {
           return finish(unscoped.status, { ...scoped, ...(resource === "none" ? {} : windows.rateHeaders(resource, now)) }, JSON.stringify(unscoped.body))
         }

@@ -1,5 +1,6 @@
 /** The GitHub simulator's options and what it hands back: its URL, its ground truth, its counters. */
 import type { Effect } from "effect"
+import type { AppOptions } from "./AppTokens.js"
 
 export interface GitHubSimulatorOptions {
   readonly port?: number
@@ -27,6 +28,8 @@ export interface GitHubSimulatorOptions {
   readonly secondaryWithoutRetryAfterShare?: number
   /** GraphQL partial errors: these repositories resolve to null with an error (`times` queries each, default 1) */
   readonly graphqlPartialErrors?: { readonly repos: ReadonlyArray<string>; readonly times?: number }
+  /** a GitHub App installed in the org: installation tokens beside the personal token (15,000/h) */
+  readonly app?: AppOptions
   /** the classic token's scopes (default admin:org, read:audit_log, repo); a missing one is refused as GitHub does */
   readonly tokenScopes?: ReadonlyArray<string>
   /** seconds a secondary limit asks to wait (default 1) */
