@@ -7,8 +7,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import { collect, projectRoot } from "../support/Cli.js"
+import { startProgram, tempDir, waitUntil } from "../support/Program.js"
 
 const npmStart = (cwd: string) =>
   Effect.suspend(() => {
@@ -16,6 +17,8 @@ const npmStart = (cwd: string) =>
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("VERITY_") && !k.startsWith("npm_")) env[k] = v
     return collect(spawn("npm", ["start", "--silent"], { cwd, env: { ...env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] }), 240_000)
   })
+
+const changesPage = Schema.decodeUnknownSync(Schema.Struct({ changes: Schema.Array(Schema.Unknown) }))
 
 const auditKeys = (dir: string) =>
   readdirSync(join(dir, ".verity", "out"))
@@ -51,5 +54,35 @@ describe("npm start (the demo) in a clean clone", () => {
       const keys = auditKeys(clone)
       expect(keys).toHaveLength(keysAfterFirst.length)
       expect(new Set(keys).size).toBe(keys.length)
+    }).pipe(Effect.scoped), 300_000)
+
+  it.live("npm start -- --serve keeps the demo running with the dashboard up and prints its URL; live changes reach the API", () =>
+    Effect.gen(function*() {
+      const dir = tempDir("demo-serve")
+      const port = 18000 + Math.floor(Math.random() * 2000)
+      const program = yield* startProgram(["demo", "--serve", "--port", String(port), "--data-dir", join(dir, ".verity")], { cwd: dir })
+      const url = `http://127.0.0.1:${port}/`
+      yield* waitUntil(
+        "the demo printed the dashboard's URL",
+        Effect.sync(() => {
+          if (!program.isRunning()) throw new Error(`the demo exited:\n${program.output().stderr.slice(-3000)}`)
+          return program.output().stdout.includes(`Dashboard: ${url}`)
+        }),
+        "120 seconds",
+        "200 millis"
+      )
+      const page = yield* Effect.promise(() => fetch(url).then((r) => r.text()))
+      expect(page).toContain("<title>Verity ingest</title>")
+      // the simulators are live: the orgs change, and the next snapshots report it as drift
+      yield* waitUntil(
+        "a grant change from live mode",
+        Effect.promise(() =>
+          fetch(`${url}api/v1/grants/changes?platform=github`).then((r) => r.json()).then((b) => changesPage(b).changes.length > 0)
+        ),
+        "120 seconds",
+        "1 second"
+      )
+      const stopped = yield* program.kill("SIGINT")
+      expect(stopped.code === 0 || stopped.signal === "SIGINT").toBe(true)
     }).pipe(Effect.scoped), 300_000)
 })
