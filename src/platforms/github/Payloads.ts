@@ -72,7 +72,8 @@ export type PermissionSource = typeof PermissionSource.Type
 
 export const CollaboratorEdge = Schema.Struct({
   permission: Schema.String,
-  permissionSources: Schema.Array(PermissionSource),
+  /** nullable in GitHub's schema: null says nothing of where the privileges come from */
+  permissionSources: Schema.NullOr(Schema.Array(PermissionSource)),
   node: Schema.Struct({ login: Schema.NonEmptyString })
 })
 export type CollaboratorEdge = typeof CollaboratorEdge.Type

@@ -11,8 +11,11 @@ import { CollaboratorEdge, type PermissionSource, RepositoryCollaborators } from
 import { platform } from "../Settings.js"
 import type { RepoCheck } from "./RepoCheck.js"
 
-/** Per login (lower-cased): its permission sources, or why its edge could not be read (keyed `!bad:...`). */
-export type SourcesByLogin = Map<string, Either.Either<ReadonlyArray<PermissionSource>, { reason: string; original: unknown }>>
+/**
+ * Per login (lower-cased): its permission sources (null where GitHub gave none: `permissionSources` is
+ * nullable), or why its edge could not be read (keyed `!bad:...`).
+ */
+export type SourcesByLogin = Map<string, Either.Either<ReadonlyArray<PermissionSource> | null, { reason: string; original: unknown }>>
 
 const decodeEdge = Schema.decodeUnknownEither(CollaboratorEdge, { errors: "all", onExcessProperty: "ignore" })
 const decodeRepository = Schema.decodeUnknownEither(RepositoryCollaborators, { errors: "all", onExcessProperty: "ignore" })

@@ -73,7 +73,7 @@ export const makeRefusals = (
         const status = rng() < 0.5 ? 403 : 429
         return { status, headers: { ...limited, ...retryAfter() }, body: secondaryLimitBody }
       }
-      if ((resource === "core" || resource === "audit_log") && windows.windowOf(resource, now).used >= windows.limit) {
+      if ((resource === "core" || resource === "audit_log") && windows.windowOf(resource, now).used >= windows.limitOf(resource)) {
         stats.counters.rateLimited++
         return { status: 403, headers: { ...windows.rateHeaders(resource, now) }, body: primaryLimitBody }
       }

@@ -43,7 +43,7 @@ const graphqlSchema = buildSchema(`
   enum RepositoryPermission { ADMIN MAINTAIN WRITE TRIAGE READ }
   enum DefaultRepositoryPermissionField { NONE READ WRITE ADMIN }
   type RepositoryCollaboratorConnection { edges: [RepositoryCollaboratorEdge!]! pageInfo: PageInfo! totalCount: Int! }
-  type RepositoryCollaboratorEdge { cursor: String! permission: RepositoryPermission! permissionSources: [PermissionSource!]! node: User! }
+  type RepositoryCollaboratorEdge { cursor: String! permission: RepositoryPermission! permissionSources: [PermissionSource!] node: User! }
   type PermissionSource { permission: DefaultRepositoryPermissionField! roleName: String source: PermissionGranter! }
   union PermissionGranter = Organization | Repository | Team
   type Team { slug: String! name: String! }
@@ -101,8 +101,16 @@ export const graphqlCost = (document: DocumentNode, variables: Record<string, un
 }
 
 /** Answer GraphQL queries against `model`, spending points from the `graphql` window. */
-export const makeGraphQL = (model: Model, windows: RateWindows, stats: Stats, partial?: GitHubSimulatorOptions["graphqlPartialErrors"]) => {
+export const makeGraphQL = (
+  model: Model,
+  windows: RateWindows,
+  stats: Stats,
+  partial?: GitHubSimulatorOptions["graphqlPartialErrors"],
+  nullPermissionSources: ReadonlyArray<string> = []
+) => {
   const org = model.org.login
+  /** logins whose `permissionSources` answer null (nullable in GitHub's schema) */
+  const nullSources = new Set(nullPermissionSources.map((l) => l.toLowerCase()))
   /** repository (lower-cased) -> how many more times it fails */
   const partialErrors = new Map((partial?.repos ?? []).map((name) => [name.toLowerCase(), partial?.times ?? 1]))
   const root = (cost: number, now: number) => {
@@ -128,7 +136,7 @@ export const makeGraphQL = (model: Model, windows: RateWindows, stats: Stats, pa
           edges: slice.map((c, i) => ({
             cursor: cursorOf(start + i),
             permission: gqlRepoPermission[c.level],
-            permissionSources: c.sources.map((s) => ({
+            permissionSources: nullSources.has(c.user.login.toLowerCase()) ? null : c.sources.map((s) => ({
               permission: gqlDefaultPermission[s.level],
               roleName: roleNames[s.level],
               source: s.graphql
@@ -177,9 +185,9 @@ export const makeGraphQL = (model: Model, windows: RateWindows, stats: Stats, pa
         const w = windows.windowOf("graphql", now)
         return {
           cost,
-          limit: windows.limit,
+          limit: windows.limitOf("graphql"),
           used: w.used,
-          remaining: Math.max(0, windows.limit - w.used),
+          remaining: Math.max(0, windows.limitOf("graphql") - w.used),
           resetAt: new Date(w.start + windows.windowMs).toISOString(),
           nodeCount: 0
         }
@@ -208,7 +216,7 @@ export const makeGraphQL = (model: Model, windows: RateWindows, stats: Stats, pa
     if (invalid.length > 0) return { status: 200, body: { errors: invalid.map((e) => ({ message: e.message })) } }
     const cost = graphqlCost(document, variables)
     const w = windows.windowOf("graphql", now)
-    if (w.used + cost > windows.limit) {
+    if (w.used + cost > windows.limitOf("graphql")) {
       stats.counters.rateLimited++
       return {
         status: 200,

@@ -1,6 +1,6 @@
 /**
  * GitHub's primary rate limits as the simulator keeps them: a budget per resource (`core`, `graphql`,
- * `audit_log`) over a fixed window, and the `x-ratelimit-*` headers that report it.
+ * `audit_log`, which has its own 1,750 queries/h) over a fixed window, and the `x-ratelimit-*` headers that report it.
  */
 
 export interface Window {
@@ -13,15 +13,17 @@ export const resourceOf = (path: string) =>
   path === "/graphql" ? "graphql" : /^\/orgs\/[^/]+\/audit-log$/.test(path) ? "audit_log" : path === "/rate_limit" ? "none" : "core"
 
 export interface RateWindows {
-  /** requests (REST) or points (GraphQL) per window and resource */
-  readonly limit: number
+  /** requests (REST) or points (GraphQL) per window, for `resource` */
+  readonly limitOf: (resource: string) => number
   readonly windowMs: number
   /** the resource's current window (a new one once the last has passed) */
   readonly windowOf: (resource: string, now: number) => Window
   readonly rateHeaders: (resource: string, now: number) => Record<string, string>
 }
 
-export const makeRateWindows = (limit: number, windowMs: number): RateWindows => {
+/** `limits` overrides `limit` per resource (e.g. the audit log's own 1,750/h). */
+export const makeRateWindows = (limit: number, windowMs: number, limits: Readonly<Record<string, number>> = {}): RateWindows => {
+  const limitOf = (resource: string) => limits[resource] ?? limit
   const windows = new Map<string, Window>()
   const windowOf = (resource: string, now: number): Window => {
     let w = windows.get(resource)
@@ -33,13 +35,14 @@ export const makeRateWindows = (limit: number, windowMs: number): RateWindows =>
   }
   const rateHeaders = (resource: string, now: number): Record<string, string> => {
     const w = windowOf(resource, now)
+    const own = limitOf(resource)
     return {
-      "x-ratelimit-limit": String(limit),
-      "x-ratelimit-remaining": String(Math.max(0, limit - w.used)),
+      "x-ratelimit-limit": String(own),
+      "x-ratelimit-remaining": String(Math.max(0, own - w.used)),
       "x-ratelimit-used": String(w.used),
       "x-ratelimit-reset": String(Math.ceil((w.start + windowMs) / 1000)),
       "x-ratelimit-resource": resource
     }
   }
-  return { limit, windowMs, windowOf, rateHeaders }
+  return { limitOf, windowMs, windowOf, rateHeaders }
 }

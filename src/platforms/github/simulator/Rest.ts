@@ -74,7 +74,7 @@ export const makeRestRoutes = (
     if (method === "GET" && url.pathname === "/rate_limit") {
       const resources = Object.fromEntries(["core", "graphql", "audit_log"].map((r) => {
         const h = windows.rateHeaders(r, now)
-        return [r, { limit: windows.limit, remaining: Number(h["x-ratelimit-remaining"]), used: Number(h["x-ratelimit-used"]), reset: Number(h["x-ratelimit-reset"]) }]
+        return [r, { limit: windows.limitOf(r), remaining: Number(h["x-ratelimit-remaining"]), used: Number(h["x-ratelimit-used"]), reset: Number(h["x-ratelimit-reset"]) }]
       }))
       return { status: 200, body: { resources, rate: resources["core"] }, cost: 0 }
     }

@@ -23,7 +23,7 @@ import { makeRestRoutes } from "./Rest.js"
 import { makeStats } from "./Stats.js"
 import { truthEventsOf, truthGrantsOf, truthEventOf } from "./Truth.js"
 import type { GitHubSimulator, GitHubSimulatorOptions, LiveCounters, PendingInvitation, TruthEvent } from "./Types.js"
-import { runLive } from "./Live.js"
+import { randomChange, runLive } from "./Live.js"
 import { makeWrites } from "./Writes.js"
 import { makeAppTokens } from "./AppTokens.js"
 import { defaultTokenScopes, scopeHeaders, scopeRefusal, scopeRuleOf } from "./Scopes.js"
@@ -54,6 +54,8 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
       historyEndsAt
     })
     const writes = makeWrites(model)
+    const changeRng = mulberry32(seed ^ 0x1b873593)
+    for (let i = 0; i < (options.changesAtStart ?? 0); i++) randomChange(model, writes, changeRng, Date.now())
     const liveCounters: LiveCounters = { events: 0, changes: 0 }
     const faults = faultSettings(options)
     const maxConcurrency = options.maxConcurrency ?? 100
@@ -61,11 +63,16 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
     const faultRng = mulberry32(seed ^ 0x5bd1e995)
     const eventRng = mulberry32(seed ^ 0x27d4eb2f)
     // a personal access token gets 5,000/h; an app on Enterprise Cloud 15,000/h
-    const windows = makeRateWindows(options.rateLimit?.limit ?? (options.app ? 15_000 : 5000), (options.rateLimit?.windowSeconds ?? 3600) * 1000)
+    // the audit log has its own budget, 1,750 queries/h (an explicit rateLimit applies to every resource)
+    const windows = makeRateWindows(
+      options.rateLimit?.limit ?? (options.app ? 15_000 : 5000),
+      (options.rateLimit?.windowSeconds ?? 3600) * 1000,
+      options.rateLimit ? {} : { audit_log: 1750 }
+    )
     const appTokens = options.app ? makeAppTokens(options.app) : undefined
     const stats = makeStats()
     const refusals = makeRefusals(faults, faultRng, windows, stats, options.retryAfterSeconds ?? 1)
-    const route = makeRestRoutes(model, windows, options.auditLogEnabled ?? true, writes, makeGraphQL(model, windows, stats, options.graphqlPartialErrors))
+    const route = makeRestRoutes(model, windows, options.auditLogEnabled ?? true, writes, makeGraphQL(model, windows, stats, options.graphqlPartialErrors, options.nullPermissionSources))
     let inFlight = 0
 
     const pendingOf = (): ReadonlyArray<PendingInvitation> =>

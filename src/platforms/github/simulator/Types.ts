@@ -28,6 +28,8 @@ export interface GitHubSimulatorOptions {
   readonly secondaryWithoutRetryAfterShare?: number
   /** GraphQL partial errors: these repositories resolve to null with an error (`times` queries each, default 1) */
   readonly graphqlPartialErrors?: { readonly repos: ReadonlyArray<string>; readonly times?: number }
+  /** logins whose GraphQL `permissionSources` answer null (the schema allows it) */
+  readonly nullPermissionSources?: ReadonlyArray<string>
   /** a GitHub App installed in the org: installation tokens beside the personal token (15,000/h) */
   readonly app?: AppOptions
   /** the classic token's scopes (default admin:org, read:audit_log, repo); a missing one is refused as GitHub does */
@@ -42,6 +44,11 @@ export interface GitHubSimulatorOptions {
   readonly auditLogEnabled?: boolean
   /** epoch ms of the newest seeded audit event (default: the start of the current UTC day, so dates follow the clock) */
   readonly historyEndsAt?: number
+  /**
+   * Seeded access changes (the same writes live mode makes, each audited) applied before the simulator
+   * serves: the demo's `VERITY_DEMO_CHANGES` uses it, so a second `npm start` shows drift.
+   */
+  readonly changesAtStart?: number
   /** live mode: audit events and access changes keep coming while the simulator runs */
   readonly live?: LiveOptions
 }

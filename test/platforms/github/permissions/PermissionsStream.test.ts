@@ -3,7 +3,7 @@ import { Effect, Option, Stream } from "effect"
 import { startGitHubSimulator } from "../../../../src/platforms/github/simulator/Server.js"
 import { MemorySink } from "../../../../src/services/EventSink.js"
 import { runPermissions } from "../../../../src/pipeline/Pipeline.js"
-import { captureLogs, connectorFor, pipelineOptions, publishedSnapshots, runtimeLayer, sortedKeys } from "../../../support/GitHub.js"
+import { captureLogs, connectorFor, pipelineOptions, publishedDeadLetters, publishedSnapshots, runtimeLayer, sortedKeys } from "../../../support/GitHub.js"
 
 describe("GitHub permissions against the simulator", () => {
   it.live("snapshots equal the simulator's truth; a second pull of the unchanged org is nearly free; a change shows up", () =>
@@ -97,4 +97,18 @@ describe("GitHub permissions against the simulator", () => {
       expect((yield* stuck.requestLog).filter((e) => e.resource === "graphql").length).toBe(4)
     }).pipe(Effect.scoped, Effect.provide(runtimeLayer()), Effect.provide(logs.layer))
   })
+
+  it.live("a null permissionSources (nullable in GitHub's schema) keeps the REST-derived privileges: nothing valid is dead-lettered", () =>
+    Effect.gen(function*() {
+      const options = { repos: 10, members: 8, teams: 2, outsideCollaborators: 4, seed: 23 }
+      const probe = yield* startGitHubSimulator(options)
+      // an outside collaborator: every grant of theirs is direct, so the REST-derived grants are exact
+      const outsider = (yield* probe.truthGrants).find((g) => g.principal_ref.startsWith("ext-"))?.principal_ref ?? ""
+      expect(outsider).not.toBe("")
+      const sim = yield* startGitHubSimulator({ ...options, nullPermissionSources: [outsider] })
+      yield* runPermissions(yield* connectorFor(sim), pipelineOptions)
+      expect(sortedKeys((yield* publishedSnapshots) as never)).toEqual(sortedKeys(yield* sim.truthGrants))
+      expect((yield* publishedSnapshots).some((g) => g["principal_ref"] === outsider)).toBe(true)
+      expect(yield* publishedDeadLetters).toEqual([])
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer())))
 })

@@ -209,7 +209,7 @@ describe("GitHub simulator", () => {
       expect((yield* call(`${off.url}/orgs/acme-corp/audit-log`, off.token)).status).toBe(404)
     }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici)))
 
-  it.live("the audit log's rules: User-Agent required, web events unless `include` says otherwise, three months without `created`, `before` cursors", () =>
+  it.live("the audit log's rules: its own 1,750/h budget, User-Agent required, web events unless `include` says otherwise, three months without `created`, `before` cursors", () =>
     Effect.gen(function*() {
       const sim = yield* startGitHubSimulator({ repos: 3, members: 4, teams: 1, events: 90, seed: 9 })
       const log = (query: string) => call(`${sim.url}/orgs/acme-corp/audit-log?${query}`, sim.token)
@@ -218,6 +218,9 @@ describe("GitHub simulator", () => {
       expect(noAgent.status).toBe(403)
       expect(String((noAgent.json as { message: string }).message)).toContain("User-Agent")
       const web = yield* log("per_page=100&order=asc")
+      // the audit log spends its own budget: 1,750 queries an hour
+      expect([web.headers["x-ratelimit-resource"], web.headers["x-ratelimit-limit"]]).toEqual(["audit_log", "1750"])
+      expect((yield* call(`${sim.url}/orgs/acme-corp`, sim.token)).headers["x-ratelimit-limit"]).toBe("5000")
       const all = yield* log("per_page=100&order=asc&include=all")
       const git = yield* log("per_page=100&order=asc&include=git")
       expect(actionsOf(web).some((a) => a.startsWith("git."))).toBe(false)
