@@ -7,10 +7,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import { startGitHubSimulator } from "../../src/platforms/github/simulator/Server.js"
 import { collect, projectRoot } from "../support/Cli.js"
 import { removedKeys, truthDiff } from "../support/GrantTruth.js"
+import { startProgram, tempDir, waitUntil } from "../support/Program.js"
 
 const npmStart = (cwd: string, extra: Record<string, string> = {}) =>
   Effect.suspend(() => {
@@ -18,6 +19,8 @@ const npmStart = (cwd: string, extra: Record<string, string> = {}) =>
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("VERITY_") && !k.startsWith("npm_")) env[k] = v
     return collect(spawn("npm", ["start", "--silent"], { cwd, env: { ...env, ...extra, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] }), 240_000)
   })
+
+const changesPage = Schema.decodeUnknownSync(Schema.Struct({ changes: Schema.Array(Schema.Unknown) }))
 
 const lines = (dir: string, topic: string) => {
   const file = join(dir, ".verity", "out", `${topic}.jsonl`)
@@ -79,4 +82,34 @@ describe("npm start (the demo) in a clean clone", () => {
       const tombstones = lines(clone, "verity.permissions.snapshots.github").filter((l) => l.value === null).map((l) => l.key).sort()
       expect(tombstones).toEqual(removedKeys(expected))
     }).pipe(Effect.scoped), 600_000)
+
+  it.live("npm start -- --serve keeps the demo running with the dashboard up and prints its URL; live changes reach the API", () =>
+    Effect.gen(function*() {
+      const dir = tempDir("demo-serve")
+      const port = 18000 + Math.floor(Math.random() * 2000)
+      const program = yield* startProgram(["demo", "--serve", "--port", String(port), "--data-dir", join(dir, ".verity")], { cwd: dir })
+      const url = `http://127.0.0.1:${port}/`
+      yield* waitUntil(
+        "the demo printed the dashboard's URL",
+        Effect.sync(() => {
+          if (!program.isRunning()) throw new Error(`the demo exited:\n${program.output().stderr.slice(-3000)}`)
+          return program.output().stdout.includes(`Dashboard: ${url}`)
+        }),
+        "120 seconds",
+        "200 millis"
+      )
+      const page = yield* Effect.promise(() => fetch(url).then((r) => r.text()))
+      expect(page).toContain("<title>Verity ingest</title>")
+      // the simulators are live: the orgs change, and the next snapshots report it as drift
+      yield* waitUntil(
+        "a grant change from live mode",
+        Effect.promise(() =>
+          fetch(`${url}api/v1/grants/changes?platform=github`).then((r) => r.json()).then((b) => changesPage(b).changes.length > 0)
+        ),
+        "120 seconds",
+        "1 second"
+      )
+      const stopped = yield* program.kill("SIGINT")
+      expect(stopped.code === 0 || stopped.signal === "SIGINT").toBe(true)
+    }).pipe(Effect.scoped), 300_000)
 })
