@@ -55,13 +55,14 @@ export const memory = (small = 250_000, large = 1_000_000) =>
     const flags = heapFlags([], {}).join(" ")
     figures.push({
       name: `Memory as launched (no flags: the program re-launches itself with ${flags}): peak RSS (VmHWM) of the process ` +
-        `running the pipeline to Kafka, dedup capacity ${fmt(defaultDedupCapacity)}`,
+        `running the pipeline to Kafka, dedup capacity ${fmt(defaultDedupCapacity)}; the target counts both processes`,
       ours: `${mb(b.peakRssBytes).toFixed(0)} MB at ${fmt(large)} events (heap after GC ${mb(b.heapAfterGcBytes).toFixed(0)} MB, ` +
-        `${fmt(Math.round(large / b.ms * 1000))}/s; the idle launcher ${mb(b.launcherPeakRssBytes).toFixed(0)} MB besides)`,
+        `${fmt(Math.round(large / b.ms * 1000))}/s); with the idle launcher's ${mb(b.launcherPeakRssBytes).toFixed(0)} MB, ` +
+        `${mb(b.peakRssBytes + b.launcherPeakRssBytes).toFixed(0)} MB in all`,
       baseline: `${mb(a.peakRssBytes).toFixed(0)} MB at ${fmt(small)} events (heap after GC ${mb(a.heapAfterGcBytes).toFixed(0)} MB)`,
       ratio: `${(1 + growth).toFixed(2)} (growth ${(growth * 100).toFixed(1)}%)`,
       target: "<= 250 MB at 1M, growth <= 15%",
-      met: mb(b.peakRssBytes) <= 250 && growth <= 0.15
+      met: mb(b.peakRssBytes + b.launcherPeakRssBytes) <= 250 && growth <= 0.15
     })
     figures.push({
       name: `Memory with V8's default heap limits (VERITY_MAX_OLD_SPACE_MB=0), ${fmt(small)} events (for comparison)`,

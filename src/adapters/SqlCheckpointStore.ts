@@ -121,7 +121,7 @@ export const makeSqlCheckpointStore = Effect.gen(function*() {
           const other = holder[0]
           if (Option.isSome(epoch) && other !== undefined && Number(other.epoch) !== epoch.value) {
             return yield* new CheckpointError({
-              reason: "query",
+              reason: "superseded",
               message: `checkpoint of connector "${key.connectorId}" stream "${key.stream}" not saved: ` +
                 `the stream was taken over by runner ${other.runner} (claim ${other.epoch}; this runner's was ${epoch.value})`
             })

@@ -52,7 +52,9 @@ export const runCommand = Command.make(
     "Run every configured connector: permissions every schedule.permissions (default 1 hour), audit events every " +
       "schedule.audit (default 1 minute). A failing connector is retried with backoff while the others go on. At start-up " +
       "an unreachable PostgreSQL or Kafka is retried (1 s doubling to 30 s apart); with --once it is an error (exit 1). " +
-      "Heap limits: the program re-launches itself with --max-old-space-size=128 --max-semi-space-size=4 unless node " +
+      "With a PostgreSQL DSN, run processes on the same database form one cluster: each connector stream runs on one of " +
+      "them, and a runner that stops or dies hands its streams to the others (cluster.enabled=false: every stream here). " +
+      "Heap limits: the program re-launches itself with --max-old-space-size=128 --max-semi-space-size=2 unless node " +
       "has them already; VERITY_MAX_OLD_SPACE_MB / VERITY_MAX_SEMI_SPACE_MB change them (VERITY_MAX_OLD_SPACE_MB=0: V8's defaults)."
   )
 )

@@ -33,7 +33,8 @@ export class SinkError extends Schema.TaggedError<SinkError>()("SinkError", {
 }) {}
 
 export class CheckpointError extends Schema.TaggedError<CheckpointError>()("CheckpointError", {
-  reason: Schema.Literal("unavailable", "corrupt", "query"),
+  /** `superseded`: another runner claimed the stream since this one did (the cluster's fence); not worth retrying */
+  reason: Schema.Literal("unavailable", "corrupt", "query", "superseded"),
   message: Schema.String,
   cause: Schema.optional(Schema.Defect)
 }) {}

@@ -22,7 +22,7 @@ import { diffAndPublish, publishPendingChanges } from "./GrantChanges.js"
 import { normaliseSnapshot } from "./Normalise.js"
 import { defaultPipelineOptions, type PipelineOptions } from "./Options.js"
 import { Metrics } from "../services/Metrics.js"
-import { type Counters, deadLetter, labelsOf, prefetchChunks, progress, publishThenCommit, retrySchedule, saveFailed, timedSave } from "./Publish.js"
+import { type Counters, deadLetter, labelsOf, prefetchChunks, progress, publishThenCommit, retryingSave, retrySchedule, saveFailed, timedSave } from "./Publish.js"
 import { recordedRun } from "./RunRecording.js"
 import type { StreamSummary } from "./Summaries.js"
 import { runMarkerMessage, snapshotMessage } from "./Wire.js"
@@ -133,8 +133,7 @@ export const runPermissions = (
       yield* diffAndPublish(connector, view, options)
       const after = new Checkpoint({ version: 1, timestamp: startedAt, idsAtTimestamp: [], count: counters.published })
       yield* timedSave(labelsOf(connector, "permissions"), store.save(key, connector.platform, after)).pipe(
-        Effect.tapError(saveFailed),
-        Effect.retry(retrySchedule(options.publishRetry))
+        retryingSave(options.publishRetry)
       )
       counters.position = startedAt
       return {

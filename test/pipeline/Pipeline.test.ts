@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
 import { makeScriptedConnector, type ScriptedEntry } from "../../src/sdk/ScriptedConnector.js"
+import { CheckpointError } from "../../src/domain/Errors.js"
 import { CheckpointStore } from "../../src/services/CheckpointStore.js"
 import { EventSink, MemorySink, type WireMessage } from "../../src/services/EventSink.js"
 import { Dedup } from "../../src/pipeline/Dedup.js"
@@ -188,4 +189,27 @@ describe("pipeline", () => {
       expect(snapshots.map((m) => m.key)).toEqual(["github:alice:acme/backend:ADMIN", "github:bob:acme/backend:PULL"])
       expect(JSON.parse(snapshots[0]!.value ?? "null")).toMatchObject({ principal_ref: "alice", grant_mechanism: "direct", privilege: "ADMIN" })
     }).pipe(Effect.provide(Layer.merge(EventSink.memory, storeLayer))))
+
+  it.effect("a save the cluster's fence refuses (another runner took the stream over) is not retried: the run stops at that batch", () =>
+    Effect.gen(function*() {
+      let saves = 0
+      const fenced = Layer.succeed(CheckpointStore, CheckpointStore.of({
+        load: () => Effect.succeed(Option.none()),
+        save: () =>
+          Effect.suspend(() => {
+            saves++
+            return Effect.fail(new CheckpointError({ reason: "superseded", message: "not saved: the stream was taken over by runner b:2" }))
+          }),
+        list: Effect.succeed([]),
+        reset: () => Effect.succeed(0)
+      }))
+      const connector = makeScriptedConnector({ id: "gh", platform: "github", entries: [entry("e1", 1000), entry("e2", 2000), entry("e3", 3000), entry("e4", 4000)] })
+      const error = yield* Effect.flip(
+        runAudit(connector, options({ publishRetry: { times: 5, base: "1 millis", cap: "1 millis" } })).pipe(
+          Effect.provide(Layer.mergeAll(EventSink.memory, memoryStateStores, fenced))
+        )
+      )
+      expect(error).toMatchObject({ _tag: "CheckpointError", reason: "superseded" })
+      expect(saves).toBe(1)
+    }))
 })

@@ -116,6 +116,7 @@ export const githubExamples = Effect.scoped(Effect.gen(function*() {
   const repo = repos.response[0]!.integration_specific_id
   return yield* runAll("github", GitHubIntegration, sim.url, shownUrl, [
     ["info", "", {}],
+    ["app_info", "", { request: {} }],
     ["validate_credentials", "", req({})],
     ["list_accounts", "first page of 2", req({}, { page: { size: 2 } })],
     ["get_account", "", req({ account_id: member })],

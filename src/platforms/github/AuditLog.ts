@@ -130,7 +130,9 @@ const entries = (client: GitHubClient, firstUrl: string, fromTs: number, start: 
       // a record with a bad `@timestamp` may still carry `created_at`: it places the record just as well
       const record = entry as Record<string, unknown>
       const ts = typeof record["@timestamp"] === "number" ? record["@timestamp"] : record["created_at"]
-      return typeof ts !== "number" || ts >= fromTs
+      // only a plausible time can say "already published": a malformed one goes on to be dead-lettered
+      const plausible = typeof ts === "number" && Number.isSafeInteger(ts) && ts >= 0
+      return !plausible || ts >= fromTs
     }),
     Stream.mapAccum(start, (position, entry): readonly [Checkpoint, AuditRecord] => {
       const record = decodeAuditEntry(entry)

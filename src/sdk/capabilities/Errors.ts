@@ -84,7 +84,13 @@ export class CapabilityError extends Schema.TaggedError<CapabilityError>()("Capa
   appErrorCode: Schema.optional(Schema.String)
 }) {
   static fromConnectorError(error: ConnectorError): CapabilityError {
-    const code = error.status !== undefined && error.status >= 400 ? errorCodeForStatus(error.status) : codeForReason[error.reason]
+    // a refusal the client recognised as a rate limit is one whatever its status (GitHub's secondary
+    // limits are 403s); otherwise the status decides, as HTTPHandler's, and without one the reason
+    const code = error.reason === "rate_limited"
+      ? "rate_limit"
+      : error.status !== undefined && error.status >= 400
+      ? errorCodeForStatus(error.status)
+      : codeForReason[error.reason]
     return new CapabilityError({
       code,
       message: error.message,

@@ -122,6 +122,11 @@ export const makeIntegration = <S, I>(definition: IntegrationDefinition<S, I>): 
 
   const runModelled = (name: ModelledCapabilityName, input: unknown) =>
     Effect.gen(function*() {
+      // every payload is a model, so an object (an empty model's Schema alone would take any value)
+      const payload = typeof input === "object" && input !== null && "request" in input ? input.request : {}
+      if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
+        return badRequest("CapabilityRequestValidationError", `Invalid request - request: Expected an object, actual ${JSON.stringify(payload)}`)
+      }
       const decoded = yield* Effect.either(decoderFor(name)(input))
       if (decoded._tag === "Left") {
         return badRequest("CapabilityRequestValidationError", `Invalid request - ${describeIssues(decoded.left, "")}`)

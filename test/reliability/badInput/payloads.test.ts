@@ -84,7 +84,9 @@ const auditOnlyConnector = (url: string, token: string) =>
     token: Redacted.make(token),
     apiUrl: url,
     pageSize: 100,
-    concurrency: 2
+    concurrency: 2,
+    // the crafted entries are from November 2023: ask from before them, not the default 90 days back
+    since: "2023-11-01"
   }, fastClient).pipe(Effect.map((c): Connector => ({ ...c, permissions: Stream.empty })))
 
 interface Outcome {
@@ -246,7 +248,7 @@ describe("bad input: API payloads (crafted audit-log pages through the GitHub co
 
   it("end to end (run --once, JSON lines): the simulator's malformed entries are dead-lettered, the rest published, none lost", () => {
     expect(endToEnd.stderr).not.toMatch(/\n\s+at /)
-    expect(endToEnd.code).toBe(0)
+    expect(endToEnd.code, endToEnd.stderr.slice(-3000)).toBe(0)
     const lines = (topic: string) => {
       const path = work.path(`data/out/${topic}.jsonl`)
       return existsSync(path) ? readFileSync(path, "utf8").trim().split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as { value: Record<string, unknown> }) : []

@@ -23,6 +23,9 @@ describe("capability errors", () => {
   it("keeps the upstream status and the app's own code; failures without a status map by reason", () => {
     const conflict = CapabilityError.fromConnectorError(new ConnectorError({ reason: "conflict", platform: "mockapp", message: "taken", status: 409 }))
     expect(conflict).toMatchObject({ code: "api_error", status: 409, appErrorCode: "mockapp.conflict", raisedBy: "HTTPStatusError" })
+    // a 403 that the client recognised as a rate limit (GitHub's secondary limits) is a rate_limit
+    const limited = CapabilityError.fromConnectorError(new ConnectorError({ reason: "rate_limited", platform: "x", message: "slow down", status: 403 }))
+    expect(limited).toMatchObject({ code: "rate_limit", status: 403 })
     const transport = CapabilityError.fromConnectorError(new ConnectorError({ reason: "transport", platform: "x", message: "ECONNREFUSED" }))
     expect(transport).toMatchObject({ code: "connection_rejected", raisedBy: "ConnectorError.transport" })
     expect(transport.status).toBeUndefined()

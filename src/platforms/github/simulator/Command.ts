@@ -89,6 +89,11 @@ const options = Options.all({
   liveSeed
 })
 
+const demoChanges = () => {
+  const n = Number(process.env["VERITY_DEMO_CHANGES"] ?? 0)
+  return Number.isInteger(n) && n > 0 ? n : 0
+}
+
 export const githubSimulator = defineSimulator({
   description: "Serve a simulator of GitHub's REST and GraphQL APIs (deterministic from --seed, with fault injection)",
   options,
@@ -149,7 +154,8 @@ export const githubSimulator = defineSimulator({
         yield* Effect.logInfo(`live mode: ${o.liveEvents} events/s, ${o.liveChanges} changes/min (GET ${sim.url}/_simulator/live)`)
       }
     }),
-  demo: startGitHubSimulator({ seed: 42 }).pipe(
+  // VERITY_DEMO_CHANGES=n: n seeded access changes before the demo's run, so a second `npm start` shows drift
+  demo: startGitHubSimulator({ seed: 42, changesAtStart: demoChanges() }).pipe(
     Effect.map((sim) => ({ url: sim.url, settings: { org: sim.org, token: sim.token, apiUrl: sim.url } }))
   ),
   liveDemo: startGitHubSimulator({ seed: 42, live: { eventsPerSec: 2, changesPerMin: 12 } }).pipe(

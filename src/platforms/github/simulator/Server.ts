@@ -23,7 +23,7 @@ import { makeRestRoutes } from "./Rest.js"
 import { makeStats } from "./Stats.js"
 import { truthEventsOf, truthGrantsOf, truthEventOf } from "./Truth.js"
 import type { GitHubSimulator, GitHubSimulatorOptions, LiveCounters, PendingInvitation, TruthEvent } from "./Types.js"
-import { runLive } from "./Live.js"
+import { randomChange, runLive } from "./Live.js"
 import { makeWrites } from "./Writes.js"
 import { makeAppTokens } from "./AppTokens.js"
 import { defaultTokenScopes, scopeHeaders, scopeRefusal, scopeRuleOf } from "./Scopes.js"
@@ -54,6 +54,8 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
       historyEndsAt
     })
     const writes = makeWrites(model)
+    const changeRng = mulberry32(seed ^ 0x1b873593)
+    for (let i = 0; i < (options.changesAtStart ?? 0); i++) randomChange(model, writes, changeRng, Date.now())
     const liveCounters: LiveCounters = { events: 0, changes: 0 }
     const faults = faultSettings(options)
     const maxConcurrency = options.maxConcurrency ?? 100

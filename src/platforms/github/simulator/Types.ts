@@ -44,6 +44,11 @@ export interface GitHubSimulatorOptions {
   readonly auditLogEnabled?: boolean
   /** epoch ms of the newest seeded audit event (default: the start of the current UTC day, so dates follow the clock) */
   readonly historyEndsAt?: number
+  /**
+   * Seeded access changes (the same writes live mode makes, each audited) applied before the simulator
+   * serves: the demo's `VERITY_DEMO_CHANGES` uses it, so a second `npm start` shows drift.
+   */
+  readonly changesAtStart?: number
   /** live mode: audit events and access changes keep coming while the simulator runs */
   readonly live?: LiveOptions
 }
