@@ -9,6 +9,7 @@
  */
 import { Options } from "@effect/cli"
 import { Effect, Option } from "effect"
+import { readFileSync } from "node:fs"
 import { defineSimulator } from "../../../sdk/Plugin.js"
 import { startGitHubSimulator } from "./Server.js"
 
@@ -43,6 +44,10 @@ const tokenScopes = Options.text("token-scopes").pipe(
   Options.withDefault("admin:org,read:audit_log,repo"),
   Options.withDescription("the token's scopes, comma-separated (a missing one is refused as GitHub does)")
 )
+const appId = Options.text("app-id").pipe(Options.optional, Options.withDescription("a GitHub App installed in the org: its id"))
+const installationId = Options.text("installation-id").pipe(Options.withDefault("1"), Options.withDescription("the app's installation id"))
+const appPublicKey = Options.file("app-public-key-file").pipe(Options.optional, Options.withDescription("the app's public key (PEM)"))
+const appTokenLifetime = Options.integer("app-token-lifetime-s").pipe(Options.withDefault(3600), Options.withDescription("installation token lifetime"))
 const liveEvents = Options.float("live-events-per-sec").pipe(
   Options.withDefault(0),
   Options.withDescription("live mode: audit events appended per second while the simulator runs")
@@ -75,6 +80,10 @@ const options = Options.all({
   noAuditLog,
   secondaryBare,
   tokenScopes,
+  appId,
+  installationId,
+  appPublicKey,
+  appTokenLifetime,
   liveEvents,
   liveChanges,
   liveSeed
@@ -90,6 +99,12 @@ export const githubSimulator = defineSimulator({
   options,
   serve: (o) =>
     Effect.gen(function*() {
+      const publicKey = Option.isSome(o.appPublicKey)
+        ? Option.some(yield* Effect.sync(() => readFileSync(o.appPublicKey.pipe(Option.getOrElse(() => "")), "utf8")))
+        : Option.none<string>()
+      if (Option.isSome(o.appId) !== Option.isSome(publicKey)) {
+        yield* Effect.logWarning("GitHub App: --app-id and --app-public-key-file go together; no app is served")
+      }
       const sim = yield* startGitHubSimulator({
         port: o.port,
         org: o.org,
@@ -106,6 +121,9 @@ export const githubSimulator = defineSimulator({
         malformedRate: o.malformedRate,
         secondaryRateLimitRate: o.secondaryRate,
         secondaryWithoutRetryAfterShare: o.secondaryBare,
+        ...(Option.isSome(o.appId) && Option.isSome(publicKey)
+          ? { app: { appId: o.appId.value, installationId: o.installationId, publicKey: publicKey.value, tokenLifetimeSeconds: o.appTokenLifetime } }
+          : {}),
         tokenScopes: o.tokenScopes.split(",").map((x) => x.trim()).filter((x) => x.length > 0),
         ...Option.match(o.rateLimit, {
           onNone: () => ({}),
