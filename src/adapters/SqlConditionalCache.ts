@@ -7,7 +7,7 @@ import type { SqlError } from "@effect/sql/SqlError"
 import { Effect, Layer, Option } from "effect"
 import { CheckpointError } from "../domain/Errors.js"
 import { ConditionalCache } from "../sdk/ConditionalCache.js"
-import { migrateStateStores } from "./SqlMigrations.js"
+import { createConditionalCache, migrateStateStores } from "./SqlMigrations.js"
 
 const queryError = (what: string) => (cause: SqlError) =>
   new CheckpointError({ reason: "query", message: `conditional cache: ${what} failed: ${cause.message}`, cause })
@@ -22,6 +22,11 @@ const parseValue = (value: unknown, connector: string, key: string) =>
 export const makeSqlConditionalCache = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   yield* migrateStateStores("conditional cache")
+  // the Migrator skips ids below the latest applied: a database already past 10 (ids are given out by
+  // issue, not by date) would never get the table, so its (idempotent) migration is applied again here
+  yield* createConditionalCache.pipe(
+    Effect.mapError((e) => new CheckpointError({ reason: "unavailable", message: `conditional cache: cannot create its table: ${String(e)}` }))
+  )
   return ConditionalCache.of({
     get: Effect.fn("ConditionalCache.get")(function*(connector, key) {
       const rows = yield* sql<{ readonly value: unknown }>`

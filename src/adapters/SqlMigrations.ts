@@ -7,6 +7,19 @@ import { Migrator, SqlClient } from "@effect/sql"
 import { Effect, Schedule } from "effect"
 import { CheckpointError } from "../domain/Errors.js"
 
+/** Migration 10 (idempotent): the connectors' conditional caches (`SqlConditionalCache`). */
+export const createConditionalCache = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`
+    CREATE TABLE IF NOT EXISTS conditional_cache (
+      connector_id TEXT NOT NULL,
+      cache_key TEXT NOT NULL,
+      value JSONB NOT NULL,
+      updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+      PRIMARY KEY (connector_id, cache_key)
+    )`
+})
+
 export const migrationsTable = "verity_migrations"
 
 /** Migrations, by id. Each one is idempotent on its own too (`IF NOT EXISTS`). */
@@ -50,17 +63,7 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
    * `grant_changes`: the differences, kept as history and as the outbox (`published_at` null until the
    * sink acknowledged the change event and its tombstone).
    */
-  "10_conditional_cache": Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
-    yield* sql`
-      CREATE TABLE IF NOT EXISTS conditional_cache (
-        connector_id TEXT NOT NULL,
-        cache_key TEXT NOT NULL,
-        value JSONB NOT NULL,
-        updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-        PRIMARY KEY (connector_id, cache_key)
-      )`
-  }),
+  "10_conditional_cache": createConditionalCache,
   "20_grant_state": Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     yield* sql`
