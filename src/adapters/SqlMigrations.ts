@@ -7,6 +7,19 @@ import { Migrator, SqlClient } from "@effect/sql"
 import { Effect, Schedule } from "effect"
 import { CheckpointError } from "../domain/Errors.js"
 
+/** Migration 10 (idempotent): the connectors' conditional caches (`SqlConditionalCache`). */
+export const createConditionalCache = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`
+    CREATE TABLE IF NOT EXISTS conditional_cache (
+      connector_id TEXT NOT NULL,
+      cache_key TEXT NOT NULL,
+      value JSONB NOT NULL,
+      updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+      PRIMARY KEY (connector_id, cache_key)
+    )`
+})
+
 export const migrationsTable = "verity_migrations"
 
 /** Migrations, by id. Each one is idempotent on its own too (`IF NOT EXISTS`). */
@@ -50,6 +63,7 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
    * `grant_changes`: the differences, kept as history and as the outbox (`published_at` null until the
    * sink acknowledged the change event and its tombstone).
    */
+  "10_conditional_cache": createConditionalCache,
   "20_grant_state": Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     yield* sql`
@@ -125,15 +139,15 @@ export const migrate = Migrator.make({})({ loader: Migrator.fromRecord(migration
 
 /**
  * Programs starting side by side on a fresh database race to create the migrations table (the
- * Migrator checks for it, then creates it): the loser's CREATE fails with "already exists" (42P07) or
- * a duplicate catalog row (23505). Once the table exists the Migrator serialises by itself (it locks
- * the table), so the loser only has to try again.
+ * Migrator checks for it, then creates it): the loser's CREATE fails with "already exists" (42P07),
+ * its row type "already exists" (42710) or a duplicate catalog row (23505). Once the table exists the
+ * Migrator serialises by itself (it locks the table), so the loser only has to try again.
  */
 const lostCreateRace = (e: unknown): boolean => {
   const code = typeof e === "object" && e !== null && "cause" in e && typeof e.cause === "object" && e.cause !== null && "code" in e.cause
     ? e.cause.code
     : undefined
-  return code === "42P07" || code === "23505"
+  return code === "42P07" || code === "42710" || code === "23505"
 }
 
 /** The migrations, as a store's start-up runs them: the create race retried, a failure a `CheckpointError` naming `store`. */

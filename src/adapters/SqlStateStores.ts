@@ -1,6 +1,6 @@
 /**
  * Every store the state database holds, on one `SqlClient` (PostgreSQL, or the embedded PGlite): the
- * checkpoints, the run records, the grants and the stream locks (which fence the checkpoints' saves: one
+ * checkpoints, the run records, the grants, the connectors' conditional caches and the stream locks (which fence the checkpoints' saves: one
  * `StreamFence` between them). A store that lives in the same database joins this layer.
  */
 import type { SqlClient } from "@effect/sql"
@@ -8,6 +8,7 @@ import { Layer } from "effect"
 import type { CheckpointError } from "../domain/Errors.js"
 import type { StateStores } from "../services/StateStores.js"
 import { SqlCheckpointStoreLive } from "./SqlCheckpointStore.js"
+import { SqlConditionalCacheLive } from "./SqlConditionalCache.js"
 import { SqlGrantStoreLive } from "./SqlGrantStore.js"
 import { SqlRunStoreLive } from "./SqlRunStore.js"
 import { StreamFence, SqlStreamLockLive } from "./SqlStreamLock.js"
@@ -18,5 +19,6 @@ export const SqlStateStoresLive: Layer.Layer<StateStores, CheckpointError, SqlCl
   SqlCheckpointStoreLive,
   SqlRunStoreLive,
   SqlGrantStoreLive,
-  SqlStreamLockLive
+  SqlStreamLockLive,
+  SqlConditionalCacheLive
 ).pipe(Layer.provide(StreamFence.layer))

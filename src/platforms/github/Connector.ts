@@ -5,10 +5,12 @@
 import { Effect } from "effect"
 import type { ConnectorId } from "../../domain/Ids.js"
 import { makePlatform } from "../../domain/Ids.js"
+import { ConditionalCache } from "../../sdk/ConditionalCache.js"
 import type { Connector } from "../../sdk/Connector.js"
 import type { ConnectorServices } from "../../sdk/Plugin.js"
 import { auditStream } from "./AuditLog.js"
 import { type GitHubClient, type GitHubClientOptions, makeGitHubClient } from "./Client.js"
+import { persisted } from "./permissions/Persisted.js"
 import { permissionsStream } from "./permissions/PermissionsStream.js"
 import {
   defaultPermissionsOptions,
@@ -37,12 +39,14 @@ export const makeGitHubConnector = (
   Effect.gen(function*() {
     const client = yield* makeGitHubClient(settings, options)
     const state = makePermissionsState()
+    // the state database's cache where the program has one (a restart keeps its ETags), else memory only
+    const cache = yield* Effect.serviceOption(ConditionalCache)
     const permissionOptions: PermissionsOptions = { ...defaultPermissionsOptions, ...options.permissions }
     return {
       id,
       platform: makePlatform(platform),
       caseInsensitivePrincipals: true,
-      permissions: permissionsStream(client, state, permissionOptions),
+      permissions: persisted(cache, id, state, permissionsStream(client, state, permissionOptions)),
       auditEvents: auditStream(client),
       client,
       state

@@ -1,0 +1,53 @@
+import { NodeHttpClient } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, Option } from "effect"
+import { SqlStateStoresLive } from "../../../../src/adapters/SqlStateStores.js"
+import { makeConnectorId } from "../../../../src/domain/Ids.js"
+import { permissionsCacheKey } from "../../../../src/platforms/github/permissions/Persisted.js"
+import { startGitHubSimulator } from "../../../../src/platforms/github/simulator/Server.js"
+import { runPermissions } from "../../../../src/pipeline/Pipeline.js"
+import { ConditionalCache } from "../../../../src/sdk/ConditionalCache.js"
+import { EventSink, MemorySink } from "../../../../src/services/EventSink.js"
+import { sqlLayerFor, testDatabase } from "../../../../src/testkit/Postgres.js"
+import { connectorFor, limiterLayer, pipelineOptions, publishedDeadLetters, publishedSnapshots, sortedKeys } from "../../../support/GitHub.js"
+
+describe("the GitHub ETag and grant cache in the state database", () => {
+  it.live("a new connector instance on the same database pulls an unchanged org for at most 10% of the first pull's budget, with the same grants", () =>
+    Effect.gen(function*() {
+      const db = yield* testDatabase
+      const sim = yield* startGitHubSimulator({ repos: 40, members: 30, teams: 6, outsideCollaborators: 6, seed: 11 })
+      const truth = yield* sim.truthGrants
+      const program = Effect.gen(function*() {
+        const sink = yield* MemorySink
+
+        // first process: a full pull, which leaves its ETags and grants in the database
+        const first = yield* connectorFor(sim, { pageSize: 20 })
+        yield* runPermissions(first, pipelineOptions)
+        const firstGrants = sortedKeys((yield* publishedSnapshots) as never)
+        const firstStats = yield* sim.stats
+        expect(firstGrants).toEqual(sortedKeys(truth))
+        expect(firstStats.budgetSpent).toBeGreaterThan(40)
+        const stored = yield* (yield* ConditionalCache).get(makeConnectorId("github-test"), permissionsCacheKey)
+        expect(Option.isSome(stored)).toBe(true)
+
+        // "restart": a new connector instance (empty memory) on the same database; the org is unchanged
+        yield* sim.resetStats
+        yield* sink.clear
+        const restarted = yield* connectorFor(sim, { pageSize: 20 })
+        expect(restarted.state.repos.size).toBe(0)
+        yield* runPermissions(restarted, pipelineOptions)
+        const second = yield* sim.stats
+        expect(second.notModified).toBeGreaterThan(40)
+        expect(second.budgetSpent).toBeLessThanOrEqual(firstStats.budgetSpent * 0.1)
+        expect(second.budgetByResource["graphql"] ?? 0).toBe(0)
+        expect(sortedKeys((yield* publishedSnapshots) as never)).toEqual(firstGrants)
+        expect(yield* publishedDeadLetters).toEqual([])
+      })
+      yield* program.pipe(Effect.provide(Layer.mergeAll(
+        NodeHttpClient.layerUndici,
+        limiterLayer(),
+        EventSink.memory,
+        SqlStateStoresLive.pipe(Layer.provide(sqlLayerFor(db)), Layer.orDie)
+      )))
+    }).pipe(Effect.scoped))
+})
