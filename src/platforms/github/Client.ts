@@ -11,6 +11,8 @@
  *   - conditional GETs with `If-None-Match` from an in-memory ETag cache (a 304 costs no budget);
  *   - a secondary limit without `retry-after` waits at least `secondaryWaitSeconds` (GitHub: 60), then
  *     exponentially longer;
+ *   - pacing by GitHub's secondary limits (Pacing.ts): at most 900 points a minute per REST endpoint and
+ *     2,000 GraphQL points a minute by default (settings may lower or raise them);
  *   - readable errors: a 403/404 for a missing scope names it (`X-Accepted-OAuth-Scopes`), 401 names the
  *     scopes the token needs, 404 on the org names the org, and no message ever carries the token.
  * Exported for other capabilities (Lumos accounts/resources/entitlements, assign/unassign).
@@ -24,6 +26,8 @@ import { parseRetryAfter, RateLimiter } from "../../sdk/RateLimiter.js"
 import { GraphQLResponse, UnknownPage } from "./Payloads.js"
 import { missingScopeMessage, missingScopes } from "./Scopes.js"
 import { makeInstallationTokens } from "./AppAuth.js"
+import { graphqlPointsPerMinute, restPointsPerMinutePerEndpoint } from "./Endpoint.js"
+import { makePacer } from "./Pacing.js"
 import { appCredentialsOf, defaultSecondaryWaitSeconds, defaultUserAgent, type GitHubSettings, platform } from "./Settings.js"
 
 export type GitHubResource = "core" | "graphql" | "audit_log"
@@ -37,6 +41,8 @@ export interface GitHubClientOptions {
   readonly malformedRetries?: number
   /** delay before refetching a malformed page */
   readonly malformedDelay?: Duration.DurationInput
+  /** the window the secondary-limit pacing counts over (default 1 minute, GitHub's); tests scale it down */
+  readonly pacingWindow?: Duration.DurationInput
   /** requests kept in reserve below `x-ratelimit-remaining` (default: concurrency + 2) */
   readonly budgetReserve?: number
 }
@@ -53,6 +59,14 @@ export const parseLink = (header: string | undefined): Record<string, string> =>
     if (m && m[1] !== undefined && m[2] !== undefined) out[m[2]] = m[1]
   }
   return out
+}
+
+const pathOf = (url: string): string => {
+  try {
+    return new URL(url).pathname
+  } catch {
+    return url.split("?")[0] ?? url
+  }
 }
 
 const header = (response: HttpClientResponse.HttpClientResponse, name: string): string | undefined =>
@@ -131,8 +145,19 @@ export const makeGitHubClient = (settings: GitHubSettings, options: GitHubClient
     const allKeys = (["core", "graphql", "audit_log"] as const).map(keyOf)
     const reserve = options.budgetReserve ?? settings.concurrency + 2
 
-    // The innermost client sees every attempt (makeApiClient retries around it).
+    const pacer = yield* makePacer({
+      restPointsPerWindow: settings.restPointsPerMinute ?? restPointsPerMinutePerEndpoint,
+      graphqlPointsPerWindow: settings.graphqlPointsPerMinute ?? graphqlPointsPerMinute,
+      window: options.pacingWindow ?? "1 minute"
+    })
+    const bodyText = (request: HttpClientRequest.HttpClientRequest) =>
+      request.body._tag === "Uint8Array" ? new TextDecoder().decode(request.body.body) : ""
+
+    // The innermost client sees every attempt (makeApiClient retries around it); each is paced first.
     const citizen = base.pipe(
+      HttpClient.transform((effect, request) =>
+        Effect.zipRight(pacer.pace(request.method, pathOf(request.url), bodyText(request)), effect)
+      ),
       HttpClient.transformResponse((effect) =>
         Effect.tap(effect, (response) =>
           Effect.gen(function*() {

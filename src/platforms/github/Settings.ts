@@ -61,9 +61,16 @@ export const GitHubSettings = Schema.Struct({
    * Repositories checked at once. Default 4: each repository costs one request (usually a free 304)
    * and GitHub asks integrators to avoid concurrent requests; 4 keeps a pull of thousands of repos
    * quick on latency while staying far below the 100-concurrent-request secondary limit, and well
-   * inside the rate limiter's per-key concurrency (8 by default).
+   * inside the rate limiter's per-key concurrency (8 by default): three budgets of 8 stay below 100.
    */
   concurrency: Schema.optionalWith(boundedInt(1, 64), { default: () => defaultConcurrency }),
+  /**
+   * points a minute the connector spends on one REST endpoint (GET 1, writes 5); default 900, GitHub's
+   * secondary limit. Lower it to leave room for other clients of the same token.
+   */
+  restPointsPerMinute: Schema.optional(boundedInt(1, 100_000)),
+  /** GraphQL points a minute (query 1, mutation 5); default 2,000, GitHub's secondary limit */
+  graphqlPointsPerMinute: Schema.optional(boundedInt(1, 100_000)),
   /** seconds to wait after a secondary limit without `retry-after`, doubling on each repeat (GitHub asks for at least 60) */
   secondaryWaitSeconds: Schema.optional(boundedInt(1, 3600)),
   /** the User-Agent sent on every request (default `verity-ingest/<version>`) */

@@ -1,7 +1,7 @@
 /**
  * What can go wrong before a route answers, as GitHub does it: a secondary rate limit (too many
  * requests in flight, or injected at random, 403 or 429 with `retry-after`), a spent primary budget
- * (403 "API rate limit exceeded"), and injected 5xx. A share of secondary limits comes without
+ * (403 "API rate limit exceeded"), more points a minute than GitHub allows one endpoint or GraphQL, and injected 5xx. A share of secondary limits comes without
  * `retry-after`, as GitHub sometimes sends them. Latency and malformed pages are rolled by the
  * server around the route. Every roll comes from one seeded PRNG, so a seed replays the same faults.
  */
@@ -46,6 +46,8 @@ const primaryLimitBody = JSON.stringify({
 export interface Refusals {
   /** More requests in flight than GitHub allows: a secondary limit before anything else. */
   readonly tooManyInFlight: (resource: string, now: number) => Refusal
+  /** Over the points a minute GitHub allows one REST endpoint, or GraphQL: a secondary limit. */
+  readonly overPoints: (resource: string, now: number) => Refusal
   /** After auth: an injected secondary limit, a spent primary budget, or an injected 5xx. */
   readonly beforeRoute: (resource: string, now: number) => Refusal | undefined
 }
@@ -63,13 +65,20 @@ export const makeRefusals = (
   return {
     tooManyInFlight: (resource, now) => {
       stats.counters.rateLimited++
+      stats.counters.secondaryLimited++
       const headers = { ...windows.rateHeaders(resource === "none" ? "core" : resource, now), ...retryAfter() }
       return { status: 403, headers, body: secondaryLimitBody }
+    },
+    overPoints: (resource, now) => {
+      stats.counters.rateLimited++
+      stats.counters.secondaryLimited++
+      return { status: 403, headers: { ...windows.rateHeaders(resource, now), ...retryAfter() }, body: secondaryLimitBody }
     },
     beforeRoute: (resource, now) => {
       const limited = resource === "none" ? {} : windows.rateHeaders(resource, now)
       if (chance(rng, faults.secondaryRateLimitRate)) {
         stats.counters.rateLimited++
+        stats.counters.secondaryLimited++
         const status = rng() < 0.5 ? 403 : 429
         return { status, headers: { ...limited, ...retryAfter() }, body: secondaryLimitBody }
       }

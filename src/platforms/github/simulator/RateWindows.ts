@@ -46,3 +46,28 @@ export const makeRateWindows = (limit: number, windowMs: number, limits: Readonl
   }
   return { limitOf, windowMs, windowOf, rateHeaders }
 }
+
+/**
+ * GitHub's secondary limits on points: per REST endpoint (default 900 points/min) and for GraphQL
+ * (default 2,000 points/min), each over a fixed window that starts with its first request.
+ * `charge` spends the points, or answers false (spending nothing) when they would go over.
+ */
+export interface SecondaryWindows {
+  readonly charge: (endpoint: string, graphql: boolean, points: number, now: number) => boolean
+}
+
+export const makeSecondaryWindows = (restPoints: number, graphqlPoints: number, windowMs: number): SecondaryWindows => {
+  const windows = new Map<string, Window>()
+  return {
+    charge: (endpoint, graphql, points, now) => {
+      let w = windows.get(endpoint)
+      if (!w || now >= w.start + windowMs) {
+        w = { start: now, used: 0 }
+        windows.set(endpoint, w)
+      }
+      if (w.used + points > (graphql ? graphqlPoints : restPoints)) return false
+      w.used += points
+      return true
+    }
+  }
+}

@@ -18,7 +18,8 @@ import { listen } from "../../../sdk/simulator/Serve.js"
 import { faultSettings, makeRefusals } from "./Faults.js"
 import { makeGraphQL } from "./GraphQL.js"
 import { buildModel, byTimeThenId, makeEntry } from "./Model.js"
-import { makeRateWindows, resourceOf } from "./RateWindows.js"
+import { makeRateWindows, makeSecondaryWindows, resourceOf } from "./RateWindows.js"
+import { endpointOf, graphqlPointsPerMinute, maxConcurrentRequests, restPointsPerMinutePerEndpoint, secondaryPointsOf } from "../Endpoint.js"
 import { makeRestRoutes } from "./Rest.js"
 import { makeStats } from "./Stats.js"
 import { truthEventsOf, truthGrantsOf, truthEventOf } from "./Truth.js"
@@ -58,7 +59,7 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
     for (let i = 0; i < (options.changesAtStart ?? 0); i++) randomChange(model, writes, changeRng, Date.now())
     const liveCounters: LiveCounters = { events: 0, changes: 0 }
     const faults = faultSettings(options)
-    const maxConcurrency = options.maxConcurrency ?? 100
+    const maxConcurrency = options.maxConcurrency ?? maxConcurrentRequests
     const tokenScopes = options.tokenScopes ?? defaultTokenScopes
     const faultRng = mulberry32(seed ^ 0x5bd1e995)
     const eventRng = mulberry32(seed ^ 0x27d4eb2f)
@@ -68,6 +69,11 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
       options.rateLimit?.limit ?? (options.app ? 15_000 : 5000),
       (options.rateLimit?.windowSeconds ?? 3600) * 1000,
       options.rateLimit ? {} : { audit_log: 1750 }
+    )
+    const secondary = makeSecondaryWindows(
+      options.secondaryLimits?.restPointsPerEndpoint ?? restPointsPerMinutePerEndpoint,
+      options.secondaryLimits?.graphqlPoints ?? graphqlPointsPerMinute,
+      (options.secondaryLimits?.windowSeconds ?? 60) * 1000
     )
     const appTokens = options.app ? makeAppTokens(options.app) : undefined
     const stats = makeStats()
@@ -157,6 +163,10 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
         const rule = scopeRuleOf(model, method, url.pathname)
         // installation tokens carry the app's permissions, not OAuth scopes
         const scoped = isAppToken ? {} : scopeHeaders(tokenScopes, rule)
+        if (resource !== "none" && !secondary.charge(endpointOf(method, url.pathname), resource === "graphql", secondaryPointsOf(method, url.pathname, bodyText), now)) {
+          const over = refusals.overPoints(resource, now)
+          return finish(over.status, { ...scoped, ...over.headers }, over.body)
+        }
         const refused = refusals.beforeRoute(resource, now)
         if (refused !== undefined) return finish(refused.status, { ...scoped, ...refused.headers }, refused.body)
         const unscoped = isAppToken ? undefined : scopeRefusal(tokenScopes, rule, url.pathname)

@@ -2,7 +2,7 @@
 import type { RequestLogEntry, SimulatorStats } from "./Types.js"
 
 export interface Stats {
-  readonly counters: { requests: number; rateLimited: number; notModified: number; serverErrors: number; malformed: number }
+  readonly counters: { requests: number; rateLimited: number; secondaryLimited: number; notModified: number; serverErrors: number; malformed: number }
   /** rate budget spent per resource (REST requests, GraphQL points) */
   readonly spent: Map<string, number>
   readonly log: Array<RequestLogEntry>
@@ -12,7 +12,7 @@ export interface Stats {
 }
 
 export const makeStats = (): Stats => {
-  const counters = { requests: 0, rateLimited: 0, notModified: 0, serverErrors: 0, malformed: 0 }
+  const counters = { requests: 0, rateLimited: 0, secondaryLimited: 0, notModified: 0, serverErrors: 0, malformed: 0 }
   const spent = new Map<string, number>()
   const log: Array<RequestLogEntry> = []
   return {
@@ -22,6 +22,7 @@ export const makeStats = (): Stats => {
     snapshot: () => ({
       requests: counters.requests,
       rateLimitedResponses: counters.rateLimited,
+      secondaryLimitedResponses: counters.secondaryLimited,
       budgetSpent: [...spent.values()].reduce((s, n) => s + n, 0),
       budgetByResource: Object.fromEntries(spent),
       notModified: counters.notModified,
@@ -31,6 +32,7 @@ export const makeStats = (): Stats => {
     reset: () => {
       counters.requests = 0
       counters.rateLimited = 0
+      counters.secondaryLimited = 0
       counters.notModified = 0
       counters.serverErrors = 0
       counters.malformed = 0

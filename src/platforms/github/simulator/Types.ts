@@ -38,6 +38,11 @@ export interface GitHubSimulatorOptions {
   readonly retryAfterSeconds?: number
   /** primary budget per resource (REST requests; GraphQL points) and its window */
   readonly rateLimit?: { readonly limit: number; readonly windowSeconds: number }
+  /**
+   * GitHub's secondary limits on points (defaults GitHub's: 900 points/min per REST endpoint, GET/HEAD 1
+   * and writes 5; 2,000 GraphQL points/min). A shorter window with smaller budgets lets a test run in seconds.
+   */
+  readonly secondaryLimits?: { readonly restPointsPerEndpoint?: number; readonly graphqlPoints?: number; readonly windowSeconds?: number }
   /** requests in flight above this are refused with a secondary limit (default 100, GitHub's) */
   readonly maxConcurrency?: number
   /** false: the audit log answers 404, like an org not on Enterprise Cloud */
@@ -96,6 +101,8 @@ export interface SimulatorStats {
   readonly requests: number
   /** 403/429 answers for primary or secondary rate limits (and GraphQL RATE_LIMITED) */
   readonly rateLimitedResponses: number
+  /** of those, secondary limits: too many in flight, over the points per endpoint or GraphQL, or injected */
+  readonly secondaryLimitedResponses: number
   /** rate budget spent, all resources: REST requests + GraphQL points (304s are free) */
   readonly budgetSpent: number
   readonly budgetByResource: Readonly<Record<string, number>>

@@ -41,7 +41,7 @@ const options = { repos: 4, members: 5, teams: 2, outsideCollaborators: 2, event
 const gh = GitHubIntegration
 
 describe("GitHub capabilities", () => {
-  it.scoped("read capabilities answer from the org: tenant id, members, repos+teams, levels, grants, activity", () =>
+  it.live("read capabilities answer from the org: tenant id, members, repos+teams, levels, grants, activity", () =>
     Effect.gen(function*() {
       const sim = yield* startGitHubSimulator(options)
       const org = (yield* rest(sim, `/orgs/${sim.org}`)) as { id: number }
@@ -113,9 +113,9 @@ describe("GitHub capabilities", () => {
       )
       expect(records.items.map((r) => Date.parse(r.timestamp)).sort()).toEqual(expected.map((e) => Date.parse(e.occurred_at)).sort())
       expect(new Set(records.items.map((r) => r.actor.account_id.toLowerCase()))).toEqual(new Set(expected.length > 0 ? [someone] : []))
-    }).pipe(Effect.provide(services)), 60_000)
+    }).pipe(Effect.scoped, Effect.provide(services)), 60_000)
 
-  it.scoped("assign and unassign a repository permission through the collaborators API", () =>
+  it.live("assign and unassign a repository permission through the collaborators API", () =>
     Effect.gen(function*() {
       const sim = yield* startGitHubSimulator(options)
       const repos = (yield* rest(sim, `/orgs/${sim.org}/repos?per_page=100`)) as ReadonlyArray<{ full_name: string }>
@@ -148,7 +148,7 @@ describe("GitHub capabilities", () => {
         request(sim, { ...grant, entitlement_integration_specific_id: "member", resource_integration_specific_id: "team:x" })
       )
       expect(teamGrant).toMatchObject({ error_code: "unsupported_operation", raised_by: "UnsupportedEntitlement" })
-    }).pipe(Effect.provide(services)), 60_000)
+    }).pipe(Effect.scoped, Effect.provide(services)), 60_000)
 
   it.scoped("account lifecycle is not implemented (as the SDK answers an unregistered capability); info", () =>
     Effect.gen(function*() {

@@ -1,0 +1,59 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Redacted } from "effect"
+import { makeConnectorId } from "../../../src/domain/Ids.js"
+import { makeGitHubConnector } from "../../../src/platforms/github/Connector.js"
+import { endpointOf } from "../../../src/platforms/github/Endpoint.js"
+import { startGitHubSimulator } from "../../../src/platforms/github/simulator/Server.js"
+import { defaultRateLimiterConfig } from "../../../src/sdk/RateLimiter.js"
+import { runConnectorOnce } from "../../../src/pipeline/Pipeline.js"
+import { fastOptions, pipelineOptions, runtimeLayer } from "../../support/GitHub.js"
+
+// GitHub's 900 points/min per endpoint and 2,000 GraphQL points/min, scaled down to a 2 s window
+const scaled = { restPointsPerEndpoint: 60, graphqlPoints: 130, windowSeconds: 2 }
+
+describe("GitHub pacing by the secondary limits", () => {
+  it("an endpoint is its route template: every repository's collaborators are one endpoint", () => {
+    expect(endpointOf("GET", "/repos/acme/a/collaborators")).toBe(endpointOf("get", "/repos/acme/b/collaborators"))
+    expect(endpointOf("GET", "/orgs/acme/teams/x/members")).toBe("GET /orgs/{}/teams/{}/members")
+    expect(endpointOf("PUT", "/repos/acme/a/collaborators/bob")).not.toBe(endpointOf("GET", "/repos/acme/a/collaborators"))
+  })
+
+  it.live("a paced pull gets no secondary limit; a raw burst on one endpoint is refused as GitHub does", () =>
+    Effect.gen(function*() {
+      const sim = yield* startGitHubSimulator({ repos: 90, members: 20, teams: 4, events: 40, seed: 15, secondaryLimits: scaled })
+      const connector = yield* makeGitHubConnector(makeConnectorId("github-pacing"), {
+        org: sim.org,
+        token: Redacted.make(sim.token),
+        apiUrl: sim.url,
+        pageSize: 100,
+        concurrency: 4,
+        restPointsPerMinute: scaled.restPointsPerEndpoint,
+        graphqlPointsPerMinute: scaled.graphqlPoints
+      }, { ...fastOptions, pacingWindow: `${scaled.windowSeconds} seconds` })
+      const summary = yield* runConnectorOnce(connector, pipelineOptions)
+      expect(summary.errors).toEqual([])
+      const pulled = yield* sim.stats
+      expect(pulled.secondaryLimitedResponses).toBe(0)
+      expect(pulled.rateLimitedResponses).toBe(0)
+      // the pull needed more than one window's points on the collaborators endpoint, so pacing mattered
+      const collaborators = (yield* sim.requestLog).filter((e) => /^\/repos\/[^/]+\/[^/]+\/collaborators/.test(e.path))
+      expect(collaborators.length).toBeGreaterThan(scaled.restPointsPerEndpoint)
+
+      // a client that ignores the limit: 90 GETs of one endpoint at once, in a fresh window
+      yield* Effect.sleep(`${scaled.windowSeconds} seconds`)
+      yield* sim.resetStats
+      const answers = yield* Effect.forEach(
+        Array.from({ length: 90 }, (_, i) => `${sim.url}/repos/${sim.org}/repo-${i}/collaborators`),
+        (url) =>
+          Effect.promise(async () => {
+            const response = await fetch(url, { headers: { authorization: `Bearer ${sim.token}`, "user-agent": "burst-test" } })
+            return { status: response.status, retryAfter: response.headers.get("retry-after"), message: String((await response.json() as { message?: unknown }).message) }
+          }),
+        { concurrency: "unbounded" }
+      )
+      const refused = answers.filter((a) => a.status === 403 && a.message.includes("secondary rate limit"))
+      expect(refused.length).toBeGreaterThanOrEqual(90 - scaled.restPointsPerEndpoint)
+      expect(refused.every((a) => a.retryAfter !== null)).toBe(true)
+      expect((yield* sim.stats).secondaryLimitedResponses).toBe(refused.length)
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer(defaultRateLimiterConfig))), 30_000)
+})
