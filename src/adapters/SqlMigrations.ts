@@ -153,7 +153,7 @@ const lostCreateRace = (e: unknown): boolean => {
 /** The migrations, as a store's start-up runs them: the create race retried, a failure a `CheckpointError` naming `store`. */
 export const migrateStateStores = (store: string) =>
   migrate.pipe(
-    Effect.retry({ times: 3, while: lostCreateRace, schedule: Schedule.spaced("100 millis") }),
+    Effect.retry({ times: 10, while: lostCreateRace, schedule: Schedule.spaced("100 millis") }),
     Effect.mapError((e) => new CheckpointError({ reason: "unavailable", message: `${store}: migrations failed: ${e.message}`, cause: e })),
     Effect.asVoid
   )

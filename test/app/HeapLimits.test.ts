@@ -1,5 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
 import { describeHeapLimits, heapFlags } from "../../src/app/HeapLimits.js"
+import { runCli } from "../support/Cli.js"
 
 describe("heap limits for run and demo", () => {
   it("sets 128 MB old space and 2 MB semi-space unless the user set limits or turned them off", () => {
@@ -22,4 +24,12 @@ describe("heap limits for run and demo", () => {
     expect(describeHeapLimits([], { NODE_OPTIONS: "--max-old-space-size=512" })).toBe("--max-old-space-size=512 (set by the user)")
     expect(describeHeapLimits([], {})).toBe("V8's defaults (VERITY_MAX_OLD_SPACE_MB=0)")
   })
+
+  it.effect("launched as the README says (through the re-launch), run's exit code and message come back from the child", () =>
+    Effect.gen(function*() {
+      // "" undoes the test children's VERITY_MAX_OLD_SPACE_MB=0: the program decides, as for a user
+      const r = yield* runCli(["run", "--once", "--config", "/nonexistent/verity.json"], { env: { VERITY_MAX_OLD_SPACE_MB: "" } })
+      expect(r.stderr).toContain("config error in /nonexistent/verity.json: file not found")
+      expect(r.code).toBe(2)
+    }), 60_000)
 })

@@ -20,11 +20,16 @@ export interface CliOptions {
   readonly timeoutMs?: number
 }
 
-/** The environment a child gets: ours minus anything VERITY_* (so the host cannot leak into a test), plus `env`. */
+/**
+ * The environment a child gets: ours minus anything VERITY_* (so the host cannot leak into a test), plus `env`.
+ * Children run without the self-imposed heap limits' re-launch (a second node start per child, about a
+ * second of CPU each, across a few hundred children); test/app/HeapLimits.test.ts launches the program as
+ * the README does, and a test may ask for it with `VERITY_MAX_OLD_SPACE_MB: ""`.
+ */
 const childEnv = (env: Readonly<Record<string, string>> = {}) => {
   const base: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("VERITY_")) base[k] = v
-  return { ...base, NO_COLOR: "1", ...env }
+  return { ...base, NO_COLOR: "1", VERITY_MAX_OLD_SPACE_MB: "0", ...env }
 }
 
 export const spawnCli = (args: ReadonlyArray<string>, options: CliOptions = {}): ChildProcess =>

@@ -177,7 +177,7 @@ const cases: ReadonlyArray<Case> = [
   {
     name: "config: a connector's token is missing",
     run: (ctx) => runConfig("no-token", { connectors: [{ id: "gh", platform: "github", settings: { org: ctx.github.org, apiUrl: ctx.github.url } }] }),
-    check: (r) => configError(r, "no-token.json", "connectors.0.settings.token", "is missing", "VERITY_GITHUB_TOKEN")
+    check: (r) => configError(r, "no-token.json", "connectors.0.settings.token", "set token", "VERITY_GITHUB_TOKEN")
   },
   {
     name: "config: unknown platform (the message lists the known ones)",
