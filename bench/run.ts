@@ -2,8 +2,8 @@
  * `npm run bench`: every benchmark, each printing our figure, a baseline measured in the same run and
  * the ratio, then bench/RESULTS.md with the machine's facts and the command.
  *
- *   npm run bench                     all six
- *   npm run bench -- throughput       only the named ones (throughput, memory, connector, freshness, cluster, grants)
+ *   npm run bench                     all seven
+ *   npm run bench -- throughput       only the named ones (throughput, memory, connector, freshness, cluster, grants, pacing)
  *   npm run bench -- --report         none: RESULTS.md again from the stored figures
  *
  * Each benchmark's latest figures are kept in bench/results/<name>.json, so a run of some of them
@@ -18,6 +18,7 @@ import { freshness } from "./freshness.js"
 import { grantDiff } from "./grantDiff.js"
 import { type Figure, machineFacts } from "./lib.js"
 import { memory } from "./memory.js"
+import { pacing } from "./pacing.js"
 import { throughput } from "./throughput.js"
 
 const all = {
@@ -26,7 +27,8 @@ const all = {
   connector: () => connectorEfficiency(500, 20),
   freshness: () => freshness(60).pipe(Effect.map((f) => [f])),
   cluster: () => clusterScaling(10_000),
-  grants: () => grantDiff(10_000, 1_000_000)
+  grants: () => grantDiff(10_000, 1_000_000),
+  pacing: () => pacing(600)
 } as const
 type Name = keyof typeof all
 const isName = (s: string): s is Name => Object.hasOwn(all, s)
