@@ -35,6 +35,23 @@ const withStore = (file: Option.Option<string>, body: Effect.Effect<void, Checkp
     )
   })
 
+/** Follow the store's cursor to the end, printing each page as it comes; the number of items printed. */
+const printPages = <A, E, R>(
+  fetch: (cursor: { readonly cursor?: string }) => Effect.Effect<{ readonly items: ReadonlyArray<A>; readonly nextCursor?: string | undefined }, E, R>,
+  show: (a: A) => string
+) =>
+  Effect.gen(function*() {
+    let cursor: string | undefined
+    let total = 0
+    do {
+      const page = yield* fetch(cursor === undefined ? {} : { cursor })
+      if (page.items.length > 0) yield* Console.log(page.items.map(show).join("\n"))
+      total += page.items.length
+      cursor = page.nextCursor
+    } while (cursor !== undefined)
+    return total
+  })
+
 const listCommand = Command.make(
   "list",
   {
@@ -50,23 +67,17 @@ const listCommand = Command.make(
       config,
       Effect.gen(function*() {
         const store = yield* GrantStore
-        let cursor: string | undefined
-        let total = 0
-        do {
-          const page = yield* store.list({
-            platform,
-            limit: pageSize,
-            ...Option.match(principal, { onNone: () => ({}), onSome: (p) => ({ principal: p }) }),
-            ...Option.match(asset, { onNone: () => ({}), onSome: (a) => ({ asset: a }) }),
-            ...Option.match(connector, { onNone: () => ({}), onSome: (c) => ({ connectorId: c }) }),
-            ...(cursor === undefined ? {} : { cursor })
-          })
-          if (page.grants.length > 0) {
-            yield* Console.log(page.grants.map((g) => json ? JSON.stringify(encodeGrantRecord(g)) : describeGrant(g)).join("\n"))
-          }
-          total += page.grants.length
-          cursor = page.nextCursor
-        } while (cursor !== undefined)
+        const total = yield* printPages(
+          (page) => Effect.map(store.list({
+              platform,
+              limit: pageSize,
+              ...Option.match(principal, { onNone: () => ({}), onSome: (p) => ({ principal: p }) }),
+              ...Option.match(asset, { onNone: () => ({}), onSome: (a) => ({ asset: a }) }),
+              ...Option.match(connector, { onNone: () => ({}), onSome: (c) => ({ connectorId: c }) }),
+              ...page
+            }), (p) => ({ items: p.grants, nextCursor: p.nextCursor })),
+          (g) => json ? JSON.stringify(encodeGrantRecord(g)) : describeGrant(g)
+        )
         if (!json) yield* Console.log(total === 0 ? "(no grants)" : `${total} grant${total === 1 ? "" : "s"}`)
       })
     )
@@ -105,22 +116,16 @@ const changesCommand = Command.make(
         config,
         Effect.gen(function*() {
           const store = yield* GrantStore
-          let cursor: string | undefined
-          let total = 0
-          do {
-            const page = yield* store.changes({
-              platform,
-              since: from,
-              limit: pageSize,
-              ...Option.match(connector, { onNone: () => ({}), onSome: (c) => ({ connectorId: c }) }),
-              ...(cursor === undefined ? {} : { cursor })
-            })
-            if (page.changes.length > 0) {
-              yield* Console.log(page.changes.map((c) => json ? JSON.stringify(encodeGrantChange(c)) : describeChange(c)).join("\n"))
-            }
-            total += page.changes.length
-            cursor = page.nextCursor
-          } while (cursor !== undefined)
+          const total = yield* printPages(
+            (page) => Effect.map(store.changes({
+                platform,
+                since: from,
+                limit: pageSize,
+                ...Option.match(connector, { onNone: () => ({}), onSome: (c) => ({ connectorId: c }) }),
+                ...page
+              }), (p) => ({ items: p.changes, nextCursor: p.nextCursor })),
+            (c) => json ? JSON.stringify(encodeGrantChange(c)) : describeChange(c)
+          )
           if (!json) yield* Console.log(total === 0 ? `(no changes since ${from.toISOString()})` : `${total} change${total === 1 ? "" : "s"}`)
         })
       )
