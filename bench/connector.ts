@@ -87,7 +87,7 @@ const guideSequentialPull = async (base: string, org: string, token: string): Pr
  * The simulator in a process of its own (`simulate github`), as GitHub is remote: its work (GraphQL
  * resolution, ETags) must not be billed to the connector under test. Counters come over HTTP.
  */
-const childSimulator = (args: ReadonlyArray<string>) =>
+export const childSimulator = (args: ReadonlyArray<string>) =>
   Effect.acquireRelease(
     Effect.async<{ url: string; kill: () => void }, Error>((resume) => {
       const child = spawn(process.execPath, ["--import", "tsx", "main.ts", "simulate", "github", "--port", "0", ...args], {
@@ -113,9 +113,9 @@ const childSimulator = (args: ReadonlyArray<string>) =>
     (sim) => Effect.sync(sim.kill)
   ).pipe(Effect.orDie)
 
-const simulatorStats = (url: string) =>
+export const simulatorStats = (url: string) =>
   Effect.promise(() => fetch(`${url}/_simulator/stats`).then((r) => r.json() as Promise<SimulatorStats>))
-const resetSimulatorStats = (url: string) =>
+export const resetSimulatorStats = (url: string) =>
   Effect.promise(() => fetch(`${url}/_simulator/reset-stats`, { method: "POST" }).then((r) => r.arrayBuffer())).pipe(Effect.asVoid)
 
 export const connectorEfficiency = (repos = 500, latencyMs = 20) =>

@@ -2,8 +2,8 @@
  * `npm run bench`: every benchmark, each printing our figure, a baseline measured in the same run and
  * the ratio, then bench/RESULTS.md with the machine's facts and the command.
  *
- *   npm run bench                     all seven
- *   npm run bench -- throughput       only the named ones (throughput, memory, connector, freshness, cluster, grants, pacing)
+ *   npm run bench                     all eight
+ *   npm run bench -- throughput       only the named ones (throughput, memory, connector, freshness, cluster, grants, pacing, restart)
  *   npm run bench -- --report         none: RESULTS.md again from the stored figures
  *
  * Each benchmark's latest figures are kept in bench/results/<name>.json, so a run of some of them
@@ -19,6 +19,7 @@ import { grantDiff } from "./grantDiff.js"
 import { type Figure, machineFacts } from "./lib.js"
 import { memory } from "./memory.js"
 import { pacing } from "./pacing.js"
+import { restartBudget } from "./restart.js"
 import { throughput } from "./throughput.js"
 
 const all = {
@@ -28,7 +29,8 @@ const all = {
   freshness: () => freshness(60).pipe(Effect.map((f) => [f])),
   cluster: () => clusterScaling(10_000),
   grants: () => grantDiff(10_000, 1_000_000),
-  pacing: () => pacing(600)
+  pacing: () => pacing(600),
+  restart: () => restartBudget(300)
 } as const
 type Name = keyof typeof all
 const isName = (s: string): s is Name => Object.hasOwn(all, s)
