@@ -1,8 +1,8 @@
 /**
  * Stage 4: the grants of a repository, from what REST says each collaborator holds and what GraphQL
  * says grants it: one per privilege, with its mechanism (direct, else group, else role). What cannot be
- * matched becomes a dead letter with its original payload; a null `permissionSources` keeps the
- * REST-derived privileges. Then each grant as a `PermissionSnapshot`.
+ * matched becomes a dead letter with its original payload (where GraphQL gave no sources, Sources.ts
+ * has put REST's in their place). Then each grant as a `PermissionSnapshot`.
  */
 import { Either, Option } from "effect"
 import { makePlatform } from "../../../domain/Ids.js"
@@ -15,13 +15,6 @@ import type { SourcesByLogin } from "./Sources.js"
 import type { CachedGrant } from "./State.js"
 
 const githubPlatform = makePlatform(platform)
-
-/**
- * Where GraphQL gives no permission sources, the REST collaborators API still lists the user as a
- * collaborator of the repository: the privileges REST says they hold are kept (never dead-lettered) as
- * direct grants.
- */
-export const restDerivedMechanism = "direct" as const
 
 export const derive = (
   repo: RepoCheck,
@@ -43,11 +36,6 @@ export const derive = (
         reason: `${repo.fullName}: GraphQL lists no permission sources for collaborator ${c.login}`,
         original: { repo: repo.fullName, login: c.login, privileges: c.held }
       })
-      continue
-    }
-    if (found.right === null) {
-      // GitHub gave no sources (nullable): the REST-derived privileges, as the repository collaborator REST lists
-      for (const privilege of c.held) grants.push({ _tag: "grant", login: c.login, privilege, mechanism: restDerivedMechanism })
       continue
     }
     for (const privilege of c.held) {

@@ -2,20 +2,24 @@
  * Stage 3: where each privilege comes from. One GraphQL query asks `permissionSources` for up to 100
  * repositories (about 1 rate-limit point), with follow-up queries for collaborator lists over 100.
  * Each edge is decoded on its own, so one unreadable edge is dead-lettered alone. A partial answer
- * (GitHub names the repositories it could not resolve) is asked again for those repositories only.
+ * (GitHub names the repositories it could not resolve) is asked again for those repositories only; one
+ * still named after the retries gets its sources from REST (RestSources.ts), as does a collaborator whose
+ * `permissionSources` is null.
  */
-import { Effect, Either, Schema } from "effect"
+import { Effect, Either, Option, Schema } from "effect"
 import { ConnectorError } from "../../../domain/Errors.js"
 import type { GitHubClient } from "../Client.js"
 import { CollaboratorEdge, type PermissionSource, RepositoryCollaborators } from "../Payloads.js"
 import { platform } from "../Settings.js"
+import { levelOf } from "./Privileges.js"
 import type { RepoCheck } from "./RepoCheck.js"
+import { directCollaborators, type OrgFacts, readOrgFacts, restSourcesOf } from "./RestSources.js"
 
 /**
- * Per login (lower-cased): its permission sources (null where GitHub gave none: `permissionSources` is
- * nullable), or why its edge could not be read (keyed `!bad:...`).
+ * Per login (lower-cased): its permission sources (from GraphQL, else REST), or why its edge could not
+ * be read (keyed `!bad:...`).
  */
-export type SourcesByLogin = Map<string, Either.Either<ReadonlyArray<PermissionSource> | null, { reason: string; original: unknown }>>
+export type SourcesByLogin = Map<string, Either.Either<ReadonlyArray<PermissionSource>, { reason: string; original: unknown }>>
 
 const decodeEdge = Schema.decodeUnknownEither(CollaboratorEdge, { errors: "all", onExcessProperty: "ignore" })
 const decodeRepository = Schema.decodeUnknownEither(RepositoryCollaborators, { errors: "all", onExcessProperty: "ignore" })
@@ -25,7 +29,7 @@ const collabSelection = (after: string) =>
   `edges { permission permissionSources { permission roleName source { __typename ` +
   `... on Organization { login } ... on Team { slug } ... on Repository { nameWithOwner } } } node { login } } }`
 
-/** Queries again for repositories a partial GraphQL answer left out (then they fail with a clear error). */
+/** Queries again for repositories a partial GraphQL answer left out (then their sources come from REST). */
 const partialRetries = 3
 
 /** One GraphQL query for up to 100 repositories; follow-ups for collaborator lists over 100. */
@@ -55,9 +59,34 @@ export const fetchSources = (client: GitHubClient) => (repos: ReadonlyArray<Repo
         yield* Effect.logWarning(`github: GraphQL could not answer for ${missing.map((r) => r.fullName).join(", ")}; asking again for those`)
       }
     }
+    if (missing.length > 0) {
+      yield* Effect.logWarning(
+        `github: GraphQL still could not answer for ${missing.map((r) => r.fullName).join(", ")} after ${partialRetries} retries; ` +
+          "their grant mechanisms come from REST (direct collaborators, teams, owners, base permission)"
+      )
+    }
+    // REST's view of the org, read once and only when some repository or collaborator needs it
+    let facts: OrgFacts | undefined
+    const orgFacts = Effect.suspend(() => facts !== undefined ? Effect.succeed(facts) : Effect.tap(readOrgFacts(client), (f) => { facts = f }))
+    /** REST sources for the collaborators of `repo` GraphQL said nothing of (`logins`), lower-cased */
+    const fromRest = (repo: RepoCheck, logins: ReadonlySet<string>, perUser: SourcesByLogin) =>
+      Effect.gen(function*() {
+        const known = yield* orgFacts
+        const direct = yield* directCollaborators(client, repo.name)
+        for (const c of repo.collaborators) {
+          if (c._tag !== "ok" || !logins.has(c.login.toLowerCase())) continue
+          const effective = Option.match(Option.fromNullable(c.held[0]), { onNone: () => 0, onSome: levelOf })
+          perUser.set(c.login.toLowerCase(), Either.right(restSourcesOf(known, repo.name, direct, c.login, effective)))
+        }
+      })
     for (const repo of repos) {
       const perUser: SourcesByLogin = new Map()
       result.set(repo.name, perUser)
+      if (!nodes.has(repo.name)) {
+        yield* fromRest(repo, new Set(repo.collaborators.flatMap((c) => c._tag === "ok" ? [c.login.toLowerCase()] : [])), perUser)
+        continue
+      }
+      const withoutSources = new Set<string>()
       let node: unknown = nodes.get(repo.name) ?? null
       for (;;) {
         const decoded = decodeRepository(node)
@@ -75,7 +104,10 @@ export const fetchSources = (client: GitHubClient) => (repos: ReadonlyArray<Repo
               const login = typeof edge === "object" && edge !== null ? JSON.stringify(edge).slice(0, 80) : String(edge)
               perUser.set(`!bad:${login}`, Either.left({ reason: `permission sources: ${e.message}`, original: edge }))
             },
-            onRight: (e) => perUser.set(e.node.login.toLowerCase(), Either.right(e.permissionSources))
+            onRight: (e) => {
+              if (e.permissionSources === null) withoutSources.add(e.node.login.toLowerCase())
+              else perUser.set(e.node.login.toLowerCase(), Either.right(e.permissionSources))
+            }
           })
         }
         if (!connection.pageInfo.hasNextPage || connection.pageInfo.endCursor === null) break
@@ -87,6 +119,12 @@ export const fetchSources = (client: GitHubClient) => (repos: ReadonlyArray<Repo
           `read more permission sources of ${repo.fullName}`
         )
         node = more["repository"]
+      }
+      if (withoutSources.size > 0) {
+        yield* Effect.logDebug("github: GraphQL gave no permission sources for some collaborators; asking REST").pipe(
+          Effect.annotateLogs({ repo: repo.fullName, collaborators: withoutSources.size })
+        )
+        yield* fromRest(repo, withoutSources, perUser)
       }
     }
     return result

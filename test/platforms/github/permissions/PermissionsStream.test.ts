@@ -1,9 +1,23 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, Stream } from "effect"
 import { startGitHubSimulator } from "../../../../src/platforms/github/simulator/Server.js"
+import type { TruthGrant } from "../../../../src/platforms/github/simulator/Types.js"
 import { MemorySink } from "../../../../src/services/EventSink.js"
 import { runPermissions } from "../../../../src/pipeline/Pipeline.js"
 import { captureLogs, connectorFor, pipelineOptions, publishedDeadLetters, publishedSnapshots, runtimeLayer, sortedKeys } from "../../../support/GitHub.js"
+
+/**
+ * `user|repo` pairs where a direct grant is weaker than a team or org grant of the same user: REST sees
+ * only the effective level, so it cannot tell where the direct grant's privileges end.
+ */
+const hiddenDirect = (truth: ReadonlyArray<TruthGrant>): ReadonlySet<string> => {
+  const mechanisms = new Map<string, Set<string>>()
+  for (const g of truth) {
+    const key = `${g.principal_ref}|${g.asset_ref}`
+    mechanisms.set(key, (mechanisms.get(key) ?? new Set()).add(g.grant_mechanism))
+  }
+  return new Set([...mechanisms].filter(([, m]) => m.has("direct") && m.size > 1).map(([k]) => k))
+}
 
 describe("GitHub permissions against the simulator", () => {
   it.live("snapshots equal the simulator's truth; a second pull of the unchanged org is nearly free; a change shows up", () =>
@@ -90,25 +104,53 @@ describe("GitHub permissions against the simulator", () => {
       const retries = logs.lines.filter((l) => l.includes("GraphQL could not answer for"))
       expect(retries.length).toBe(2)
       expect(retries.every((l) => l.includes("could not answer for acme-corp/backend; asking again"))).toBe(true)
-      // a repository that never resolves fails the pull with its name, after a bounded number of tries
-      const stuck = yield* startGitHubSimulator({ repos: 4, members: 4, teams: 1, seed: 17, graphqlPartialErrors: { repos: ["backend"], times: 99 } })
-      const error = yield* runPermissions(yield* connectorFor(stuck), pipelineOptions).pipe(Effect.flip)
-      expect(error.message).toContain("acme-corp/backend")
-      expect((yield* stuck.requestLog).filter((e) => e.resource === "graphql").length).toBe(4)
     }).pipe(Effect.scoped, Effect.provide(runtimeLayer()), Effect.provide(logs.layer))
   })
 
-  it.live("a null permissionSources (nullable in GitHub's schema) keeps the REST-derived privileges: nothing valid is dead-lettered", () =>
+  it.live("a repository GraphQL never resolves falls back to REST after the retries, for that repository alone", () => {
+    const logs = captureLogs()
+    return Effect.gen(function*() {
+      const sim = yield* startGitHubSimulator({ repos: 6, members: 12, teams: 3, outsideCollaborators: 3, seed: 17, graphqlPartialErrors: { repos: ["backend"], times: 99 } })
+      const truth = yield* sim.truthGrants
+      const result = yield* runPermissions(yield* connectorFor(sim), pipelineOptions)
+      expect(result.deadLettered).toBe(0)
+      const published = (yield* publishedSnapshots) as unknown as ReadonlyArray<TruthGrant>
+      // exact wherever REST can tell: on backend, all but a direct grant hidden under a stronger team or org
+      // grant, whose privileges are all kept, read as direct (REST cannot see a direct grant's own level)
+      const hidden = new Set([...hiddenDirect(truth)].filter((k) => k.endsWith(`|${sim.org}/backend`)))
+      expect(hidden.size).toBeGreaterThan(0)
+      const exact = (gs: ReadonlyArray<TruthGrant>) => gs.filter((g) => !hidden.has(`${g.principal_ref}|${g.asset_ref}`))
+      expect(sortedKeys(exact(published))).toEqual(sortedKeys(exact(truth)))
+      const privileges = (gs: ReadonlyArray<TruthGrant>) => gs.filter((g) => hidden.has(`${g.principal_ref}|${g.asset_ref}`)).map((g) => `${g.principal_ref}|${g.asset_ref}|${g.privilege}`).sort()
+      expect(privileges(published)).toEqual(privileges(truth))
+      expect(published.filter((g) => hidden.has(`${g.principal_ref}|${g.asset_ref}`)).every((g) => g.grant_mechanism === "direct")).toBe(true)
+      // backend's grants come by every mechanism, and REST told them apart
+      const backend = exact(truth).filter((g) => g.asset_ref === `${sim.org}/backend`)
+      expect(new Set(backend.map((g) => g.grant_mechanism))).toEqual(new Set(["direct", "group", "role"]))
+      const log = yield* sim.requestLog
+      // one query for the six, three more for backend, then REST's direct collaborators of backend only
+      expect(log.filter((e) => e.resource === "graphql").length).toBe(4)
+      expect(log.filter((e) => e.path.includes("affiliation=direct")).map((e) => e.path.split("?")[0]))
+        .toEqual([`/repos/${sim.org}/backend/collaborators`])
+      expect(logs.lines.filter((l) => l.includes("still could not answer for acme-corp/backend after 3 retries")).length).toBe(1)
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer()), Effect.provide(logs.layer))
+  })
+
+  it.live("a null permissionSources (nullable in GitHub's schema) falls back to REST's sources: team, org and direct grants keep their mechanism", () =>
     Effect.gen(function*() {
-      const options = { repos: 10, members: 8, teams: 2, outsideCollaborators: 4, seed: 23 }
-      const probe = yield* startGitHubSimulator(options)
-      // an outside collaborator: every grant of theirs is direct, so the REST-derived grants are exact
-      const outsider = (yield* probe.truthGrants).find((g) => g.principal_ref.startsWith("ext-"))?.principal_ref ?? ""
-      expect(outsider).not.toBe("")
-      const sim = yield* startGitHubSimulator({ ...options, nullPermissionSources: [outsider] })
-      yield* runPermissions(yield* connectorFor(sim), pipelineOptions)
-      expect(sortedKeys((yield* publishedSnapshots) as never)).toEqual(sortedKeys(yield* sim.truthGrants))
-      expect((yield* publishedSnapshots).some((g) => g["principal_ref"] === outsider)).toBe(true)
+      const options = { repos: 10, members: 12, teams: 3, outsideCollaborators: 4, seed: 23 }
+      const truth = yield* (yield* startGitHubSimulator(options)).truthGrants
+      // logins REST can place exactly: on no repository does a direct grant hide under a stronger team or
+      // org grant (REST cannot see a direct grant's own level; README "Exact grant mechanisms")
+      const hidden = new Set([...hiddenDirect(truth)].map((k) => k.split("|")[0]))
+      const logins = [...new Set(truth.map((g) => g.principal_ref))].filter((l) => !hidden.has(l))
+      const theirs = truth.filter((g) => logins.includes(g.principal_ref))
+      expect(new Set(theirs.map((g) => g.grant_mechanism))).toEqual(new Set(["direct", "group", "role"]))
+
+      const sim = yield* startGitHubSimulator({ ...options, nullPermissionSources: logins })
+      const result = yield* runPermissions(yield* connectorFor(sim), pipelineOptions)
+      expect(result.deadLettered).toBe(0)
       expect(yield* publishedDeadLetters).toEqual([])
+      expect(sortedKeys((yield* publishedSnapshots) as never)).toEqual(sortedKeys(yield* sim.truthGrants))
     }).pipe(Effect.scoped, Effect.provide(runtimeLayer())))
 })
