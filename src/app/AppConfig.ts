@@ -11,7 +11,7 @@ import { Config, Duration, Effect, Option, ParseResult, Redacted, Schema } from 
 import { ConnectorId, Platform } from "../domain/Ids.js"
 import { ConfigError } from "../domain/Errors.js"
 import { brokerProblem, KafkaConfig } from "../adapters/KafkaConfig.js"
-import { defaultPipelineOptions, type PipelineOptions } from "../pipeline/Options.js"
+import { defaultPipelineOptions, defaultRefreshOptions, type PipelineOptions } from "../pipeline/Options.js"
 
 /** A duration as a string Effect understands ("90 seconds", "1 hour") or a number of seconds. */
 export const DurationFromConfig = Schema.transformOrFail(
@@ -70,6 +70,11 @@ export const PipelineConfig = Schema.Struct({
     times: Schema.Number.pipe(Schema.int(), Schema.nonNegative()),
     base: DurationFromConfig,
     cap: DurationFromConfig
+  })),
+  /** the audit-driven refresh: on by default, 2 s of debounce */
+  refresh: Schema.optional(Schema.Struct({
+    enabled: Schema.optional(Schema.Boolean),
+    debounce: Schema.optional(DurationFromConfig)
   }))
 })
 
@@ -214,7 +219,11 @@ const toPipelineOptions = (p: typeof PipelineConfig.Type | undefined): PipelineO
   dedupCapacity: p?.dedupCapacity ?? defaultPipelineOptions.dedupCapacity,
   prefetch: p?.prefetch ?? defaultPipelineOptions.prefetch,
   progressEvery: p?.progressEvery ?? defaultPipelineOptions.progressEvery,
-  publishRetry: p?.publishRetry ?? defaultPipelineOptions.publishRetry
+  publishRetry: p?.publishRetry ?? defaultPipelineOptions.publishRetry,
+  refresh: {
+    enabled: p?.refresh?.enabled ?? defaultRefreshOptions.enabled,
+    debounce: p?.refresh?.debounce ?? defaultRefreshOptions.debounce
+  }
 })
 
 const decodeFile = Schema.decodeUnknown(AppConfigFile, { errors: "all", onExcessProperty: "error" })

@@ -1,4 +1,7 @@
-/** What a pipeline run may be told: batch sizes and windows, read-ahead, dedup memory, retries, progress logs. */
+/**
+ * What a pipeline run may be told: batch sizes and windows, read-ahead, dedup memory, retries, progress
+ * logs, the audit-driven refresh.
+ */
 import type { Duration } from "effect"
 import { defaultDedupCapacity } from "./Dedup.js"
 
@@ -18,7 +21,18 @@ export interface PipelineOptions {
   readonly publishRetry: { readonly times: number; readonly base: Duration.DurationInput; readonly cap: Duration.DurationInput }
   /** how often a long run logs its progress */
   readonly progressEvery: Duration.DurationInput
+  /** the audit-driven refresh (docs/access-over-time.md); absent means `defaultRefreshOptions` */
+  readonly refresh?: RefreshOptions
 }
+
+export interface RefreshOptions {
+  /** re-read the grants an access-changing audit event touched, without waiting for the next snapshot */
+  readonly enabled: boolean
+  /** after the first request, wait this long for more before re-reading (many events, one refresh) */
+  readonly debounce: Duration.DurationInput
+}
+
+export const defaultRefreshOptions: RefreshOptions = { enabled: true, debounce: "2 seconds" }
 
 export const defaultPipelineOptions: PipelineOptions = {
   batchSize: 500,

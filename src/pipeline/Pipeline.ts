@@ -22,6 +22,7 @@ import { defaultPipelineOptions, type PipelineOptions } from "./Options.js"
 import { Metrics } from "../services/Metrics.js"
 import { deadLetter, labelsOf, prefetchChunks, progress, publishThenCommit, retryingSave, timedSave } from "./Publish.js"
 import { runPermissions } from "./Permissions.js"
+import type { RefreshRequest, RefreshRequests } from "./Refresh.js"
 import { recordedRun } from "./RunRecording.js"
 import type { ConnectorSummary, StreamSummary } from "./Summaries.js"
 import { eventMessage } from "./Wire.js"
@@ -34,6 +35,8 @@ interface PreparedItem {
   /** the dedup key of an event; undefined for a dead letter */
   readonly key: string | undefined
   readonly message: WireMessage
+  /** what the event touched, when it changes access and a refresher listens */
+  readonly request?: RefreshRequest
 }
 
 interface PreparedBatch {
@@ -46,12 +49,14 @@ interface PreparedBatch {
 
 /**
  * Pull the audit stream from the stored checkpoint (inclusive) and publish it. `dedup` may be shared
- * across runs and connectors: it is keyed on `(platform, event_id)`.
+ * across runs and connectors: it is keyed on `(platform, event_id)`. With `refreshes`, each acknowledged
+ * event that changes access (the connector's `refresh.scopeOf`) is handed to the connector's refresher.
  */
 export const runAudit = (
   connector: Connector,
   options: PipelineOptions = defaultPipelineOptions,
-  dedup: Dedup = new Dedup(options.dedupCapacity)
+  dedup: Dedup = new Dedup(options.dedupCapacity),
+  refreshes?: RefreshRequests
 ): Effect.Effect<StreamSummary, PipelineError, EventSink | CheckpointStore | RunStore> =>
   recordedRun(connector, "audit", (run, counters) => Effect.gen(function*() {
     const store = yield* CheckpointStore
@@ -66,6 +71,7 @@ export const runAudit = (
     let after = before
     const logProgress = progress(connector, "audit", counters, startedAt, Duration.toMillis(options.progressEvery))
     const normaliseOptions = { caseInsensitivePrincipals: connector.caseInsensitivePrincipals }
+    const scopeOf = refreshes === undefined ? undefined : connector.refresh?.scopeOf
 
     // Stage 1 (pure, runs ahead while the previous batch is in flight): normalise, encode, and drop
     // what dedup already knows or what repeats inside the batch.
@@ -92,7 +98,12 @@ export const runAudit = (
           continue
         }
         inBatch.add(k)
-        items.push({ key: k, message: eventMessage(normal.right, connector.id) })
+        const scope = scopeOf === undefined ? Option.none() : scopeOf(normal.right)
+        items.push({
+          key: k,
+          message: eventMessage(normal.right, connector.id),
+          ...(Option.isSome(scope) ? { request: { scope: scope.value, occurredAt: normal.right.occurredAt.getTime() } } : {})
+        })
       }
       return { items, duplicates, dead, size: batch.length, last: Chunk.unsafeLast(batch).position }
     }
@@ -103,6 +114,7 @@ export const runAudit = (
       Effect.gen(function*() {
         const messages: Array<WireMessage> = []
         const keys: Array<string> = []
+        const requests: Array<RefreshRequest> = []
         let duplicates = batch.duplicates
         for (const item of batch.items) {
           if (item.key !== undefined) {
@@ -113,12 +125,14 @@ export const runAudit = (
             keys.push(item.key)
           }
           messages.push(item.message)
+          if (item.request !== undefined) requests.push(item.request)
         }
         const commit = Effect.suspend(() => {
           dedup.commit(keys)
           return timedSave(labels, store.save(key, connector.platform, batch.last))
         }).pipe(retryingSave(options.publishRetry))
         yield* publishThenCommit(messages, commit, options, labels)
+        if (refreshes !== undefined) yield* refreshes.offer(requests)
         after = Option.some(batch.last)
         counters.position = batch.last.timestamp ?? counters.position
         yield* metrics.batch(labels, "event", { published: keys.length, deadLettered: batch.dead, duplicates })

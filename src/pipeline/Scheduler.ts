@@ -3,7 +3,8 @@
  * and its audit events every `audit` (the next run starts that long after the previous one finished).
  * Connectors and their streams are independent fibers: a stream that fails is logged and retried with
  * exponential backoff (capped), while every other stream goes on. A run-now (`RunTriggers`) cuts a
- * wait short. Runs until interrupted; an interrupt
+ * wait short. A connector that can refresh from its audit log does so beside its permissions schedule
+ * (src/pipeline/Refresh.ts). Runs until interrupted; an interrupt
  * lets an in-flight batch finish and save its checkpoint (the pipeline makes that part uninterruptible).
  */
 import { Cause, Duration, Effect, Exit } from "effect"
@@ -14,8 +15,9 @@ import type { GrantStore } from "../services/GrantStore.js"
 import type { RunStore } from "../services/RunStore.js"
 import { RunTriggers } from "../services/RunTriggers.js"
 import { Dedup } from "./Dedup.js"
-import type { PipelineOptions } from "./Options.js"
+import { defaultRefreshOptions, type PipelineOptions } from "./Options.js"
 import { runAudit, runPermissions } from "./Pipeline.js"
+import { RefreshRequests, refresher } from "./Refresh.js"
 import type { StreamSummary } from "./Summaries.js"
 
 export interface ConnectorSchedule {
@@ -93,7 +95,11 @@ export interface ScheduledStream<R> {
   readonly run: Effect.Effect<never, never, R>
 }
 
-/** Every connector's two streams, each a loop of cycles on its schedule. */
+/**
+ * Every connector's two streams, each a loop of cycles on its schedule. Where the connector can refresh
+ * and `options.refresh` allows it, its audit cycles hand access-changing events to a refresher that runs
+ * with its permissions stream, one at a time with its snapshots (one permit between them).
+ */
 export const scheduledStreams = (
   connectors: ReadonlyArray<ScheduledConnector>,
   options: PipelineOptions,
@@ -102,9 +108,17 @@ export const scheduledStreams = (
   connectors.flatMap(({ connector, schedule }) => {
     // one dedup per connector, kept across its audit cycles
     const dedup = new Dedup(options.dedupCapacity)
+    const refreshes = connector.refresh !== undefined && (options.refresh ?? defaultRefreshOptions).enabled
+      ? new RefreshRequests()
+      : undefined
+    const gate = Effect.unsafeMakeSemaphore(1)
+    const snapshots = every(connector, "permissions", gate.withPermits(1)(runPermissions(connector, options)), schedule.permissions, backoff)
+    const permissions = refreshes === undefined
+      ? snapshots
+      : Effect.all([snapshots, refresher(connector, refreshes, gate, options)], { concurrency: 2, discard: true }).pipe(Effect.zipRight(Effect.never))
     return [
-      { connector, stream: "permissions" as const, run: every(connector, "permissions", runPermissions(connector, options), schedule.permissions, backoff) },
-      { connector, stream: "audit" as const, run: every(connector, "audit", runAudit(connector, options, dedup), schedule.audit, backoff) }
+      { connector, stream: "permissions" as const, run: permissions },
+      { connector, stream: "audit" as const, run: every(connector, "audit", runAudit(connector, options, dedup, refreshes), schedule.audit, backoff) }
     ]
   })
 

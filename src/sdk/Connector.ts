@@ -57,6 +57,39 @@ export interface AuditRecord {
   readonly position: Checkpoint
 }
 
+/**
+ * What an access-changing audit event touches: one asset (a repository), a group (a team: every asset
+ * it has access to), or the whole org (base permission, owners). The pipeline re-reads that scope.
+ */
+export type AccessScope = Data.TaggedEnum<{
+  Asset: { readonly asset: string }
+  Group: { readonly group: string }
+  Org: {}
+}>
+export const AccessScope = Data.taggedEnum<AccessScope>()
+
+/**
+ * A connector that can re-read part of its grants when its audit log says access changed there
+ * (docs/access-over-time.md, "Refresh driven by the audit log"). The pipeline turns events into scopes,
+ * coalesces them, and diffs only the assets re-read.
+ */
+export interface AccessRefresh {
+  /** The audit actions that change access, and what each touches (the declaration operators read). */
+  readonly actions: ReadonlyMap<string, AccessScope["_tag"]>
+  /** The scope an event touches, or none when its action does not change access or names no target. */
+  readonly scopeOf: (event: RawEvent) => Option.Option<AccessScope>
+  /**
+   * The assets a set of asset and group scopes covers, as the permissions stream names them (a group's
+   * assets as the platform lists them now).
+   */
+  readonly assetsOf: (scopes: ReadonlyArray<AccessScope>) => Effect.Effect<ReadonlyArray<string>, ConnectorError>
+  /**
+   * Every grant on exactly these assets, through the same (conditional, cached) reads as `permissions`.
+   * Each asset is read whole, so the pipeline may diff them; one it cannot read fails the stream.
+   */
+  readonly permissionsOf: (assets: ReadonlyArray<string>) => Stream.Stream<SourceRecord<PermissionSnapshot>, ConnectorError>
+}
+
 export interface Connector {
   readonly id: ConnectorId
   readonly platform: Platform
@@ -70,6 +103,8 @@ export interface Connector {
    * after logging why.
    */
   readonly auditEvents: (from: Option.Option<Checkpoint>) => Stream.Stream<AuditRecord, ConnectorError>
+  /** Re-reading the grants an audit event touched; absent when the platform cannot (full snapshots only). */
+  readonly refresh?: AccessRefresh
 }
 
 /** A connector with nothing to say on a stream, for platforms that lack one. */

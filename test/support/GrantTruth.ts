@@ -28,7 +28,7 @@ interface WireChange {
 }
 
 /** Change events deduplicated by `change_id`, in the same form as `truthDiff`, of the run `snapshotId` (or of every run). */
-export const readChanges = (messages: ReadonlyArray<DrainedMessage>, snapshotId?: string): ReadonlyArray<string> => {
+export const readChanges = (messages: ReadonlyArray<Pick<DrainedMessage, "key" | "value">>, snapshotId?: string): ReadonlyArray<string> => {
   const seen = new Map<string, string>()
   for (const m of messages) {
     const c = JSON.parse(m.value) as WireChange

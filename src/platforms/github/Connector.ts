@@ -1,6 +1,6 @@
 /**
- * The GitHub connector: permission snapshots (exact grant mechanisms, ETag-cheap re-pulls) and the
- * org audit log.
+ * The GitHub connector: permission snapshots (exact grant mechanisms, ETag-cheap re-pulls), the
+ * org audit log, and re-reads of the repositories an access-changing audit event touched.
  */
 import { Effect } from "effect"
 import type { ConnectorId } from "../../domain/Ids.js"
@@ -12,6 +12,7 @@ import { auditStream } from "./AuditLog.js"
 import { type GitHubClient, type GitHubClientOptions, makeGitHubClient } from "./Client.js"
 import { persisted } from "./permissions/Persisted.js"
 import { permissionsStream } from "./permissions/PermissionsStream.js"
+import { makeAccessRefresh } from "./permissions/Refresh.js"
 import {
   defaultPermissionsOptions,
   makePermissionsState,
@@ -48,6 +49,7 @@ export const makeGitHubConnector = (
       caseInsensitivePrincipals: true,
       permissions: persisted(cache, id, state, permissionsStream(client, state, permissionOptions)),
       auditEvents: auditStream(client),
+      refresh: makeAccessRefresh(client, state, permissionOptions),
       client,
       state
     }

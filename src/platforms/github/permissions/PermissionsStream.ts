@@ -10,17 +10,16 @@
  *      whose inputs changed, up to 100 repositories per query (about 1 rate-limit point);
  *   4. `Grants`: the grants derived from both, cached per repository keyed by the ETags they came from.
  */
-import { Chunk, Clock, Effect, Option, Stream } from "effect"
+import { Clock, Effect, Stream } from "effect"
 import type { ConnectorError } from "../../../domain/Errors.js"
 import type { PermissionSnapshot } from "../../../domain/PermissionSnapshot.js"
 import type { SourceRecord } from "../../../sdk/Connector.js"
 import type { GitHubClient } from "../Client.js"
-import { derive, emit } from "./Grants.js"
 import { fullRefreshDue, orgInputsChanged } from "./OrgInputs.js"
 import { conditionalPages, loginsOf } from "./Pages.js"
-import { checkRepo, type RepoCheck } from "./RepoCheck.js"
-import { fetchSources } from "./Sources.js"
-import { type CachedGrant, defaultPermissionsOptions, type PermissionsOptions, type PermissionsState } from "./State.js"
+import { checkRepo } from "./RepoCheck.js"
+import { resolveRepos } from "./Resolve.js"
+import { defaultPermissionsOptions, type PermissionsOptions, type PermissionsState } from "./State.js"
 
 export const permissionsStream = (
   client: GitHubClient,
@@ -37,31 +36,9 @@ export const permissionsStream = (
     }
     let allOk = true
 
-    /** Grants for a batch of checked repositories: cached where still valid, derived (and cached) otherwise. */
-    const resolveBatch = (batch: Chunk.Chunk<RepoCheck>) =>
-      Effect.gen(function*() {
-        const stale = Chunk.toReadonlyArray(batch).filter((r) => Option.isNone(r.cached))
-        const sources = yield* fetchSources(client)(stale)
-        const at = new Date(yield* Clock.currentTimeMillis)
-        const out: Array<SourceRecord<PermissionSnapshot>> = []
-        for (const repo of batch) {
-          let grants: ReadonlyArray<CachedGrant>
-          if (Option.isSome(repo.cached)) {
-            grants = repo.cached.value.grants
-          } else {
-            grants = derive(repo, sources.get(repo.name) ?? new Map())
-            // a repository with unreadable records is asked again next time
-            const clean = grants.every((g) => g._tag === "grant")
-            if (clean && repo.signature !== "") state.repos.set(repo.name, { signature: repo.signature, grants })
-            else {
-              state.repos.delete(repo.name)
-              allOk = false
-            }
-          }
-          for (const r of emit(repo.fullName, grants, at)) out.push(r)
-        }
-        return out
-      })
+    const resolveBatch = resolveRepos(client, state, () => {
+      allOk = false
+    })
 
     const graphqlBatch = Math.max(1, Math.min(100, options.graphqlBatch))
     const seen = new Set<string>()

@@ -1,0 +1,141 @@
+/**
+ * Refresh driven by the audit log, against real parts: the GitHub simulator over HTTP (changed through
+ * its write API), PostgreSQL, the Kafka mock cluster, and an independent consumer. The snapshot
+ * interval is an hour: every change below reaches Kafka through the audit log alone.
+ */
+import { NodeHttpClient } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, Schema } from "effect"
+import { KafkaConfig } from "../../src/adapters/KafkaConfig.js"
+import { kafkaSinkLayer } from "../../src/adapters/KafkaSink.js"
+import { SqlStateStoresLive } from "../../src/adapters/SqlStateStores.js"
+import { AccessScope } from "../../src/sdk/Connector.js"
+import type { PipelineOptions } from "../../src/pipeline/Options.js"
+import { RefreshRequests } from "../../src/pipeline/Refresh.js"
+import { runScheduled } from "../../src/pipeline/Scheduler.js"
+import { topics } from "../../src/pipeline/Wire.js"
+import { startGitHubSimulator } from "../../src/platforms/github/simulator/Server.js"
+import type { GitHubSimulator, RequestLogEntry } from "../../src/platforms/github/simulator/Types.js"
+import { watchTopics, type WatchedMessage } from "../../src/testkit/KafkaWatch.js"
+import { startKafkaMock } from "../../src/testkit/KafkaMock.js"
+import { sqlLayerFor, testDatabase } from "../../src/testkit/Postgres.js"
+import { connectorFor, limiterLayer, pipelineOptions } from "../support/GitHub.js"
+import { readChanges, removedKeys, truthDiff } from "../support/GrantTruth.js"
+
+const kafkaConfig = (brokers: ReadonlyArray<string>) =>
+  Schema.decodeUnknownSync(KafkaConfig)({ brokers, clientId: "verity-test", logLevel: "nothing" })
+
+/** A request to the simulator's REST API, as a GitHub admin would make it. */
+const api = (sim: GitHubSimulator, method: string, path: string, body?: unknown) =>
+  Effect.promise(async () => {
+    const response = await fetch(`${sim.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${sim.token}`, "user-agent": "verity-test", accept: "application/vnd.github+json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) })
+    })
+    const text = await response.text()
+    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`)
+    return text === "" ? undefined : (JSON.parse(text) as unknown)
+  })
+
+/** What the connector read (the writes above and the audit log's polling aside): method and path without the query. */
+const reads = (log: ReadonlyArray<RequestLogEntry>) =>
+  log.filter((e) => e.resource !== "audit_log" && (e.method === "GET" || e.path === "/graphql")).map((e) => `${e.method} ${e.path.split("?")[0]}`)
+
+describe("audit-driven refresh (GitHub simulator, PostgreSQL, Kafka)", () => {
+  it.effect("many events on one repository wait as one request; an org-wide one is kept beside it", () =>
+    Effect.gen(function*() {
+      const requests = new RefreshRequests()
+      yield* requests.offer([1, 2, 3].map((i) => ({ scope: AccessScope.Asset({ asset: "acme/api" }), occurredAt: i })))
+      yield* requests.offer([{ scope: AccessScope.Org(), occurredAt: 4 }])
+      expect(requests.size).toBe(2)
+    }))
+
+  it.live("a collaborator removed, a team member removed, the base permission lowered: exactly their changes and tombstones, without waiting for the snapshot; a refresh reads only the touched repositories", () =>
+    Effect.gen(function*() {
+      const sim = yield* startGitHubSimulator({ repos: 8, members: 12, teams: 3, outsideCollaborators: 2, basePermission: "read", events: 0, seed: 12 })
+      const kafka = yield* startKafkaMock
+      const db = yield* testDatabase
+      const layers = Layer.mergeAll(
+        kafkaSinkLayer(kafkaConfig(kafka.brokers)),
+        SqlStateStoresLive.pipe(Layer.provide(sqlLayerFor(db)))
+      ).pipe(Layer.orDie)
+      const connector = yield* connectorFor(sim)
+      const changesTopic = topics.changes("github")
+      const snapshotsTopic = topics.snapshots("github")
+      const runsTopic = topics.runs("github")
+      const watch = yield* watchTopics(kafka.brokers, [changesTopic, snapshotsTopic, runsTopic])
+      const markers = (all: ReadonlyArray<WatchedMessage>) => all.filter((m) => m.topic === runsTopic)
+      const changes = (all: ReadonlyArray<WatchedMessage>) => all.filter((m) => m.topic === changesTopic)
+      const tombstones = (all: ReadonlyArray<WatchedMessage>) => all.filter((m) => m.tombstone).map((m) => m.key).sort()
+      const options: PipelineOptions = { ...pipelineOptions, refresh: { enabled: true, debounce: "200 millis" } }
+      yield* runScheduled([{ connector, schedule: { permissions: "1 hour", audit: "200 millis" } }], options).pipe(
+        Effect.provide(layers),
+        Effect.forkScoped
+      )
+      // the first snapshot is the baseline
+      yield* watch.until((all) => markers(all).length === 1, 60_000, "the first snapshot")
+      const truth0 = yield* sim.truthGrants
+
+      // 1. a direct collaborator removed
+      yield* sim.resetStats
+      // an outside collaborator: all their access is direct, so it goes
+      const direct = truth0.find((g) => g.grant_mechanism === "direct" && truth0.every((h) => h.principal_ref !== g.principal_ref || h.grant_mechanism === "direct"))!
+      const repo = direct.asset_ref.split("/")[1]!
+      const t0 = Date.now()
+      yield* api(sim, "DELETE", `/repos/${sim.org}/${repo}/collaborators/${direct.principal_ref}`)
+      const truth1 = yield* sim.truthGrants
+      const expected1 = truthDiff(truth0, truth1)
+      expect(removedKeys(expected1).length).toBeGreaterThan(0)
+      let all = yield* watch.until((m) => changes(m).length >= expected1.length && tombstones(m).length >= removedKeys(expected1).length, 60_000, "the removal")
+      const latency = Math.max(...changes(all).map((m) => m.arrivedAt)) - t0
+      expect(readChanges(changes(all))).toEqual(expected1)
+      expect(tombstones(all)).toEqual(removedKeys(expected1))
+      expect(latency).toBeLessThan(30_000) // the next snapshot is an hour away
+      expect(markers(all)).toHaveLength(1) // no snapshot ran
+      // the refresh's budget: that repository's collaborators and one GraphQL query
+      expect(reads(yield* sim.requestLog).sort()).toEqual(["GET /repos/" + `${sim.org}/${repo}/collaborators`, "POST /graphql"].sort())
+
+      // 2. a member taken off a team: the team's repositories are re-read, and only they
+      const teams = (yield* api(sim, "GET", `/orgs/${sim.org}/teams`)) as ReadonlyArray<{ slug: string }>
+      let picked: { slug: string; login: string; repos: ReadonlyArray<string> } | undefined
+      for (const { slug } of teams) {
+        const repos = ((yield* api(sim, "GET", `/orgs/${sim.org}/teams/${slug}/repos`)) as ReadonlyArray<{ name: string }>).map((r) => r.name)
+        const members = (yield* api(sim, "GET", `/orgs/${sim.org}/teams/${slug}/members`)) as ReadonlyArray<{ login: string }>
+        const login = members.find((m) =>
+          truth1.some((g) => g.principal_ref === m.login.toLowerCase() && g.grant_mechanism === "group" && repos.includes(g.asset_ref.split("/")[1]!))
+        )?.login
+        if (login !== undefined) {
+          picked = { slug, login, repos }
+          break
+        }
+      }
+      expect(picked).toBeDefined()
+      const before = changes(watch.messages).length
+      const tombstonesBefore = tombstones(watch.messages).length
+      yield* sim.resetStats
+      yield* api(sim, "DELETE", `/orgs/${sim.org}/teams/${picked!.slug}/memberships/${picked!.login}`)
+      const truth2 = yield* sim.truthGrants
+      const expected2 = truthDiff(truth1, truth2)
+      expect(expected2.length).toBeGreaterThan(0)
+      all = yield* watch.until((m) => changes(m).length >= before + expected2.length && tombstones(m).length >= tombstonesBefore + removedKeys(expected2).length, 60_000, "the team change")
+      expect(readChanges(changes(all).slice(before))).toEqual(expected2)
+      expect(tombstones(all).length).toBe(tombstonesBefore + removedKeys(expected2).length)
+      expect(markers(all)).toHaveLength(1)
+      const teamReads = reads(yield* sim.requestLog)
+      expect(teamReads.filter((r) => r === "POST /graphql")).toHaveLength(1)
+      expect(teamReads.filter((r) => r !== "POST /graphql").sort()).toEqual([
+        `GET /orgs/${sim.org}/teams/${picked!.slug}/repos`,
+        ...picked!.repos.map((name) => `GET /repos/${sim.org}/${name}/collaborators`)
+      ].sort())
+
+      // 3. the base permission lowered: org-wide, so a full snapshot runs now
+      const before3 = changes(watch.messages).length
+      yield* api(sim, "PATCH", `/orgs/${sim.org}`, { default_repository_permission: "none" })
+      const truth3 = yield* sim.truthGrants
+      const expected3 = truthDiff(truth2, truth3)
+      expect(expected3.length).toBeGreaterThan(0)
+      all = yield* watch.until((m) => markers(m).length === 2 && changes(m).length >= before3 + expected3.length, 60_000, "the snapshot an org-wide change asks for")
+      expect(readChanges(changes(all).slice(before3))).toEqual(expected3)
+    }).pipe(Effect.scoped, Effect.provide(Layer.merge(NodeHttpClient.layerUndici, limiterLayer()))), 180_000)
+})
