@@ -40,7 +40,13 @@ const operations: ReadonlyArray<readonly [method: string, path: string]> = [
   ["delete", "/orgs/{org}/teams/{team_slug}/memberships/{username}"],
   ["put", "/orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"],
   ["delete", "/orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}"],
-  ["get", "/repos/{owner}/{repo}/invitations"]
+  ["get", "/repos/{owner}/{repo}/invitations"],
+  // the account lifecycle capabilities: an org invitation, its withdrawal, a member's removal, the role
+  ["get", "/users/{username}"],
+  ["post", "/orgs/{org}/invitations"],
+  ["delete", "/orgs/{org}/invitations/{invitation_id}"],
+  ["delete", "/orgs/{org}/members/{username}"],
+  ["get", "/orgs/{org}/memberships/{username}"]
 ]
 
 const sourceFiles = {

@@ -75,10 +75,17 @@ const github = {
     assign_entitlement: grant("alice", "push", "acme-corp/backend", "repository_permission", "repository"),
     unassign_entitlement: grant("alice", "push", "acme-corp/backend", "repository_permission", "repository"),
     get_last_activity: { account_ids: ["alice"] },
-    list_activity_records: { since_date: "2000-01-01", actors: [{ account_id: "alice" }] }
+    list_activity_records: { since_date: "2000-01-01", actors: [{ account_id: "alice" }] },
+    create_account: { email: ["table", "example.com"].join("@") },
+    update_account: { id: "alice", custom_attributes: { org_role: "member" } },
+    delete_account: { account_id: "alice" },
+    list_custom_attributes_schema: {}
   } as Record<string, unknown>,
   missing: {
     get_account: { account_id: "nobody-at-all" },
+    create_account: { username: "nobody-at-all" },
+    update_account: { id: "nobody-at-all", custom_attributes: { org_role: "member" } },
+    delete_account: { account_id: "nobody-at-all" },
     get_account_entitlement_associations: { account_id: "nobody-at-all" },
     assign_entitlement: grant("alice", "push", "acme-corp/no-such-repo", "repository_permission", "repository"),
     unassign_entitlement: grant("alice", "push", "acme-corp/no-such-repo", "repository_permission", "repository")

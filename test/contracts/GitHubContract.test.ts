@@ -180,6 +180,20 @@ describe("GitHub's published contract", () => {
           yield* call("assign_entitlement", grant("contract-newcomer", "push", repo))
           yield* call("assign_entitlement", grant(member, "admin", repo))
           yield* call("unassign_entitlement", grant("contract-newcomer", "push", repo))
+          // the account lifecycle: an invitation (by login, by email), accepted, the role changed, removals
+          yield* call("list_custom_attributes_schema", {})
+          yield* call("create_account", { username: "contract-newcomer" })
+          yield* call("create_account", { username: member })
+          yield* call("create_account", { username: "nobody-by-that-name" })
+          const byEmail = (yield* call("create_account", { email: ["contract", "example.com"].join("@") })) as { response?: { id?: string } }
+          yield* call("delete_account", { account_id: byEmail.response?.id ?? "invitation:0" })
+          yield* call("delete_account", { account_id: "invitation:999999" })
+          for (const pending of yield* sim.pendingInvitations) if (pending.login === "contract-newcomer") yield* sim.acceptInvitation(pending.id)
+          yield* call("update_account", { id: "contract-newcomer", custom_attributes: { org_role: "admin" } })
+          yield* call("update_account", { id: "nobody-by-that-name", custom_attributes: { org_role: "admin" } })
+          yield* call("delete_account", { account_id: "contract-newcomer" })
+          yield* call("create_account", { username: "contract-newcomer" })
+          yield* call("delete_account", { account_id: "contract-newcomer" })
           // an org that does not exist, a bad token
           yield* Effect.either(capability("validate_credentials", proxy.url, "no-such-org", sim.token, {}))
           yield* Effect.either(capability("validate_credentials", proxy.url, sim.org, "ghp_wrong", {}))
@@ -292,6 +306,15 @@ describe("GitHub's published contract", () => {
         "PUT /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo} 204",
         "DELETE /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo} 204",
         "GET /repos/{owner}/{repo}/invitations 200",
+        "GET /users/{username} 200",
+        "GET /users/{username} 404",
+        "POST /orgs/{org}/invitations 201",
+        "POST /orgs/{org}/invitations 422",
+        "DELETE /orgs/{org}/invitations/{invitation_id} 204",
+        "DELETE /orgs/{org}/invitations/{invitation_id} 404",
+        "DELETE /orgs/{org}/members/{username} 204",
+        "GET /orgs/{org}/memberships/{username} 200",
+        "GET /orgs/{org}/memberships/{username} 404",
         "POST /app/installations/{installation_id}/access_tokens 201",
         "POST /app/installations/{installation_id}/access_tokens 401",
         "POST /app/installations/{installation_id}/access_tokens 404",

@@ -114,7 +114,7 @@ export const githubExamples = Effect.scoped(Effect.gen(function*() {
   const member = members.response[0]!.integration_specific_id
   const repos = (yield* GitHubIntegration.run("list_resources", req({}))) as { response: ReadonlyArray<{ integration_specific_id: string }> }
   const repo = repos.response[0]!.integration_specific_id
-  return yield* runAll("github", GitHubIntegration, sim.url, shownUrl, [
+  const reads = yield* runAll("github", GitHubIntegration, sim.url, shownUrl, [
     ["info", "", {}],
     ["app_info", "", { request: {} }],
     ["validate_credentials", "", req({})],
@@ -128,9 +128,31 @@ export const githubExamples = Effect.scoped(Effect.gen(function*() {
     ["list_activity_records", "the audit log since a date", req({ since_date: "2000-01-01", actors: [{ account_id: member }] }, { page: { size: 2 } })],
     ["assign_entitlement", "a repository permission (a collaborator)", req(grant("new-contractor", "triage", repo, "repository_permission", "repository"))],
     ["unassign_entitlement", "", req(grant("new-contractor", "triage", repo, "repository_permission", "repository"))],
-    ["create_account", "error: not for an organization to do (not_implemented)", req({ email: "[email protected]" })],
     ["list_accounts", "error: no org in the settings", { auth: { token: { token: sim.token } }, request: {}, settings: { api_url: sim.url } }]
   ])
+  const outsiders = yield* Effect.promise(() =>
+    fetch(`${sim.url}/orgs/${sim.org}/outside_collaborators`, { headers: { authorization: `Bearer ${sim.token}` } })
+      .then((r) => r.json() as Promise<ReadonlyArray<{ login: string }>>)
+  )
+  const outsider = outsiders[0]!.login
+  // built from parts: a literal address reads as an obfuscated link in some viewers
+  const address = ["new.person", "example.com"].join("@")
+  const invited = yield* runAll("github", GitHubIntegration, sim.url, shownUrl, [
+    ["list_custom_attributes_schema", "org_role, which update_account changes", req({})],
+    ["create_account", "an org invitation by login: PENDING until accepted", req({ username: outsider })],
+    ["create_account", "an invitation by email: named by its id until accepted", req({ email: address })]
+  ])
+  const byEmail = (invited[2]!.answer as { response: { id: string } }).response.id
+  // the invitee accepts (on GitHub: their click; here: the simulator's accept endpoint)
+  for (const pending of yield* sim.pendingInvitations) if (pending.login === outsider) yield* sim.acceptInvitation(pending.id)
+  const lifecycle = yield* runAll("github", GitHubIntegration, sim.url, shownUrl, [
+    ["delete_account", "a pending invitation withdrawn", req({ account_id: byEmail })],
+    ["update_account", "the org role, once the invitation is accepted", req({ id: outsider, custom_attributes: { org_role: "admin" } })],
+    ["delete_account", "removed from the org", req({ account_id: outsider })],
+    ["update_account", "error: a profile field is not the org's to change", req({ id: member, given_name: "Alice" })],
+    ["deactivate_account", "error: GitHub suspends users only in an Enterprise (not_implemented)", req({ account_id: member })]
+  ])
+  return [...reads, ...invited, ...lifecycle]
 }))
 
 export const allExamples = Effect.all([mockappExamples, githubExamples]).pipe(

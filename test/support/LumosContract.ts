@@ -60,7 +60,8 @@ export const responseModel: Readonly<Record<string, string>> = {
   assign_entitlement: "AssignEntitlementResponse",
   unassign_entitlement: "UnassignEntitlementResponse",
   get_last_activity: "GetLastActivityResponse",
-  list_activity_records: "ListActivityRecordsResponse"
+  list_activity_records: "ListActivityRecordsResponse",
+  list_custom_attributes_schema: "ListCustomAttributesSchemaResponse"
 }
 
 /** The problems of a capability's answer: an ErrorResponse when `is_error`, its response model otherwise. */

@@ -115,9 +115,9 @@ export interface GitHubClient {
     variables: Record<string, unknown>,
     what: string
   ) => Effect.Effect<Readonly<Record<string, unknown>>, ConnectorError>
-  /** A write (PUT/DELETE) on the REST API; returns the response for the caller to read */
+  /** A write (PUT/POST/DELETE) on the REST API; returns the response for the caller to read */
   readonly write: (
-    method: "PUT" | "DELETE",
+    method: "PUT" | "POST" | "DELETE",
     url: string,
     body: unknown,
     what: string
@@ -374,11 +374,11 @@ export const makeGitHubClient = (settings: GitHubSettings, options: GitHubClient
       )
     }
 
-    const write = (method: "PUT" | "DELETE", url: string, body: unknown, what: string) =>
+    const write = (method: "PUT" | "POST" | "DELETE", url: string, body: unknown, what: string) =>
       Effect.gen(function*() {
-        const request = method === "PUT"
-          ? yield* HttpClientRequest.put(url).pipe(HttpClientRequest.bodyJson(body), Effect.orDie)
-          : HttpClientRequest.del(url)
+        const request = method === "DELETE"
+          ? HttpClientRequest.del(url)
+          : yield* (method === "PUT" ? HttpClientRequest.put(url) : HttpClientRequest.post(url)).pipe(HttpClientRequest.bodyJson(body), Effect.orDie)
         const response = yield* execute("core", request)
         if (response.status >= 200 && response.status < 300) return response
         return yield* failStatus(response, url, what)

@@ -37,6 +37,17 @@ export const Collaborator = Schema.Struct({
 export type Collaborator = typeof Collaborator.Type
 
 export const Member = Schema.Struct({ login: Schema.String, id: Schema.optional(Schema.Number) })
+/** `GET /users/{username}`: the id an org invitation names its invitee by */
+export const PublicUser = Schema.Struct({ login: Schema.String, id: Schema.Number })
+/** `GET /orgs/{org}/memberships/{username}`: active or invited, and the role */
+export const OrgMembership = Schema.Struct({ state: Schema.Literal("active", "pending"), role: Schema.String })
+/** An org invitation (`POST`/`GET /orgs/{org}/invitations`): by login, or by email before the invitee has one */
+export const OrgInvitation = Schema.Struct({
+  id: Schema.Number,
+  login: Schema.NullOr(Schema.String),
+  email: Schema.NullOr(Schema.String),
+  role: Schema.String
+})
 export const Team = Schema.Struct({ slug: Schema.String, id: Schema.optional(Schema.Number), name: Schema.optional(Schema.String) })
 
 /** A page decoded as an array of unknown items: each item is decoded on its own so one bad record is dead-lettered alone. */

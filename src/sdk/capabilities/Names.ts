@@ -70,6 +70,7 @@ export const ModelledCapabilityNames = [
   "assign_entitlement",
   "unassign_entitlement",
   "get_last_activity",
-  "list_activity_records"
+  "list_activity_records",
+  "list_custom_attributes_schema"
 ] as const
 export type ModelledCapabilityName = typeof ModelledCapabilityNames[number]

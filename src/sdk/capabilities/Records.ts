@@ -119,6 +119,16 @@ export class UpdatedAccount extends Schema.Class<UpdatedAccount>("UpdateableAcco
   id: Schema.String
 }) {}
 
+/** connector-sdk-types `CustomAttributeSchema` (with its two enums): an attribute an app keeps on accounts or entitlements */
+export const CustomAttributeCustomizedType = Schema.Literal("account", "entitlement")
+export const CustomAttributeType = Schema.Literal("string", "user")
+export class CustomAttributeSchema extends Schema.Class<CustomAttributeSchema>("CustomAttributeSchema")({
+  customized_type: CustomAttributeCustomizedType,
+  name: Schema.String,
+  attribute_type: CustomAttributeType,
+  description: nullable(Schema.String)
+}) {}
+
 export class ResourceType extends Schema.Class<ResourceType>("ResourceType")({
   type_id: Schema.String,
   type_label: Schema.String

@@ -13,6 +13,7 @@ const optionalNull = <S extends Schema.Schema.Any>(schema: S) => Schema.optional
 export class ValidateCredentials extends Schema.Class<ValidateCredentials>("ValidateCredentials")({}) {}
 export class ListResources extends Schema.Class<ListResources>("ListResources")({}) {}
 export class FindEntitlementAssociations extends Schema.Class<FindEntitlementAssociations>("FindEntitlementAssociations")({}) {}
+export class ListCustomAttributesSchema extends Schema.Class<ListCustomAttributesSchema>("ListCustomAttributesSchema")({}) {}
 export class AppInfoRequestPayload extends Schema.Class<AppInfoRequestPayload>("AppInfoRequestPayload")({}) {}
 
 export class ListAccounts extends Schema.Class<ListAccounts>("ListAccounts")({
@@ -60,6 +61,7 @@ export class CreateAccount extends Schema.Class<CreateAccount>("CreateAccount")(
 /**
  * The SDK's `UpdateableAccount` (`id`), plus the account fields to change (`FoundAccountData`'s
  * names): the SDK's model carries only the id, so these are what this project's connectors read.
+ * `custom_attributes` are the ones `list_custom_attributes_schema` names (GitHub: `org_role`).
  */
 export class UpdateAccount extends Schema.Class<UpdateAccount>("UpdateAccount")({
   id: Schema.String,
@@ -67,7 +69,8 @@ export class UpdateAccount extends Schema.Class<UpdateAccount>("UpdateAccount")(
   given_name: optionalNull(Schema.String),
   family_name: optionalNull(Schema.String),
   username: optionalNull(Schema.String),
-  user_status: optionalNull(AccountStatus)
+  user_status: optionalNull(AccountStatus),
+  custom_attributes: optionalNull(Schema.Record({ key: Schema.String, value: Schema.String }))
 }) {}
 
 export class AccountId extends Schema.Class<AccountId>("AccountId")({ account_id: Schema.String }) {}

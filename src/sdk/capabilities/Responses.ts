@@ -10,6 +10,7 @@ import {
   AppInfo,
   AssignedEntitlement,
   CreatedAccount,
+  CustomAttributeSchema,
   DeactivatedAccount,
   DeletedAccount,
   FoundAccountData,
@@ -74,6 +75,9 @@ export class GetLastActivityResponse
 {}
 export class ListActivityRecordsResponse
   extends Schema.Class<ListActivityRecordsResponse>("ListActivityRecordsResponse")(responseOf(Schema.Array(ActivityRecord)))
+{}
+export class ListCustomAttributesSchemaResponse
+  extends Schema.Class<ListCustomAttributesSchemaResponse>("ListCustomAttributesSchemaResponse")(responseOf(Schema.Array(CustomAttributeSchema)))
 {}
 export class InfoResponse extends Schema.Class<InfoResponse>("InfoResponse")(responseOf(Info)) {}
 export class AppInfoResponse extends Schema.Class<AppInfoResponse>("AppInfoResponse")(responseOf(AppInfo)) {}

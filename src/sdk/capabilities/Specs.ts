@@ -14,6 +14,7 @@ import {
   GetLastActivity,
   ListAccounts,
   ListActivityRecords,
+  ListCustomAttributesSchema,
   ListEntitlements,
   ListResources,
   UpdateAccount,
@@ -32,6 +33,7 @@ import {
   GetLastActivityResponse,
   ListAccountsResponse,
   ListActivityRecordsResponse,
+  ListCustomAttributesSchemaResponse,
   ListEntitlementsResponse,
   ListResourcesResponse,
   UnassignEntitlementResponse,
@@ -59,7 +61,8 @@ export const CapabilitySpecs = {
   assign_entitlement: { payload: EntitlementGrant, response: AssignEntitlementResponse },
   unassign_entitlement: { payload: EntitlementGrant, response: UnassignEntitlementResponse },
   get_last_activity: { payload: GetLastActivity, response: GetLastActivityResponse },
-  list_activity_records: { payload: ListActivityRecords, response: ListActivityRecordsResponse }
+  list_activity_records: { payload: ListActivityRecords, response: ListActivityRecordsResponse },
+  list_custom_attributes_schema: { payload: ListCustomAttributesSchema, response: ListCustomAttributesSchemaResponse }
 } as const satisfies Record<ModelledCapabilityName, { readonly payload: Schema.Schema.Any; readonly response: Schema.Schema.Any }>
 export type Specs = typeof CapabilitySpecs
 

@@ -8,8 +8,11 @@
  *     snapshots (same data, same stream);
  *   - get_last_activity, list_activity_records: the org's audit log (the audit stream);
  *   - assign/unassign_entitlement: PUT/DELETE /repos/{owner}/{repo}/collaborators/{username};
- *   - account lifecycle (create, update, (de)activate, delete): not for an organization to do to a
- *     personal GitHub account, so `not_implemented`, as the SDK answers a capability it lacks.
+ *   - create_account (an org invitation, PENDING until accepted), update_account (the org role, as
+ *     custom_attributes.org_role), delete_account (removal, or the invitation withdrawn),
+ *     list_custom_attributes_schema (org_role): Lifecycle.ts;
+ *   - activate/deactivate_account: GitHub suspends users only in an Enterprise (Server, or managed
+ *     users), never from an organization, so `not_implemented`, as the SDK answers a capability it lacks.
  * Resource ids: a repository is its full name (`org/repo`, as in snapshots), a team is `team:<slug>`.
  * Entitlement ids: a repository permission level (`pull`, `triage`, `push`, `maintain`, `admin`) or `member`.
  */
@@ -18,6 +21,7 @@ import { EntitlementType, ResourceType } from "../../../sdk/capabilities/Records
 import { appId, GitHubCapabilitySettings } from "./Common.js"
 import { getLastActivity, listActivityRecords } from "./Activity.js"
 import { findEntitlementAssociations, getAccountEntitlementAssociations } from "./Associations.js"
+import { createAccount, deleteAccount, listCustomAttributesSchema, updateAccount } from "./Lifecycle.js"
 import { getAccount, listAccounts, listEntitlements, listResources, validateCredentials } from "./Read.js"
 import { assignEntitlement, unassignEntitlement } from "./Write.js"
 
@@ -48,6 +52,10 @@ export const GitHubIntegration = makeIntegration({
     get_last_activity: getLastActivity,
     list_activity_records: listActivityRecords,
     assign_entitlement: assignEntitlement,
-    unassign_entitlement: unassignEntitlement
+    unassign_entitlement: unassignEntitlement,
+    create_account: createAccount,
+    update_account: updateAccount,
+    delete_account: deleteAccount,
+    list_custom_attributes_schema: listCustomAttributesSchema
   }
 })

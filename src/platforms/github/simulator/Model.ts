@@ -53,7 +53,10 @@ export type BasePermission = "none" | "read" | "write" | "admin"
 /** A pending invitation: to a repository (an outside collaborator) or to the org (with teams to join). */
 export interface Invitation {
   readonly id: number
+  /** the invitee's login; "" for an invitation by email to someone not yet known by login */
   readonly login: string
+  /** the address an org invitation by email went to */
+  readonly email?: string
   readonly createdAt: number
   readonly inviter: string
   /** a repository invitation: the repository and the level it grants once accepted */

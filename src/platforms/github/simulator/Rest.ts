@@ -1,13 +1,13 @@
 /**
  * The REST routes the connector and the capabilities use, after auth, limits and faults: the org, its
  * members (and owners), outside collaborators, teams (their members and repositories), repositories and
- * their collaborators, the audit log and `/rate_limit`. The writes (and the invitations they create) are
+ * their collaborators, users (`GET /users/{username}`), the audit log and `/rate_limit`. The writes (and the invitations they create) are
  * in RestWrites; `POST /graphql` goes to `graphql`.
  */
 import { auditLogAnswer } from "./AuditLogSearch.js"
 import { collaboratorsOf, type Model, repoByName, roleNames } from "./Model.js"
 import type { RateWindows } from "./RateWindows.js"
-import { type Answer, list, notFound, orgJson, permissionsJson, repoJson, teamJson, userJson } from "./RestShapes.js"
+import { type Answer, list, notFound, orgJson, permissionsJson, publicUserJson, repoJson, teamJson, userJson } from "./RestShapes.js"
 import { makeRestWrites } from "./RestWrites.js"
 import type { Writes } from "./Writes.js"
 
@@ -70,6 +70,10 @@ export const makeRestRoutes = (
           role_name: roleNames[co.level]
         })), url, base)
       }
+    }
+    if (method === "GET" && a === "users" && b !== undefined && parts.length === 2) {
+      const user = model.users.get(b.toLowerCase())
+      return user ? { status: 200, body: publicUserJson(base, user) } : notFound("https://docs.github.com/rest/users/users#get-a-user")
     }
     if (method === "GET" && url.pathname === "/rate_limit") {
       const resources = Object.fromEntries(["core", "graphql", "audit_log"].map((r) => {

@@ -41,6 +41,24 @@ const accountJson = (base: string, login: string, id: number, type: "User" | "Or
 
 export const userJson = (base: string, u: User) => accountJson(base, u.login, u.id, "User")
 
+/** A user as `GET /users/{username}` gives it (GitHub's `public-user`): the profile beside the links. */
+export const publicUserJson = (base: string, u: User) => ({
+  ...userJson(base, u),
+  name: null,
+  company: null,
+  blog: "",
+  location: null,
+  email: null,
+  hireable: null,
+  bio: null,
+  public_repos: 0,
+  public_gists: 0,
+  followers: 0,
+  following: 0,
+  created_at: "2020-01-01T00:00:00Z",
+  updated_at: "2020-01-01T00:00:00Z"
+})
+
 export const permissionsJson = (level: Level) => ({
   admin: level >= 5,
   maintain: level >= 4,

@@ -5,7 +5,9 @@
  *   - `PUT`/`DELETE /orgs/{org}/teams/{team_slug}/memberships/{username}` (200 with the membership);
  *   - `PUT`/`DELETE /orgs/{org}/teams/{team_slug}/repos/{owner}/{repo}` (204);
  *   - `PATCH /orgs/{org}` with `default_repository_permission`;
- *   - `PUT`/`DELETE /orgs/{org}/memberships/{username}` (200 with the membership, pending for an invitee);
+ *   - `GET`/`PUT`/`DELETE /orgs/{org}/memberships/{username}` (200 with the membership, pending for an invitee);
+ *   - `POST /orgs/{org}/invitations` (201 with the invitation; by `invitee_id` or `email`),
+ *     `DELETE /orgs/{org}/invitations/{invitation_id}` and `DELETE /orgs/{org}/members/{username}` (204);
  * and the pending invitations they create (`GET /repos/{owner}/{repo}/invitations`, `GET /orgs/{org}/invitations`).
  */
 import { type Invitation, levelFromParam, type Model, repoByName } from "./Model.js"
@@ -25,6 +27,17 @@ const fieldsOf = (bodyText: string): Record<string, string> | undefined => {
   }
   if (typeof parsed !== "object" || parsed === null) return {}
   return Object.fromEntries(Object.entries(parsed).filter((kv): kv is [string, string] => typeof kv[1] === "string"))
+}
+
+/** The JSON body as an object (undefined when it is not JSON; an empty body is an empty object). */
+const jsonObjectOf = (bodyText: string): Record<string, unknown> | undefined => {
+  if (bodyText.trim().length === 0) return {}
+  try {
+    const parsed: unknown = JSON.parse(bodyText)
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? { ...parsed } : undefined
+  } catch {
+    return undefined
+  }
 }
 
 const problemsParsing: Answer = { status: 400, body: { message: "Problems parsing JSON", documentation_url: doc } }
@@ -47,8 +60,8 @@ export const makeRestWrites = (model: Model, writes: Writes, orgJson: (base: str
     return {
       id: inv.id,
       node_id: `OI_${inv.id}`,
-      login: inv.login,
-      email: null,
+      login: inv.login === "" ? null : inv.login,
+      email: inv.email ?? null,
       role: inv.org?.role === "admin" ? "admin" : "direct_member",
       created_at: new Date(inv.createdAt).toISOString().replace(/\.\d{3}Z$/, "Z"),
       inviter: userJsonOf(base, inv.inviter),
@@ -56,9 +69,9 @@ export const makeRestWrites = (model: Model, writes: Writes, orgJson: (base: str
       invitation_teams_url: `${base}/organizations/${model.org.id}/invitations/${inv.id}/teams`
     }
   }
-  const refusedOr = (result: WriteResult, otherwise: () => Answer): Answer =>
+  const refusedOr = (result: WriteResult, otherwise: () => Answer, resource = "Repository", field = "permission"): Answer =>
     result._tag === "refused"
-      ? result.status === 404 ? notFound(doc) : invalid("Repository", "permission", result.message)
+      ? result.status === 404 ? notFound(doc) : invalid(resource, field, result.message)
       : otherwise()
   const orgMembershipJson = (base: string, login: string, state: "active" | "pending", role: "admin" | "member") => ({
     url: `${base}/orgs/${org}/memberships/${login}`,
@@ -104,7 +117,35 @@ export const makeRestWrites = (model: Model, writes: Writes, orgJson: (base: str
       }
       return { status: 200, body: orgJson(base) }
     }
+    if (c === "invitations" && parts.length === 3 && method === "POST") {
+      const body = jsonObjectOf(bodyText)
+      if (!body) return problemsParsing
+      const role = body["role"] ?? "direct_member"
+      if (role !== "admin" && role !== "direct_member") return invalid("OrganizationInvitation", "role")
+      const id = body["invitee_id"]
+      const email = body["email"]
+      if ((id === undefined) === (email === undefined)) return invalid("OrganizationInvitation", "invitee_id", "give exactly one of invitee_id and email")
+      const invitee = typeof id === "number" ? [...model.users.values()].find((u) => u.id === id) : undefined
+      if (id !== undefined && !invitee) return invalid("OrganizationInvitation", "invitee_id", "Invitee is not a valid user")
+      if (email !== undefined && (typeof email !== "string" || !/^[^@\s]+@[^@\s]+$/.test(email))) return invalid("OrganizationInvitation", "email")
+      const result = writes.createOrgInvitation(ctx, invitee ? { login: invitee.login } : { email: String(email) }, role === "admin" ? "admin" : "member")
+      return refusedOr(result, () => (result._tag === "invited" ? { status: 201, body: invitationOf(base, result.invitation) } : { status: 204 }), "OrganizationInvitation", "invitee_id")
+    }
+    if (c === "invitations" && d !== undefined && parts.length === 4 && method === "DELETE") {
+      return /^\d+$/.test(d) ? refusedOr(writes.cancelOrgInvitation(ctx, Number(d)), () => ({ status: 204 })) : notFound(doc)
+    }
+    if (c === "members" && d !== undefined && parts.length === 4 && method === "DELETE") {
+      return refusedOr(writes.removeOrgMember(ctx, d), () => ({ status: 204 }))
+    }
     if (c === "memberships" && d !== undefined && parts.length === 4) {
+      if (method === "GET") {
+        const login = model.users.get(d.toLowerCase())?.login
+        if (login !== undefined && model.members.includes(login)) {
+          return { status: 200, body: orgMembershipJson(base, login, "active", model.owners.has(login) ? "admin" : "member") }
+        }
+        const pending = [...model.invitations.values()].find((i) => i.org !== undefined && login !== undefined && i.login === login)
+        return pending?.org && login !== undefined ? { status: 200, body: orgMembershipJson(base, login, "pending", pending.org.role) } : notFound(doc)
+      }
       if (method === "DELETE") return refusedOr(writes.removeOrgMember(ctx, d), () => ({ status: 204 }))
       if (method !== "PUT") return undefined
       const fields = fieldsOf(bodyText)

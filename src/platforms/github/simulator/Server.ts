@@ -85,6 +85,7 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
       [...model.invitations.values()].map((i) => ({
         id: i.id,
         login: i.login,
+        ...(i.email !== undefined ? { email: i.email } : {}),
         ...(i.repo ? { repo: `${org}/${i.repo.name}` } : {}),
         ...(i.org ? { role: i.org.role } : {})
       }))

@@ -61,7 +61,10 @@ export interface GitHubSimulatorOptions {
 /** A pending invitation, as the simulator's own endpoint lists it. */
 export interface PendingInvitation {
   readonly id: number
+  /** "" for an org invitation by email */
   readonly login: string
+  /** the address of an org invitation by email */
+  readonly email?: string
   /** `owner/repo` for a repository invitation */
   readonly repo?: string
   /** the role for an org invitation */

@@ -214,6 +214,35 @@ export const makeWrites = (model: Model) => {
     return { _tag: "invited", invitation }
   }
 
+  /**
+   * `POST /orgs/{org}/invitations`: a login (GitHub takes the user's id) or an email address. GitHub refuses
+   * (422) a member and someone already invited.
+   */
+  const createOrgInvitation = (ctx: WriteContext, invitee: { readonly login: string } | { readonly email: string }, role: "admin" | "member"): WriteResult => {
+    if ("login" in invitee) {
+      if (isMember(invitee.login)) return refused(422, `${invitee.login} is already a part of this organization`)
+      if ([...model.invitations.values()].some((i) => i.org !== undefined && i.login === invitee.login)) {
+        return refused(422, `${invitee.login} has already been invited`)
+      }
+      return inviteToOrg(ctx, invitee.login, role, [])
+    }
+    const email = invitee.email.toLowerCase()
+    if ([...model.invitations.values()].some((i) => i.org !== undefined && i.email === email)) return refused(422, `${email} has already been invited`)
+    const invitation: Invitation = { id: model.nextInvitationId++, login: "", email, createdAt: ctx.now, inviter: ctx.actor, org: { role, teams: [] } }
+    model.invitations.set(invitation.id, invitation)
+    audit(ctx, "org.invite_member", "create", { email, permission: role === "admin" ? "admin" : "read", invitation_id: invitation.id })
+    return { _tag: "invited", invitation }
+  }
+
+  /** `DELETE /orgs/{org}/invitations/{invitation_id}`: an org invitation withdrawn before it was accepted. */
+  const cancelOrgInvitation = (ctx: WriteContext, id: number): WriteResult => {
+    const inv = model.invitations.get(id)
+    if (!inv?.org) return refused(404, "Not Found")
+    model.invitations.delete(id)
+    audit(ctx, "org.cancel_invitation", "remove", { ...(inv.login !== "" ? { user: inv.login } : { email: inv.email }), invitation_id: inv.id })
+    return applied
+  }
+
   const setOrgMembership = (ctx: WriteContext, login: string, role: "admin" | "member"): WriteResult => {
     const user = userOf(login)
     if (!isMember(user.login)) {
@@ -257,9 +286,11 @@ export const makeWrites = (model: Model) => {
 
   /** The invitee accepts: the grant (or the membership and its teams) takes effect now. */
   const acceptInvitation = (ctx: WriteContext, id: number): WriteResult => {
-    const inv = model.invitations.get(id)
-    if (!inv) return refused(404, "Not Found")
+    const found = model.invitations.get(id)
+    if (!found) return refused(404, "Not Found")
     model.invitations.delete(id)
+    // someone invited by email signs in with a login of their own (here: the address's local part)
+    const inv = found.login !== "" ? found : { ...found, login: userOf((found.email ?? `user${found.id}`).split("@")[0]!.replace(/[^A-Za-z0-9-]/g, "-")).login }
     const as = { actor: inv.login, now: ctx.now }
     if (inv.repo) {
       const grants = model.direct.get(inv.repo.name) ?? new Map<string, Level>()
@@ -290,6 +321,8 @@ export const makeWrites = (model: Model) => {
     setBasePermission,
     setOrgMembership,
     removeOrgMember,
+    createOrgInvitation,
+    cancelOrgInvitation,
     acceptInvitation
   }
 }

@@ -72,6 +72,15 @@ export const updateAccount: CapabilityHandler<"update_account", MockAppSettings>
   withClient(req.auth, settings, (client) =>
     Effect.gen(function*() {
       const r = req.request
+      // MockApp users have no custom attributes: one asked for is refused rather than silently dropped
+      const attributes = Object.keys(r.custom_attributes ?? {})
+      if (attributes.length > 0) {
+        return yield* new CapabilityError({
+          code: "invalid_value",
+          raisedBy: "ValueError",
+          message: `MockApp users have no custom attributes (got ${attributes.join(", ")}); update_account changes email, given_name, family_name and user_status`
+        })
+      }
       const current = yield* client.getUser(r.id)
       // a name part left out keeps its current value
       const now = splitName(current.name)

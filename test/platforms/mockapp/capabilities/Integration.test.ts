@@ -63,6 +63,7 @@ describe("MockApp capabilities over HTTP", () => {
 
       const updated = yield* ok(app, "update_account", req({ id, family_name: "Person", email: "[email protected]" }))
       expect(updated.response).toEqual({ id })
+      expect(yield* failed(app, "update_account", req({ id, custom_attributes: { org_role: "admin" } }))).toMatchObject({ error_code: "invalid_value" })
       expect((yield* sim.state).users.find((u) => u.id === id)).toMatchObject({ email: "[email protected]", name: "New Person" })
 
       const deactivated = yield* ok(app, "deactivate_account", req({ account_id: id }))
