@@ -148,6 +148,7 @@ export const githubExamples = Effect.scoped(Effect.gen(function*() {
   const lifecycle = yield* runAll("github", GitHubIntegration, sim.url, shownUrl, [
     ["delete_account", "a pending invitation withdrawn", req({ account_id: byEmail })],
     ["update_account", "the org role, once the invitation is accepted", req({ id: outsider, custom_attributes: { org_role: "admin" } })],
+    ["get_account", "with the org_role custom attribute", req({ account_id: outsider, custom_attributes: ["org_role"] })],
     ["delete_account", "removed from the org", req({ account_id: outsider })],
     ["update_account", "error: a profile field is not the org's to change", req({ id: member, given_name: "Alice" })],
     ["deactivate_account", "error: GitHub suspends users only in an Enterprise (not_implemented)", req({ account_id: member })]

@@ -14,6 +14,9 @@ import { defaultApiUrl, defaultConcurrency } from "../Settings.js"
 
 export const appId = "github"
 
+/** the one custom attribute of a GitHub account: its role in the org (admin = owner, or member) */
+export const orgRoleAttribute = "org_role"
+
 /** What a capability request's `settings` holds for GitHub (the token travels in `auth`). */
 export class GitHubCapabilitySettings extends Schema.Class<GitHubCapabilitySettings>("GitHubCapabilitySettings")({
   org: Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9][A-Za-z0-9-]*$/)).annotations({ description: "The GitHub organization's login" }),

@@ -22,9 +22,7 @@ import {
 } from "../../../sdk/capabilities/Responses.js"
 import type { GitHubClient } from "../Client.js"
 import { OrgInvitation, OrgMembership, Organization, PublicUser } from "../Payloads.js"
-import { type GitHubCapabilitySettings, withClient } from "./Common.js"
-
-export const orgRoleAttribute = "org_role"
+import { type GitHubCapabilitySettings, orgRoleAttribute, withClient } from "./Common.js"
 const orgRoles = ["admin", "member"] as const
 
 const invalid = (message: string) => new CapabilityError({ code: "invalid_value", raisedBy: "ValueError", message })
@@ -150,7 +148,7 @@ export const listCustomAttributesSchema: CapabilityHandler<"list_custom_attribut
               customized_type: "account",
               name: orgRoleAttribute,
               attribute_type: "string",
-              description: `The account's role in the organization: admin (an owner) or member. update_account changes it.`
+              description: `The account's role in the organization: admin (an owner) or member. list_accounts and get_account say it when asked; update_account changes it.`
             })
           ]
         })

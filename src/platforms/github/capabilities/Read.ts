@@ -1,11 +1,12 @@
 /**
  * GitHub's read capabilities on the SDK's models:
  *   - validate_credentials: the org's id is the tenant id;
- *   - list_accounts / get_account: org members (a login is the account id);
+ *   - list_accounts / get_account: org members (a login is the account id); asked for the `org_role`
+ *     custom attribute, each says admin (an owner) or member;
  *   - list_resources: repositories (`org/name`) then teams (`team:<slug>`), one token spanning both;
  *   - list_entitlements: each repository's permission levels (pull..admin) and each team's membership.
  */
-import { Effect, Option, Schema } from "effect"
+import { Effect, Option, Schema, Stream } from "effect"
 import { CapabilityError } from "../../../sdk/capabilities/Errors.js"
 import type { CapabilityHandler } from "../../../sdk/capabilities/Executor.js"
 import { FoundAccountData, FoundEntitlementData, FoundResourceData, ValidatedCredentials } from "../../../sdk/capabilities/Records.js"
@@ -18,16 +19,32 @@ import {
 } from "../../../sdk/capabilities/Responses.js"
 import type { GitHubClient } from "../Client.js"
 import { Member, Organization, Repository, Team } from "../Payloads.js"
-import { type GitHubCapabilitySettings, levelLabels, linkPages, repositoryLevels, withClient } from "./Common.js"
+import { type GitHubCapabilitySettings, levelLabels, linkPages, orgRoleAttribute, repositoryLevels, withClient } from "./Common.js"
 
-const toAccount = (m: typeof Member.Type) =>
+/** `admins`: the owners' logins (lower case), read when the request asks for the org_role attribute */
+const toAccount = (m: typeof Member.Type, admins: Option.Option<ReadonlySet<string>>) =>
   new FoundAccountData({
     integration_specific_id: m.login,
     username: m.login,
     user_status: "ACTIVE",
     account_type: "user",
-    extra_data: m.id !== undefined ? { id: m.id } : null
+    extra_data: m.id !== undefined ? { id: m.id } : null,
+    custom_attributes: Option.match(admins, {
+      onNone: () => null,
+      onSome: (owners) => ({ [orgRoleAttribute]: owners.has(m.login.toLowerCase()) ? "admin" : "member" })
+    })
   })
+
+/** the org's owners, when `custom_attributes` asks for org_role (one walk of `members?role=admin`; owners are few) */
+const adminsIfAsked = (client: GitHubClient, org: string, asked: ReadonlyArray<string> | null | undefined) =>
+  asked?.includes(orgRoleAttribute)
+    ? client.pages("core", `/orgs/${org}/members?role=admin&per_page=100`, `list the owners of ${org}`).pipe(
+      Stream.flatMap((items) => Stream.fromIterable(items)),
+      Stream.filterMap((item) => Option.getRight(Schema.decodeUnknownEither(Member)(item))),
+      Stream.runFold(new Set<string>(), (owners, m) => owners.add(m.login.toLowerCase())),
+      Effect.map((owners): Option.Option<ReadonlySet<string>> => Option.some(owners))
+    )
+    : Effect.succeed(Option.none<ReadonlySet<string>>())
 
 export const validateCredentials: CapabilityHandler<"validate_credentials", GitHubCapabilitySettings> = (req, settings) =>
   withClient(req.auth, settings, 1, (client) =>
@@ -44,9 +61,11 @@ const members = (client: GitHubClient, org: string) => (_: string, url: string) 
 
 export const listAccounts: CapabilityHandler<"list_accounts", GitHubCapabilitySettings> = (req, settings) =>
   withClient(req.auth, settings, req.page?.size ?? 100, (client) =>
-    linkPages(settings.api_url, "list_accounts", req.page, [`/orgs/${settings.org}/members`], members(client, settings.org)).pipe(
-      Effect.map(({ items, page }) => new ListAccountsResponse({ response: items.map(toAccount), raw_data: items, page }))
-    ))
+    Effect.gen(function*() {
+      const { items, page } = yield* linkPages(settings.api_url, "list_accounts", req.page, [`/orgs/${settings.org}/members`], members(client, settings.org))
+      const admins = yield* adminsIfAsked(client, settings.org, req.request.custom_attributes)
+      return new ListAccountsResponse({ response: items.map((m) => toAccount(m, admins)), raw_data: items, page })
+    }))
 
 export const getAccount: CapabilityHandler<"get_account", GitHubCapabilitySettings> = (req, settings) =>
   withClient(req.auth, settings, 100, (client) =>
@@ -57,7 +76,10 @@ export const getAccount: CapabilityHandler<"get_account", GitHubCapabilitySettin
       while (Option.isSome(url)) {
         const { items, next } = yield* members(client, settings.org)("", url.value)
         const found = items.find((m) => m.login.toLowerCase() === wanted)
-        if (found !== undefined) return new GetAccountResponse({ response: toAccount(found), raw_data: found })
+        if (found !== undefined) {
+          const admins = yield* adminsIfAsked(client, settings.org, req.request.custom_attributes)
+          return new GetAccountResponse({ response: toAccount(found, admins), raw_data: found })
+        }
         url = next
       }
       return yield* new CapabilityError({

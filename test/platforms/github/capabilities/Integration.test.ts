@@ -172,6 +172,17 @@ describe("GitHub capabilities", () => {
       const promoted = yield* ok(gh, "update_account", request(sim, { id: joiner, custom_attributes: { org_role: "admin" } }))
       expect(promoted.response).toEqual({ id: joiner })
       expect(yield* admins()).toContain(joiner)
+      // read back as the custom attribute, when asked for (and only then)
+      const roleOf = yield* ok<{ custom_attributes: unknown }>(gh, "get_account", request(sim, { account_id: joiner, custom_attributes: ["org_role"] }))
+      expect(roleOf.response.custom_attributes).toEqual({ org_role: "admin" })
+      expect((yield* ok<{ custom_attributes: unknown }>(gh, "get_account", request(sim, { account_id: joiner }))).response.custom_attributes).toBeNull()
+      const everyone = yield* ok<ReadonlyArray<{ integration_specific_id: string; custom_attributes: { org_role: string } }>>(
+        gh,
+        "list_accounts",
+        request(sim, { custom_attributes: ["org_role"] })
+      )
+      expect(everyone.response.filter((a) => a.custom_attributes.org_role === "admin").map((a) => a.integration_specific_id).sort())
+        .toEqual([...(yield* admins())].sort())
       yield* ok(gh, "update_account", request(sim, { id: joiner, custom_attributes: { org_role: "member" } }))
       expect(yield* admins()).not.toContain(joiner)
       expect(yield* failed(gh, "update_account", request(sim, { id: joiner, given_name: "Joe" }))).toMatchObject({ error_code: "unsupported_operation" })
