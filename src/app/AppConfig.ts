@@ -62,6 +62,7 @@ export const PostgresConfig = Schema.Struct({
 
 export const PipelineConfig = Schema.Struct({
   batchSize: Schema.optional(PositiveInt),
+  inFlight: Schema.optional(PositiveInt),
   batchWindow: Schema.optional(DurationFromConfig),
   dedupCapacity: Schema.optional(PositiveInt),
   prefetch: Schema.optional(PositiveInt),
@@ -215,6 +216,7 @@ export const describeConfigError = (e: ConfigError): string => {
 
 const toPipelineOptions = (p: typeof PipelineConfig.Type | undefined): PipelineOptions => ({
   batchSize: p?.batchSize ?? defaultPipelineOptions.batchSize,
+  inFlight: p?.inFlight ?? defaultPipelineOptions.inFlight,
   batchWindow: p?.batchWindow ?? defaultPipelineOptions.batchWindow,
   dedupCapacity: p?.dedupCapacity ?? defaultPipelineOptions.dedupCapacity,
   prefetch: p?.prefetch ?? defaultPipelineOptions.prefetch,

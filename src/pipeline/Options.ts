@@ -8,6 +8,11 @@ import { defaultDedupCapacity } from "./Dedup.js"
 export interface PipelineOptions {
   /** records per publish */
   readonly batchSize: number
+  /**
+   * batches published at once (acknowledged in any order); checkpoints are still saved in order, each
+   * only once every earlier batch is acknowledged
+   */
+  readonly inFlight: number
   /** a partial batch is published after this long */
   readonly batchWindow: Duration.DurationInput
   /** keys the dedup remembers (memory stays flat past it) */
@@ -36,6 +41,7 @@ export const defaultRefreshOptions: RefreshOptions = { enabled: true, debounce: 
 
 export const defaultPipelineOptions: PipelineOptions = {
   batchSize: 500,
+  inFlight: 4,
   batchWindow: "1 second",
   dedupCapacity: defaultDedupCapacity,
   prefetch: 1000,

@@ -1,9 +1,9 @@
 /**
  * decode -> normalise -> dedup -> batch -> publish (await ack) -> checkpoint.
  *
- * One batch at a time, so checkpoints only move forward. A batch's messages (events and dead letters)
- * go to the sink in one `publish`; only once it is acknowledged are its keys committed to dedup and its
- * last position saved. A failed publish is retried with backoff and leaves the checkpoint where it was.
+ * Several batches in flight (`inFlight`), committed in order, so checkpoints only move forward. A
+ * batch's messages (events and dead letters) go to the sink in one `publish`; only once it and every
+ * earlier batch are acknowledged are its keys committed to dedup and its last position saved. A failed publish is retried with backoff and leaves the checkpoint where it was.
  * A publish attempt and the checkpoint save that follows its ack are uninterruptible together, so a
  * shutdown finishes the in-flight batch and saves its checkpoint; between attempts a shutdown is free
  * to stop (nothing of that batch was acknowledged).
@@ -37,6 +37,17 @@ interface PreparedItem {
   readonly message: WireMessage
   /** what the event touched, when it changes access and a refresher listens */
   readonly request?: RefreshRequest
+}
+
+/** A registered batch: what it publishes, its keys (pending until committed), whether it is acknowledged. */
+interface InFlight {
+  readonly batch: PreparedBatch
+  readonly messages: ReadonlyArray<WireMessage>
+  readonly keys: ReadonlyArray<string>
+  readonly duplicates: number
+  /** what its events touched, offered to the refresher once committed */
+  readonly requests: ReadonlyArray<RefreshRequest>
+  acked: boolean
 }
 
 interface PreparedBatch {
@@ -108,41 +119,71 @@ export const runAudit = (
       return { items, duplicates, dead, size: batch.length, last: Chunk.unsafeLast(batch).position }
     }
 
-    // Stage 2 (one batch at a time): keys acknowledged since stage 1 looked are dropped now, then
-    // publish, and only after the ack commit the keys and save the position.
-    const publishBatch = (batch: PreparedBatch) =>
-      Effect.gen(function*() {
-        const messages: Array<WireMessage> = []
-        const keys: Array<string> = []
-        const requests: Array<RefreshRequest> = []
-        let duplicates = batch.duplicates
-        for (const item of batch.items) {
-          if (item.key !== undefined) {
-            if (dedup.has(item.key)) {
-              duplicates++
-              continue
-            }
-            keys.push(item.key)
+    // Stage 2: up to `inFlight` batches are published at once, acknowledged in any order. A batch's keys
+    // are "pending" from the moment it is registered (in stream order), so a later batch does not send
+    // them again; keys acknowledged since stage 1 looked are dropped here too. Commits (dedup keys, the
+    // checkpoint, the counters) happen strictly in order: a batch's only once it and every batch before
+    // it are acknowledged, so the checkpoint never passes an unacknowledged record. Whichever publish
+    // completes that prefix commits it, inside its own uninterruptible attempt (Publish.ts), so a
+    // shutdown still saves every acknowledged batch it can.
+    const pending = new Set<string>()
+    const window: Array<InFlight> = []
+    const commitLock = yield* Effect.makeSemaphore(1)
+
+    const register = (batch: PreparedBatch): InFlight => {
+      const messages: Array<WireMessage> = []
+      const keys: Array<string> = []
+      const requests: Array<RefreshRequest> = []
+      let duplicates = batch.duplicates
+      for (const item of batch.items) {
+        if (item.key !== undefined) {
+          if (dedup.has(item.key) || pending.has(item.key)) {
+            duplicates++
+            continue
           }
-          messages.push(item.message)
-          if (item.request !== undefined) requests.push(item.request)
+          keys.push(item.key)
+          pending.add(item.key)
         }
-        const commit = Effect.suspend(() => {
-          dedup.commit(keys)
-          return timedSave(labels, store.save(key, connector.platform, batch.last))
-        }).pipe(retryingSave(options.publishRetry))
-        yield* publishThenCommit(messages, commit, options, labels)
-        if (refreshes !== undefined) yield* refreshes.offer(requests)
-        after = Option.some(batch.last)
-        counters.position = batch.last.timestamp ?? counters.position
-        yield* metrics.batch(labels, "event", { published: keys.length, deadLettered: batch.dead, duplicates })
-        counters.published += keys.length
-        counters.duplicates += duplicates
-        counters.deadLettered += batch.dead
+        messages.push(item.message)
+        if (item.request !== undefined) requests.push(item.request)
+      }
+      const entry: InFlight = { batch, messages, keys, duplicates, requests, acked: false }
+      window.push(entry)
+      return entry
+    }
+
+    /** Commit the acknowledged batches at the head of the window, one save for all of them. */
+    const commitAcked = commitLock.withPermits(1)(Effect.gen(function*() {
+      let n = 0
+      while (n < window.length && window[n]!.acked) n++
+      if (n === 0) return
+      const done = window.slice(0, n)
+      const last = done[n - 1]!.batch.last
+      yield* Effect.suspend(() => {
+        for (const d of done) dedup.commit(d.keys)
+        return timedSave(labels, store.save(key, connector.platform, last))
+      }).pipe(retryingSave(options.publishRetry))
+      window.splice(0, n)
+      after = Option.some(last)
+      for (const d of done) {
+        for (const k of d.keys) pending.delete(k)
+        if (refreshes !== undefined) yield* refreshes.offer(d.requests)
+        counters.position = d.batch.last.timestamp ?? counters.position
+        yield* metrics.batch(labels, "event", { published: d.keys.length, deadLettered: d.batch.dead, duplicates: d.duplicates })
+        counters.published += d.keys.length
+        counters.duplicates += d.duplicates
+        counters.deadLettered += d.batch.dead
         counters.batches++
-        counters.seen += batch.size
-        yield* logProgress
-      })
+        counters.seen += d.batch.size
+      }
+      yield* logProgress
+    }))
+
+    const publishBatch = (entry: InFlight) =>
+      publishThenCommit(entry.messages, Effect.suspend(() => {
+        entry.acked = true
+        return commitAcked
+      }), options, labels)
 
     yield* connector.auditEvents(before).pipe(
       Stream.bufferChunks({ capacity: prefetchChunks(options) }),
@@ -150,7 +191,8 @@ export const runAudit = (
       Stream.map(prepare),
       // one prepared batch waits while the previous one is in flight: CPU work overlaps the ack wait
       Stream.buffer({ capacity: 1 }),
-      Stream.mapEffect(publishBatch),
+      Stream.map(register),
+      Stream.mapEffect(publishBatch, { concurrency: Math.max(1, options.inFlight), unordered: true }),
       Stream.runDrain
     )
     const finishedAt = yield* Clock.currentTimeMillis

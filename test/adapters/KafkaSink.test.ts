@@ -18,7 +18,8 @@ const message = (topic: string, i: number): WireMessage => ({
 })
 
 describe("KafkaSink (librdkafka mock cluster)", () => {
-  it.live("publishes a batch across topics; a consumer reads back the same keys, values and headers", () =>
+  // the producer in its worker thread (the default) and in the program's thread
+  it.live.each(["worker", "main"] as const)("publishes a batch across topics; a consumer reads back the same keys, values and headers (producer thread: %s)", (producerThread) =>
     Effect.gen(function*() {
       const kafka = yield* startKafkaMock
       const batch = [
@@ -30,7 +31,7 @@ describe("KafkaSink (librdkafka mock cluster)", () => {
         expect(sink.describe).toContain("kafka ")
         yield* sink.publish(batch.slice(0, 10))
         yield* sink.publish(batch.slice(10))
-      }).pipe(Effect.provide(kafkaSinkLayer(config(kafka.brokers))))
+      }).pipe(Effect.provide(kafkaSinkLayer(config(kafka.brokers, { producerThread }))))
       const read = yield* readTopics(kafka.brokers, ["verity.events.raw.github", "verity.permissions.snapshots.github"], {
         expected: batch.length
       })

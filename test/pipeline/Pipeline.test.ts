@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Option } from "effect"
+import { Deferred, Effect, Fiber, Layer, Option, Ref, Schedule } from "effect"
 import { makeScriptedConnector, type ScriptedEntry } from "../../src/sdk/ScriptedConnector.js"
-import { CheckpointError } from "../../src/domain/Errors.js"
+import { CheckpointError, SinkError } from "../../src/domain/Errors.js"
 import { CheckpointStore } from "../../src/services/CheckpointStore.js"
 import { EventSink, MemorySink, type WireMessage } from "../../src/services/EventSink.js"
 import { Dedup } from "../../src/pipeline/Dedup.js"
@@ -212,4 +212,86 @@ describe("pipeline", () => {
       expect(error).toMatchObject({ _tag: "CheckpointError", reason: "superseded" })
       expect(saves).toBe(1)
     }))
+
+  describe("several batches in flight", () => {
+    const nine = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => entry(`e${n}`, n * 1000))
+    const key = { connectorId: "gh", stream: "audit" as const }
+
+    /** A sink that holds (or refuses) the batches `gated` picks until the gate opens; records what it acknowledged. */
+    const gatedSink = (gated: (ids: ReadonlyArray<string>) => boolean, gate: Deferred.Deferred<void, SinkError>) =>
+      Effect.gen(function*() {
+        const acked = yield* Ref.make<ReadonlyArray<ReadonlyArray<string>>>([])
+        const sink = EventSink.of({
+          describe: "gated",
+          publish: (batch) => {
+            const ids = eventIds(batch)
+            return (gated(ids) ? Deferred.await(gate) : Effect.void).pipe(Effect.zipRight(Ref.update(acked, (a) => [...a, ids])))
+          }
+        })
+        return { sink, acked }
+      })
+
+    /** The store, its saved timestamps recorded in order. */
+    const recordingStore = Effect.gen(function*() {
+      const store = yield* CheckpointStore
+      const saves = yield* Ref.make<ReadonlyArray<number | undefined>>([])
+      const recording = CheckpointStore.of({
+        ...store,
+        save: (k, platform, cp) => Ref.update(saves, (s) => [...s, cp.timestamp]).pipe(Effect.zipRight(store.save(k, platform, cp)))
+      })
+      return { recording, saves, store }
+    })
+
+    const untilAcked = <A>(acked: Ref.Ref<ReadonlyArray<A>>, n: number) =>
+      Ref.get(acked).pipe(Effect.repeat({ until: (a) => a.length >= n, schedule: Schedule.spaced("1 millis") }))
+
+    it.live("a later batch acknowledged first moves no checkpoint until every earlier batch is acknowledged", () =>
+      Effect.gen(function*() {
+        const gate = yield* Deferred.make<void, SinkError>()
+        const { acked, sink } = yield* gatedSink((ids) => ids.includes("e1"), gate)
+        const { recording, saves, store } = yield* recordingStore
+        const connector = makeScriptedConnector({ id: "gh", platform: "github", entries: nine })
+        const run = yield* runAudit(connector, options({ inFlight: 3 })).pipe(
+          Effect.provideService(EventSink, sink),
+          Effect.provideService(CheckpointStore, recording),
+          Effect.forkDaemon // a failed expectation must not wait on the held batch
+        )
+        // batches 2 and 3 are acknowledged while batch 1 is still in flight...
+        yield* untilAcked(acked, 2)
+        expect(yield* Ref.get(acked)).toEqual([["e4", "e5", "e6"], ["e7", "e8", "e9"]])
+        yield* Effect.sleep("50 millis")
+        // ...and nothing is checkpointed past the unacknowledged batch 1
+        expect(yield* Ref.get(saves)).toEqual([])
+        expect(Option.isNone(yield* store.load(key))).toBe(true)
+        yield* Deferred.succeed(gate, undefined)
+        const summary = yield* Fiber.join(run)
+        // then all three are committed, in order: the checkpoint lands on batch 3's last record
+        const saved = yield* Ref.get(saves)
+        expect(saved.at(-1)).toBe(9000)
+        expect([...saved].sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(saved)
+        expect(Option.map(yield* store.load(key), (c) => c.timestamp)).toEqual(Option.some(9000))
+        expect(summary).toMatchObject({ published: 9, batches: 3 })
+      }).pipe(Effect.provide(storeLayer)))
+
+    it.live("an earlier batch that fails after later ones were acknowledged keeps the checkpoint before it; a rerun publishes from there", () =>
+      Effect.gen(function*() {
+        const gate = yield* Deferred.make<void, SinkError>()
+        const { acked, sink } = yield* gatedSink((ids) => ids.includes("e4"), gate)
+        const connector = makeScriptedConnector({ id: "gh", platform: "github", entries: nine })
+        const run = yield* runAudit(connector, options({ inFlight: 3 })).pipe(Effect.provideService(EventSink, sink), Effect.forkDaemon)
+        yield* untilAcked(acked, 2)
+        expect(yield* Ref.get(acked)).toEqual([["e1", "e2", "e3"], ["e7", "e8", "e9"]])
+        yield* Deferred.fail(gate, new SinkError({ reason: "timeout", message: "batch 2 not acknowledged" }))
+        const error = yield* Effect.flip(Fiber.join(run))
+        expect(error._tag).toBe("SinkError")
+        const store = yield* CheckpointStore
+        expect(Option.map(yield* store.load(key), (c) => c.timestamp)).toEqual(Option.some(3000))
+        // at least once: batch 3 is published again, after batch 2
+        const rerun = yield* Effect.gen(function*() {
+          yield* runAudit(connector, options({ inFlight: 3 }))
+          return yield* (yield* MemorySink).messages
+        }).pipe(Effect.provide(EventSink.memory))
+        expect(eventIds(rerun).sort()).toEqual(["e4", "e5", "e6", "e7", "e8", "e9"])
+      }).pipe(Effect.provide(storeLayer)))
+  })
 })

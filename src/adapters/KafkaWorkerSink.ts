@@ -1,0 +1,190 @@
+/**
+ * `EventSink` on Kafka with the kafkajs producer in a worker thread (KafkaWorkerMain.ts), so that
+ * kafkajs's encoding and compression run on the second core while the pipeline decodes and normalises
+ * on the first (issue 15: one thread was the bound).
+ *
+ * - A batch is packed into one ArrayBuffer here and transferred (KafkaWorkerProtocol.ts); its publish
+ *   succeeds when the producer thread says `Acked`, fails with the thread's `SinkError` otherwise. Sends
+ *   are not serialised: several batches may be in flight, acknowledged in any order.
+ * - The producer thread applies the send timeout and the bounded kafkajs retries (KafkaProducers.ts);
+ *   this side only keeps a backstop one second later, for a thread too busy to answer.
+ * - A thread that dies (an uncaught error, out of memory, an exit) fails every publish waiting on it
+ *   with `SinkError` `unavailable` naming the cause, never a hang; the next publish starts a new thread.
+ * - Shutdown: `Close` (the thread lets its sends settle and disconnects), then the thread is terminated.
+ */
+import { Worker } from "node:worker_threads"
+import { Deferred, Effect, Exit, FiberId, LogLevel, Runtime, Schema, type Scope } from "effect"
+import { SinkError } from "../domain/Errors.js"
+import { EventSink } from "../services/EventSink.js"
+import { checkCompression } from "./KafkaClient.js"
+import { KafkaConfig } from "./KafkaConfig.js"
+import { FromWorker, packBatch, type ToWorker } from "./KafkaWorkerProtocol.js"
+
+export interface WorkerSinkOptions {
+  /** the producer thread's entry; tests start stand-ins (a thread that crashes) */
+  readonly entry?: URL
+}
+
+const defaultEntry = new URL("./kafkaWorker.mjs", import.meta.url)
+
+/** The producer thread's heap: kafkajs's state and a few batches (their bytes live outside the heap). */
+const resourceLimits = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 4 }
+
+const levels = { Debug: LogLevel.Debug, Info: LogLevel.Info, Warning: LogLevel.Warning, Error: LogLevel.Error } as const
+
+type Answer = (exit: Exit.Exit<void, SinkError>) => void
+
+interface Thread {
+  readonly worker: Worker
+  readonly waiting: Map<number, Answer>
+  /** set once the thread is gone: every later request fails with it */
+  stopped: SinkError | undefined
+  readonly closed: Deferred.Deferred<void>
+}
+
+const decodeFromWorker = Schema.decodeUnknownEither(FromWorker)
+const message = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause))
+
+export const makeWorkerSink = (
+  config: KafkaConfig,
+  options: WorkerSinkOptions = {}
+): Effect.Effect<typeof EventSink.Service, SinkError, Scope.Scope> =>
+  Effect.gen(function*() {
+    yield* checkCompression(config)
+    const brokers = config.brokers.join(",")
+    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+    const encodedConfig = Schema.encodeSync(KafkaConfig)(config)
+    let nextId = 1
+
+    const stop = (thread: Thread, error: SinkError) => {
+      if (thread.stopped !== undefined) return
+      thread.stopped = error
+      for (const answer of thread.waiting.values()) answer(Exit.fail(error))
+      thread.waiting.clear()
+      Deferred.unsafeDone(thread.closed, Exit.void)
+    }
+
+    /** Start a producer thread; succeeds once its producer is connected. */
+    const start = Effect.async<Thread, SinkError>((resume) => {
+      const worker = new Worker(options.entry ?? defaultEntry, { workerData: { config: encodedConfig }, resourceLimits })
+      const thread: Thread = { worker, waiting: new Map(), stopped: undefined, closed: Deferred.unsafeMake(FiberId.none) }
+      let ready = false
+      const dead = (error: SinkError) => {
+        stop(thread, error)
+        if (!ready) {
+          ready = true
+          resume(Effect.fail(error))
+        }
+      }
+      worker.on("message", (raw: unknown) => {
+        const decoded = decodeFromWorker(raw)
+        if (decoded._tag === "Left") {
+          void worker.terminate()
+          return dead(new SinkError({ reason: "unavailable", message: `kafka producer thread sent an unreadable message: ${decoded.left.message}` }))
+        }
+        const m = decoded.right
+        switch (m._tag) {
+          case "Ready":
+            ready = true
+            return resume(Effect.succeed(thread))
+          case "StartFailed":
+            return dead(new SinkError(m.error))
+          case "Acked":
+          case "Checked":
+          case "Failed": {
+            const answer = thread.waiting.get(m.id)
+            thread.waiting.delete(m.id)
+            const error = m._tag === "Acked" ? undefined : m.error
+            return answer?.(error === undefined ? Exit.void : Exit.fail(new SinkError(error)))
+          }
+          case "Log":
+            return runFork(Effect.logWithLevel(levels[m.level], m.message).pipe(Effect.annotateLogs(m.annotations)))
+          case "Closed":
+            return Deferred.unsafeDone(thread.closed, Exit.void)
+        }
+      })
+      worker.on("error", (error) =>
+        dead(new SinkError({ reason: "unavailable", message: `kafka producer thread failed: ${message(error)}`, cause: error }))
+      )
+      worker.on("exit", (code) =>
+        dead(new SinkError({ reason: "unavailable", message: `kafka producer thread stopped (exit code ${code})` }))
+      )
+      return Effect.promise(() => worker.terminate())
+    }).pipe(
+      // loading the thread and connecting its producer (itself bounded by the send timeout)
+      Effect.timeoutFail({
+        duration: config.sendTimeoutMs + 30_000,
+        onTimeout: () => new SinkError({ reason: "timeout", message: `kafka ${brokers}: producer thread not ready within ${config.sendTimeoutMs + 30_000} ms` })
+      })
+    )
+
+    const close = (thread: Thread) =>
+      Effect.suspend(() => {
+        if (thread.stopped === undefined) thread.worker.postMessage({ _tag: "Close" } satisfies ToWorker)
+        return Deferred.await(thread.closed)
+      }).pipe(
+        Effect.timeoutOption(config.sendTimeoutMs + 6_000),
+        Effect.zipRight(Effect.promise(() => thread.worker.terminate())),
+        Effect.tap(() => Effect.logDebug("kafka producer thread stopped")),
+        Effect.ignore
+      )
+
+    let live = yield* start
+    yield* Effect.addFinalizer(() => Effect.suspend(() => close(live)))
+    const lock = yield* Effect.makeSemaphore(1)
+    /** The running thread, or a new one after the last one died. */
+    const current = lock.withPermits(1)(Effect.suspend(() =>
+      live.stopped === undefined
+        ? Effect.succeed(live)
+        : Effect.logWarning(`kafka producer thread restarting: ${live.stopped.message}`).pipe(
+          Effect.zipRight(start),
+          Effect.tap((thread) => (live = thread))
+        )
+    ))
+
+    /** Post a request and wait for its answer (an interrupted wait is forgotten, the thread carries on). */
+    const ask = (request: (id: number) => { readonly message: ToWorker; readonly transfer: ReadonlyArray<ArrayBuffer> }) =>
+      Effect.flatMap(current, (thread) =>
+        Effect.async<void, SinkError>((resume) => {
+          const id = nextId++
+          if (thread.stopped !== undefined) return resume(Effect.fail(thread.stopped))
+          thread.waiting.set(id, resume)
+          const { message, transfer } = request(id)
+          thread.worker.postMessage(message, [...transfer])
+          return Effect.sync(() => thread.waiting.delete(id))
+        }))
+
+    const check = ask((id) => ({ message: { _tag: "Check", id }, transfer: [] })).pipe(
+      Effect.interruptible,
+      Effect.timeoutFail({
+        duration: "4 seconds",
+        onTimeout: () => new SinkError({ reason: "timeout", message: `kafka ${brokers}: no metadata within 3 s` })
+      }),
+      Effect.withSpan("KafkaSink.check", { attributes: { brokers, thread: "worker" } })
+    )
+
+    return EventSink.of({
+      describe: `kafka ${brokers}`,
+      check,
+      publish: (batch) => {
+        if (batch.length === 0) return Effect.void
+        return ask((id) => {
+          const send = packBatch(id, batch)
+          return { message: send, transfer: [send.data] }
+        }).pipe(
+          // the pipeline runs a publish uninterruptibly; the wait itself stays interruptible so the
+          // backstop can abandon it
+          Effect.interruptible,
+          Effect.timeoutFail({
+            duration: config.sendTimeoutMs + 1_000,
+            onTimeout: () =>
+              new SinkError({
+                reason: "timeout",
+                message: `kafka ${brokers}: batch of ${batch.length} not acknowledged within ${config.sendTimeoutMs} ms`
+              })
+          }),
+          Effect.withSpan("KafkaSink.publish", { attributes: { brokers, messages: batch.length, thread: "worker" } })
+        )
+      }
+    })
+  })
