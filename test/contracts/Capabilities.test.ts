@@ -79,7 +79,8 @@ const github = {
     create_account: { email: ["table", "example.com"].join("@") },
     update_account: { id: "alice", custom_attributes: { org_role: "member" } },
     delete_account: { account_id: "alice" },
-    list_custom_attributes_schema: {}
+    list_custom_attributes_schema: {},
+    list_updated_accounts: { since: "2000-01-01T00:00:00Z" }
   } as Record<string, unknown>,
   missing: {
     get_account: { account_id: "nobody-at-all" },

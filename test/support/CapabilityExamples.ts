@@ -151,7 +151,8 @@ export const githubExamples = Effect.scoped(Effect.gen(function*() {
     ["get_account", "with the org_role custom attribute", req({ account_id: outsider, custom_attributes: ["org_role"] })],
     ["delete_account", "removed from the org", req({ account_id: outsider })],
     ["update_account", "error: a profile field is not the org's to change", req({ id: member, given_name: "Alice" })],
-    ["deactivate_account", "error: GitHub suspends users only in an Enterprise (not_implemented)", req({ account_id: member })]
+    ["deactivate_account", "error: GitHub suspends users only in an Enterprise (not_implemented)", req({ account_id: member })],
+    ["list_updated_accounts", "membership changes in the audit log since a time, each account as it stands now", req({ since: "2000-01-01T00:00:00Z", custom_attributes: ["org_role"] })]
   ])
   return [...reads, ...invited, ...lifecycle]
 }))

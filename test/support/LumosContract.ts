@@ -61,7 +61,8 @@ export const responseModel: Readonly<Record<string, string>> = {
   unassign_entitlement: "UnassignEntitlementResponse",
   get_last_activity: "GetLastActivityResponse",
   list_activity_records: "ListActivityRecordsResponse",
-  list_custom_attributes_schema: "ListCustomAttributesSchemaResponse"
+  list_custom_attributes_schema: "ListCustomAttributesSchemaResponse",
+  list_updated_accounts: "ListUpdatedAccountsResponse"
 }
 
 /** The problems of a capability's answer: an ErrorResponse when `is_error`, its response model otherwise. */

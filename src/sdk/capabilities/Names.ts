@@ -71,6 +71,7 @@ export const ModelledCapabilityNames = [
   "unassign_entitlement",
   "get_last_activity",
   "list_activity_records",
-  "list_custom_attributes_schema"
+  "list_custom_attributes_schema",
+  "list_updated_accounts"
 ] as const
 export type ModelledCapabilityName = typeof ModelledCapabilityNames[number]

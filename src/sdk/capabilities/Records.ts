@@ -119,6 +119,12 @@ export class UpdatedAccount extends Schema.Class<UpdatedAccount>("UpdateableAcco
   id: Schema.String
 }) {}
 
+/** connector-sdk-types `UpdatedAccounts`: the accounts changed since a time, and the cursor to ask from next */
+export class UpdatedAccounts extends Schema.Class<UpdatedAccounts>("UpdatedAccounts")({
+  accounts: Schema.Array(FoundAccountData),
+  cursor: nullable(Schema.String)
+}) {}
+
 /** connector-sdk-types `CustomAttributeSchema` (with its two enums): an attribute an app keeps on accounts or entitlements */
 export const CustomAttributeCustomizedType = Schema.Literal("account", "entitlement")
 export const CustomAttributeType = Schema.Literal("string", "user")

@@ -22,6 +22,12 @@ export class ListAccounts extends Schema.Class<ListAccounts>("ListAccounts")({
 export class ListEntitlements extends Schema.Class<ListEntitlements>("ListEntitlements")({
   custom_attributes: optionalNull(Schema.Array(Schema.String))
 }) {}
+/** the SDK's `ListUpdatedAccounts`: changes since `since` (ISO 8601), or since a previous answer's `cursor` */
+export class ListUpdatedAccounts extends Schema.Class<ListUpdatedAccounts>("ListUpdatedAccounts")({
+  since: optionalNull(Schema.String),
+  cursor: optionalNull(Schema.String),
+  custom_attributes: optionalNull(Schema.Array(Schema.String))
+}) {}
 export class GetAccount extends Schema.Class<GetAccount>("GetAccount")({
   account_id: Schema.String,
   custom_attributes: optionalNull(Schema.Array(Schema.String))

@@ -22,6 +22,7 @@ import {
   nullable,
   UnassignedEntitlement,
   UpdatedAccount,
+  UpdatedAccounts,
   ValidatedCredentials
 } from "./Records.js"
 
@@ -78,6 +79,9 @@ export class ListActivityRecordsResponse
 {}
 export class ListCustomAttributesSchemaResponse
   extends Schema.Class<ListCustomAttributesSchemaResponse>("ListCustomAttributesSchemaResponse")(responseOf(Schema.Array(CustomAttributeSchema)))
+{}
+export class ListUpdatedAccountsResponse
+  extends Schema.Class<ListUpdatedAccountsResponse>("ListUpdatedAccountsResponse")(responseOf(UpdatedAccounts))
 {}
 export class InfoResponse extends Schema.Class<InfoResponse>("InfoResponse")(responseOf(Info)) {}
 export class AppInfoResponse extends Schema.Class<AppInfoResponse>("AppInfoResponse")(responseOf(AppInfo)) {}

@@ -17,6 +17,7 @@ import {
   ListCustomAttributesSchema,
   ListEntitlements,
   ListResources,
+  ListUpdatedAccounts,
   UpdateAccount,
   ValidateCredentials
 } from "./Requests.js"
@@ -36,6 +37,7 @@ import {
   ListCustomAttributesSchemaResponse,
   ListEntitlementsResponse,
   ListResourcesResponse,
+  ListUpdatedAccountsResponse,
   UnassignEntitlementResponse,
   UpdateAccountResponse,
   ValidateCredentialsResponse
@@ -62,7 +64,8 @@ export const CapabilitySpecs = {
   unassign_entitlement: { payload: EntitlementGrant, response: UnassignEntitlementResponse },
   get_last_activity: { payload: GetLastActivity, response: GetLastActivityResponse },
   list_activity_records: { payload: ListActivityRecords, response: ListActivityRecordsResponse },
-  list_custom_attributes_schema: { payload: ListCustomAttributesSchema, response: ListCustomAttributesSchemaResponse }
+  list_custom_attributes_schema: { payload: ListCustomAttributesSchema, response: ListCustomAttributesSchemaResponse },
+  list_updated_accounts: { payload: ListUpdatedAccounts, response: ListUpdatedAccountsResponse }
 } as const satisfies Record<ModelledCapabilityName, { readonly payload: Schema.Schema.Any; readonly response: Schema.Schema.Any }>
 export type Specs = typeof CapabilitySpecs
 

@@ -7,6 +7,7 @@
  *   - find_entitlement_associations, get_account_entitlement_associations: the connector's permission
  *     snapshots (same data, same stream);
  *   - get_last_activity, list_activity_records: the org's audit log (the audit stream);
+ *   - list_updated_accounts: accounts whose org membership the audit log says changed (Updated.ts);
  *   - assign/unassign_entitlement: PUT/DELETE /repos/{owner}/{repo}/collaborators/{username};
  *   - create_account (an org invitation, PENDING until accepted), update_account (the org role, as
  *     custom_attributes.org_role), delete_account (removal, or the invitation withdrawn),
@@ -22,6 +23,7 @@ import { appId, GitHubCapabilitySettings } from "./Common.js"
 import { getLastActivity, listActivityRecords } from "./Activity.js"
 import { findEntitlementAssociations, getAccountEntitlementAssociations } from "./Associations.js"
 import { createAccount, deleteAccount, listCustomAttributesSchema, updateAccount } from "./Lifecycle.js"
+import { listUpdatedAccounts } from "./Updated.js"
 import { getAccount, listAccounts, listEntitlements, listResources, validateCredentials } from "./Read.js"
 import { assignEntitlement, unassignEntitlement } from "./Write.js"
 
@@ -56,6 +58,7 @@ export const GitHubIntegration = makeIntegration({
     create_account: createAccount,
     update_account: updateAccount,
     delete_account: deleteAccount,
-    list_custom_attributes_schema: listCustomAttributesSchema
+    list_custom_attributes_schema: listCustomAttributesSchema,
+    list_updated_accounts: listUpdatedAccounts
   }
 })

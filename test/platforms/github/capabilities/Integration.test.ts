@@ -153,6 +153,7 @@ describe("GitHub capabilities", () => {
   it.live("account lifecycle as org membership: invite (pending until accepted), role, removal, withdrawal", () =>
     Effect.gen(function*() {
       const sim = yield* startGitHubSimulator(options)
+      const startedAt = Date.now()
       const outsiders = ((yield* rest(sim, `/orgs/${sim.org}/outside_collaborators`)) as ReadonlyArray<{ login: string }>).map((u) => u.login)
       const [joiner, invitee] = outsiders as [string, string]
       const admins = () => Effect.map(rest(sim, `/orgs/${sim.org}/members?role=admin&per_page=100`), (l) => (l as ReadonlyArray<{ login: string }>).map((u) => u.login))
@@ -206,6 +207,22 @@ describe("GitHub capabilities", () => {
       expect(yield* sim.pendingInvitations).toEqual([])
       expect(yield* failed(gh, "delete_account", request(sim, { account_id: byEmail.response.id }))).toMatchObject({ error_code: "not_found" })
 
+      // every membership change since the start, each account as it stands now; then nothing new past the cursor
+      const updated = yield* ok<{ accounts: ReadonlyArray<{ integration_specific_id: string; user_status: string }>; cursor: string }>(
+        gh,
+        "list_updated_accounts",
+        request(sim, { since: new Date(startedAt).toISOString() })
+      )
+      expect(updated.response.accounts.map((a) => [a.integration_specific_id, a.user_status]).sort()).toEqual([[invitee, "DELETED"], [joiner, "DELETED"]])
+      yield* ok(gh, "create_account", request(sim, { username: invitee }))
+      const next = yield* ok<{ accounts: ReadonlyArray<{ integration_specific_id: string; user_status: string }> }>(
+        gh,
+        "list_updated_accounts",
+        request(sim, { cursor: updated.response.cursor })
+      )
+      expect(next.response.accounts.filter((a) => a.user_status !== "DELETED").map((a) => [a.integration_specific_id, a.user_status])).toEqual([[invitee, "PENDING"]])
+      expect(yield* failed(gh, "list_updated_accounts", request(sim, { cursor: "not-a-cursor" }))).toMatchObject({ error_code: "invalid_value" })
+
       const schema = yield* ok(gh, "list_custom_attributes_schema", request(sim, {}))
       expect(schema.response).toMatchObject([{ customized_type: "account", name: "org_role", attribute_type: "string" }])
     }).pipe(Effect.scoped, Effect.provide(services)), 60_000)
@@ -234,6 +251,7 @@ describe("GitHub capabilities", () => {
         "list_custom_attributes_schema",
         "list_entitlements",
         "list_resources",
+        "list_updated_accounts",
         "unassign_entitlement",
         "update_account",
         "validate_credentials"
