@@ -2,8 +2,8 @@
  * `npm run bench`: every benchmark, each printing our figure, a baseline measured in the same run and
  * the ratio, then bench/RESULTS.md with the machine's facts and the command.
  *
- *   npm run bench                     all eight
- *   npm run bench -- throughput       only the named ones (throughput, memory, connector, freshness, cluster, grants, pacing, restart)
+ *   npm run bench                     all nine
+ *   npm run bench -- throughput       only the named ones (throughput, memory, connector, freshness, cluster, grants, pacing, restart, drift)
  *   npm run bench -- --report         none: RESULTS.md again from the stored figures
  *
  * Each benchmark's latest figures are kept in bench/results/<name>.json, so a run of some of them
@@ -14,6 +14,7 @@ import { loadavg } from "node:os"
 import { Effect, Logger, LogLevel, Schema } from "effect"
 import { clusterScaling } from "./cluster.js"
 import { connectorEfficiency } from "./connector.js"
+import { driftLatency } from "./drift.js"
 import { freshness } from "./freshness.js"
 import { grantDiff } from "./grantDiff.js"
 import { type Figure, machineFacts } from "./lib.js"
@@ -30,7 +31,8 @@ const all = {
   cluster: () => clusterScaling(10_000),
   grants: () => grantDiff(10_000, 1_000_000),
   pacing: () => pacing(600),
-  restart: () => restartBudget(300)
+  restart: () => restartBudget(300),
+  drift: () => driftLatency(16)
 } as const
 type Name = keyof typeof all
 const isName = (s: string): s is Name => Object.hasOwn(all, s)

@@ -98,4 +98,23 @@ export const grantStoreContract = (it: Vitest.MethodsNonLive<GrantStore>) => {
       const pages = yield* store.list({ platform: "github", connectorId: "gh-2", limit: 1, asset: "acme/web" })
       expect(pages.grants).toHaveLength(1)
     }))
+
+  it.effect("a refresh reports what was added and changed on its assets only; before the first complete snapshot it reports nothing", () =>
+    Effect.gen(function*() {
+      const store = yield* GrantStore
+      // no baseline yet: a refresh has nothing to compare against
+      expect(yield* complete(view("early", ["acme/api"], "gh-3"), [grant("carol", "acme/api", "PULL", "direct")])).toMatchObject({ added: 0, removed: 0, changed: 0, baseline: false })
+      yield* complete(view("s0", undefined, "gh-3"), [grant("alice", "acme/api", "PUSH", "direct"), grant("bob", "acme/web", "PULL", "direct")])
+      // on acme/api alice's PUSH now comes from a team and dave is new; acme/web, not re-read, is left alone
+      const r = yield* complete(view("r1", ["acme/api"], "gh-3"), [grant("alice", "acme/api", "PUSH", "group"), grant("dave", "acme/api", "PULL", "direct")])
+      expect(r).toMatchObject({ added: 1, removed: 0, changed: 1, baseline: false })
+      const pending = yield* store.pending("gh-3", 10)
+      expect(pending.map((c) => `${c.kind}|${c.grantKey}|${c.afterSnapshotId}|${c.beforeSnapshotId}`).sort()).toEqual([
+        "grant_added|github:dave:acme/api:PULL|r1|s0",
+        "grant_changed|github:alice:acme/api:PUSH|r1|s0"
+      ])
+      // the next full snapshot compares against what the refresh reported: nothing new
+      const s1 = yield* complete(view("s1", undefined, "gh-3"), [grant("alice", "acme/api", "PUSH", "group"), grant("dave", "acme/api", "PULL", "direct"), grant("bob", "acme/web", "PULL", "direct")])
+      expect(s1).toMatchObject({ added: 0, removed: 0, changed: 0 })
+    }))
 }
