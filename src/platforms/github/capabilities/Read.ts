@@ -1,8 +1,9 @@
 /**
  * GitHub's read capabilities on the SDK's models:
  *   - validate_credentials: the org's id is the tenant id;
- *   - list_accounts / get_account: org members (a login is the account id); asked for the `org_role`
- *     custom attribute, each says admin (an owner) or member;
+ *   - list_accounts / get_account: org members (a login is the account id), then pending invitations
+ *     (PENDING; `invitation:<id>` for one by email); asked for the `org_role` custom attribute, each says
+ *     admin (an owner) or member;
  *   - list_resources: repositories (`org/name`) then teams (`team:<slug>`), one token spanning both;
  *   - list_entitlements: each repository's permission levels (pull..admin) and each team's membership.
  */
@@ -18,7 +19,7 @@ import {
   ValidateCredentialsResponse
 } from "../../../sdk/capabilities/Responses.js"
 import type { GitHubClient } from "../Client.js"
-import { Member, Organization, Repository, Team } from "../Payloads.js"
+import { Member, OrgInvitation, OrgMembership, Organization, Repository, Team } from "../Payloads.js"
 import { type GitHubCapabilitySettings, levelLabels, linkPages, orgRoleAttribute, repositoryLevels, withClient } from "./Common.js"
 
 /** `admins`: the owners' logins (lower case), read when the request asks for the org_role attribute */
@@ -59,33 +60,81 @@ const members = (client: GitHubClient, org: string) => (_: string, url: string) 
     Effect.map(({ body, next }) => ({ items: body, next }))
   )
 
+/** a pending org invitation as an account: PENDING, named by login, or by `invitation:<id>` before it has one */
+const toPending = (i: typeof OrgInvitation.Type, admins: Option.Option<ReadonlySet<string>>) =>
+  new FoundAccountData({
+    integration_specific_id: i.login ?? `invitation:${i.id}`,
+    username: i.login,
+    email: i.email,
+    user_status: "PENDING",
+    account_type: "user",
+    extra_data: { invitation_id: i.id },
+    custom_attributes: Option.isSome(admins) ? { [orgRoleAttribute]: i.role === "admin" ? "admin" : "member" } : null
+  })
+
 export const listAccounts: CapabilityHandler<"list_accounts", GitHubCapabilitySettings> = (req, settings) =>
   withClient(req.auth, settings, req.page?.size ?? 100, (client) =>
     Effect.gen(function*() {
-      const { items, page } = yield* linkPages(settings.api_url, "list_accounts", req.page, [`/orgs/${settings.org}/members`], members(client, settings.org))
+      const membersUrl = `/orgs/${settings.org}/members`
       const admins = yield* adminsIfAsked(client, settings.org, req.request.custom_attributes)
-      return new ListAccountsResponse({ response: items.map((m) => toAccount(m, admins)), raw_data: items, page })
+      // the members, then the pending invitations (what create_account made, until accepted)
+      const { items, page } = yield* linkPages(
+        settings.api_url,
+        "list_accounts",
+        req.page,
+        [membersUrl, `/orgs/${settings.org}/invitations`],
+        (endpoint, url) =>
+          endpoint === membersUrl
+            ? members(client, settings.org)(endpoint, url).pipe(
+              Effect.map(({ items, next }) => ({ items: items.map((m) => ({ account: toAccount(m, admins), raw: m as unknown })), next }))
+            )
+            : client.getJson("core", url, Schema.Array(OrgInvitation), `list the invitations to ${settings.org}`).pipe(
+              Effect.map(({ body, next }) => ({ items: body.map((i) => ({ account: toPending(i, admins), raw: i as unknown })), next }))
+            )
+      )
+      return new ListAccountsResponse({ response: items.map((i) => i.account), raw_data: items.map((i) => i.raw), page })
     }))
 
 export const getAccount: CapabilityHandler<"get_account", GitHubCapabilitySettings> = (req, settings) =>
   withClient(req.auth, settings, 100, (client) =>
     Effect.gen(function*() {
       const wanted = req.request.account_id.toLowerCase()
+      const admins = () => adminsIfAsked(client, settings.org, req.request.custom_attributes)
       // GitHub logins are case-insensitive; the org's member list is the source of who is an account
       let url: Option.Option<string> = Option.some(`/orgs/${settings.org}/members?per_page=100`)
       while (Option.isSome(url)) {
         const { items, next } = yield* members(client, settings.org)("", url.value)
         const found = items.find((m) => m.login.toLowerCase() === wanted)
-        if (found !== undefined) {
-          const admins = yield* adminsIfAsked(client, settings.org, req.request.custom_attributes)
-          return new GetAccountResponse({ response: toAccount(found, admins), raw_data: found })
-        }
+        if (found !== undefined) return new GetAccountResponse({ response: toAccount(found, yield* admins()), raw_data: found })
         url = next
+      }
+      // not a member: maybe invited (PENDING until accepted)
+      const membership = yield* client.getJson(
+        "core",
+        `/orgs/${settings.org}/memberships/${encodeURIComponent(req.request.account_id)}`,
+        OrgMembership,
+        `read ${req.request.account_id}'s membership of ${settings.org}`
+      ).pipe(
+        Effect.map(({ body }) => Option.some(body)),
+        Effect.catchIf((e) => e.status === 404, () => Effect.succeed(Option.none<typeof OrgMembership.Type>()))
+      )
+      if (Option.isSome(membership)) {
+        const m = membership.value
+        return new GetAccountResponse({
+          response: new FoundAccountData({
+            integration_specific_id: req.request.account_id,
+            username: req.request.account_id,
+            user_status: m.state === "active" ? "ACTIVE" : "PENDING",
+            account_type: "user",
+            custom_attributes: req.request.custom_attributes?.includes(orgRoleAttribute) ? { [orgRoleAttribute]: m.role === "admin" ? "admin" : "member" } : null
+          }),
+          raw_data: m
+        })
       }
       return yield* new CapabilityError({
         code: "not_found",
         raisedBy: "NotFoundError",
-        message: `${req.request.account_id} is not a member of the ${settings.org} organization`
+        message: `${req.request.account_id} is neither a member of nor invited to the ${settings.org} organization`
       })
     }))
 

@@ -162,7 +162,12 @@ describe("GitHub capabilities", () => {
       const created = yield* ok(gh, "create_account", request(sim, { username: joiner }))
       expect(created.response).toEqual({ id: joiner, status: "PENDING", created: true })
       expect((yield* sim.pendingInvitations).filter((i) => i.login === joiner)).toMatchObject([{ role: "member" }])
-      expect(yield* failed(gh, "get_account", request(sim, { account_id: joiner }))).toMatchObject({ error_code: "not_found" })
+      expect((yield* ok(gh, "get_account", request(sim, { account_id: joiner }))).response).toMatchObject({ integration_specific_id: joiner, user_status: "PENDING" })
+      const listed = yield* ok<ReadonlyArray<{ integration_specific_id: string; user_status: string }>>(gh, "list_accounts", request(sim, {}))
+      expect(listed.response.filter((a) => a.user_status === "PENDING").map((a) => a.integration_specific_id)).toEqual([joiner])
+      // two at a time across members and invitations: nothing lost, nothing twice
+      const paged = yield* allPages<{ integration_specific_id: string }>(gh, "list_accounts", (page) => request(sim, {}, { page }), 2)
+      expect(paged.items.map((a) => a.integration_specific_id)).toEqual(listed.response.map((a) => a.integration_specific_id))
       expect(yield* failed(gh, "create_account", request(sim, { username: joiner }))).toMatchObject({ error_code: "api_error", status_code: 422 })
       expect(yield* failed(gh, "create_account", request(sim, { username: "no-such-person" }))).toMatchObject({ error_code: "not_found" })
 
