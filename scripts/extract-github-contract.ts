@@ -46,7 +46,9 @@ const operations: ReadonlyArray<readonly [method: string, path: string]> = [
   ["post", "/orgs/{org}/invitations"],
   ["delete", "/orgs/{org}/invitations/{invitation_id}"],
   ["delete", "/orgs/{org}/members/{username}"],
-  ["get", "/orgs/{org}/memberships/{username}"]
+  ["get", "/orgs/{org}/memberships/{username}"],
+  // the audit log's 404 is told apart by the token's membership (owner or not)
+  ["get", "/user/memberships/orgs/{org}"]
 ]
 
 const sourceFiles = {

@@ -7,6 +7,7 @@
  * graphql, audit_log). GitHub's own example responses run through the connector's decoders. The end of the
  * first test proves the checks fail when a field is wrong, or when a request has no User-Agent.
  */
+import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Layer, Option, Redacted, Schema, Stream } from "effect"
@@ -40,6 +41,16 @@ const isGraphQLError = (e: unknown): boolean =>
   (e["path"] === undefined || (Array.isArray(e["path"]) && e["path"].every((p) => typeof p === "string" || Number.isInteger(p)))) &&
   (e["locations"] === undefined ||
     (Array.isArray(e["locations"]) && e["locations"].every((l) => isRecord(l) && Number.isInteger(l["line"]) && Number.isInteger(l["column"]))))
+
+/** The connector's requests that do not say who they are (`verity-ingest/<version>`), what they accept, or the API version. */
+const unnamed = (exchanges: ReadonlyArray<Exchange>) =>
+  exchanges.filter((x) => x.requestHeaders[probeHeader] === undefined).flatMap((x) => {
+    const h = x.requestHeaders
+    return /^verity-ingest\/\d+\.\d+\.\d+$/.test(h["user-agent"] ?? "") && h["accept"] === "application/vnd.github+json" &&
+        h["x-github-api-version"] === "2022-11-28"
+      ? []
+      : [`${x.method} ${x.path}: user-agent ${h["user-agent"]}, accept ${h["accept"]}, version ${h["x-github-api-version"]}`]
+  })
 
 /** Every mismatch between what the simulator sent and GitHub's contract, one line each. */
 const mismatches = (exchanges: ReadonlyArray<Exchange>) => {
@@ -102,6 +113,16 @@ const appJwt = (privateKey: string) => {
 }
 
 const capabilityServices = Layer.mergeAll(NodeHttpClient.layerUndici, RateLimiter.default)
+
+/**
+ * A real HTTP client that blanks the User-Agent on the way out, as if Client.ts no longer set it (blank, not
+ * absent: Node's client would put its own name in an absent one's place, which the header check also flags).
+ */
+const withoutUserAgent = Layer.effect(
+  HttpClient.HttpClient,
+  // the last step before the wire (a `mapRequest` here would run before the connector sets its headers)
+  Effect.map(HttpClient.HttpClient, (inner) => HttpClient.make((request) => inner.execute(HttpClientRequest.setHeader(request, "user-agent", ""))))
+).pipe(Layer.provide(NodeHttpClient.layerUndici))
 
 const capability = (name: string, url: string, org: string, token: string, request: unknown, page?: { size: number }) =>
   GitHubIntegration.run(name, { auth: { token: { token } }, request, settings: { org, api_url: url }, ...(page ? { page } : {}) })
@@ -235,6 +256,12 @@ describe("GitHub's published contract", () => {
         const answer = yield* raw(method, path, body)
         expect(answer.status, `${method} ${path}`).toBeLessThan(300)
       }
+      // the org invitation list held a pending invitation when it was checked (an empty list proves nothing)
+      const orgInvitations = proxy.exchanges.filter((x) => x.method === "GET" && x.path.startsWith(`/orgs/${sim.org}/invitations`))
+      expect(orgInvitations.length).toBeGreaterThan(0)
+      expect(orgInvitations.filter((x) => !Array.isArray(x.body) || x.body.length === 0)).toEqual([])
+      // who the token is in the org (the audit log's 404 is told apart by it)
+      expect((yield* raw("GET", `/user/memberships/orgs/${sim.org}`)).status).toBe(200)
       // limits and faults: secondary limits (403 and 429 with retry-after), server errors
       yield* sim.setFaults({ secondaryRateLimitRate: 1, secondaryWithoutRetryAfterShare: 0.5 })
       for (let i = 0; i < 10; i++) yield* raw("GET", `/orgs/${sim.org}/repos`)
@@ -263,14 +290,7 @@ describe("GitHub's published contract", () => {
       const partial = proxy.exchanges.find((x) => x.path === "/graphql" && isRecord(x.body) && isRecord(x.body["data"]) && Array.isArray(x.body["errors"]))
       expect(JSON.stringify((partial?.body as { errors?: unknown } | undefined)?.errors)).toMatch(/"path":\["r\d+"\]/)
       // every request the connector and the capabilities sent says who it is, what it accepts, and the API version
-      const unnamed = proxy.exchanges.filter((x) => x.requestHeaders[probeHeader] === undefined).flatMap((x) => {
-        const h = x.requestHeaders
-        return /^verity-ingest\/\d+\.\d+\.\d+$/.test(h["user-agent"] ?? "") && h["accept"] === "application/vnd.github+json" &&
-            h["x-github-api-version"] === "2022-11-28"
-          ? []
-          : [`${x.method} ${x.path}: user-agent ${h["user-agent"]}, accept ${h["accept"]}, version ${h["x-github-api-version"]}`]
-      })
-      expect(unnamed).toEqual([])
+      expect(unnamed(proxy.exchanges)).toEqual([])
       const { found, seen } = mismatches(proxy.exchanges)
       expect(found).toEqual([])
       const wanted = [
@@ -315,6 +335,7 @@ describe("GitHub's published contract", () => {
         "DELETE /orgs/{org}/members/{username} 204",
         "GET /orgs/{org}/memberships/{username} 200",
         "GET /orgs/{org}/memberships/{username} 404",
+        "GET /user/memberships/orgs/{org} 200",
         "POST /app/installations/{installation_id}/access_tokens 201",
         "POST /app/installations/{installation_id}/access_tokens 401",
         "POST /app/installations/{installation_id}/access_tokens 404",
@@ -366,6 +387,21 @@ describe("GitHub's published contract", () => {
         `r0.collaborators.edges.0.permissionSources.0.permission: Enum "DefaultRepositoryPermissionField" cannot represent value: "MAINTAIN"`
       )
       expect(replayed).toContain("/r0/collaborators/edges/0/node/email: not asked for, or not in GitHub's schema")
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer())))
+
+  it.live("a client that drops User-Agent goes red: GitHub's 403 fails the pull, and the header check names every request", () =>
+    Effect.gen(function*() {
+      const sim = yield* startGitHubSimulator({ repos: 2, members: 3, teams: 1, events: 3, seed: 3 })
+      const proxy = yield* startRecordingProxy(sim.url)
+      const error = yield* Effect.flatMap(connectorFor({ ...sim, url: proxy.url }), (c) => runPermissions(c, pipelineOptions)).pipe(
+        Effect.provide(Layer.mergeAll(withoutUserAgent, RateLimiter.default)),
+        Effect.flip
+      )
+      expect(error.message).toContain("403")
+      expect(error.message).toContain("User-Agent")
+      expect(proxy.exchanges.length).toBeGreaterThan(0)
+      expect(proxy.exchanges.every((x) => x.status === 403)).toBe(true)
+      expect(unnamed(proxy.exchanges).length).toBe(proxy.exchanges.length)
     }).pipe(Effect.scoped, Effect.provide(runtimeLayer())))
 
   it("GitHub's own example responses decode with the connector's payload schemas", () => {

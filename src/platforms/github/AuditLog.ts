@@ -6,7 +6,7 @@
  * millisecond are skipped here (the phrase has one-second resolution), entries at that millisecond come
  * through and the pipeline drops the ids the checkpoint says were already published.
  */
-import { Chunk, Clock, Effect, Option, Stream } from "effect"
+import { Chunk, Clock, Effect, Option, Schema, Stream } from "effect"
 import { createHash } from "node:crypto"
 import { type AuditRecord, decodeRecord } from "../../sdk/Connector.js"
 import { Checkpoint } from "../../domain/Checkpoint.js"
@@ -21,6 +21,40 @@ const githubPlatform = makePlatform(platform)
 
 export const unsupportedAuditLogWarning =
   "github: audit log unsupported (HTTP 404): the org is not on GitHub Enterprise Cloud; permissions are still pulled"
+
+/** What the token's user is in the org (`GET /user/memberships/orgs/{org}`): GitHub hides the audit log from all but owners. */
+const OrgMembership = Schema.Struct({ role: Schema.String, user: Schema.optional(Schema.Struct({ login: Schema.String })) })
+
+/**
+ * GitHub answers 404 on the audit log both to an org not on Enterprise Cloud and to anyone who is not an
+ * owner. The token's membership tells them apart: not an owner is an error that says so; an owner (or a
+ * token that cannot say, such as an App's) means the org has no audit log: a warning, and no events.
+ */
+const explainNotFound = (client: GitHubClient) => {
+  const { org } = client.settings
+  return client.getJson("core", `/user/memberships/orgs/${org}`, OrgMembership, `read the token's membership in ${org}`).pipe(
+    Effect.either,
+    Effect.flatMap((membership) => {
+      if (membership._tag === "Right" && membership.right.body.role !== "admin") {
+        const who = membership.right.body.user?.login
+        return Effect.fail(
+          new ConnectorError({
+            reason: "forbidden",
+            platform,
+            status: 404,
+            // the refusal's mapping below adds what the audit log needs
+            message: `GitHub answered 404 on the audit log of ${org}: the token belongs to ${who ?? "a member"}, who is not an owner of ${org}.`
+          })
+        )
+      }
+      return Effect.logWarning(
+        membership._tag === "Right"
+          ? unsupportedAuditLogWarning
+          : `${unsupportedAuditLogWarning} (or the token cannot read it: it needs read:audit_log and an owner of ${org})`
+      )
+    })
+  )
+}
 
 /** JSON with sorted keys, so the same entry always hashes the same. */
 const canonicalJson = (value: unknown): string => {
@@ -108,7 +142,7 @@ const entries = (client: GitHubClient, firstUrl: string, fromTs: number, start: 
       Effect.map(({ body, next }) => [Chunk.fromIterable(body), next] as const),
       Effect.catchIf(
         (e) => e.status === 404 && e.reason === "not_found",
-        () => Effect.logWarning(unsupportedAuditLogWarning).pipe(Effect.as([Chunk.empty<unknown>(), Option.none<string>()] as const))
+        () => explainNotFound(client).pipe(Effect.as([Chunk.empty<unknown>(), Option.none<string>()] as const))
       ),
       // a refusal is an error, never an empty log
       Effect.mapError((e) =>

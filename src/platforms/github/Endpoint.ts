@@ -42,7 +42,18 @@ export const secondaryPointsOf = (method: string, path: string, body: string): n
   return m === "GET" || m === "HEAD" ? 1 : 5
 }
 
+/**
+ * A request that creates content, which GitHub also limits on its own (80 a minute): a REST write or a
+ * GraphQL mutation. Buying an App installation token is not one.
+ */
+export const isContentCreation = (method: string, path: string, body: string): boolean => {
+  if (path === "/graphql") return /^\s*mutation\b/.test(queryOf(body))
+  const m = method.toUpperCase()
+  return m !== "GET" && m !== "HEAD" && m !== "OPTIONS" && !/^\/app\/installations\/[^/]+\/access_tokens$/.test(path)
+}
+
 /** GitHub's documented secondary limits. */
 export const restPointsPerMinutePerEndpoint = 900
+export const contentCreationPerMinute = 80
 export const graphqlPointsPerMinute = 2000
 export const maxConcurrentRequests = 100

@@ -122,6 +122,25 @@ describe("GitHub audit events against the simulator", () => {
   })
 })
 
+describe("an audit log the token may not read", () => {
+  it.live("a token of a member who is not an owner: GitHub's 404 becomes an error naming read:audit_log and an owner, never an empty log", () =>
+    Effect.gen(function*() {
+      const sim = yield* startGitHubSimulator({ repos: 3, members: 5, teams: 1, events: 10, tokenOwner: false })
+      const error = yield* (yield* connectorFor(sim)).auditEvents(Option.none()).pipe(Stream.runDrain, Effect.flip)
+      expect(error.reason).toBe("forbidden")
+      expect(error.message).toBe(
+        "GitHub answered 404 on the audit log of acme-corp: the token belongs to alice, who is not an owner of acme-corp. " +
+          "The audit log needs a token with the read:audit_log scope that belongs to an owner of acme-corp."
+      )
+      // a token without the scope: GitHub's 403 names it, with the same advice
+      const unscoped = yield* startGitHubSimulator({ repos: 3, members: 5, teams: 1, events: 10, tokenScopes: ["read:org", "repo"] })
+      const refused = yield* (yield* connectorFor(unscoped)).auditEvents(Option.none()).pipe(Stream.runDrain, Effect.flip)
+      expect(refused.reason).toBe("forbidden")
+      expect(refused.message).toContain("read:audit_log")
+      expect(refused.message).toContain("belongs to an owner of acme-corp")
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer())))
+})
+
 describe("GitHub audit-log mapping", () => {
   it("an audit entry maps to a RawEvent; a missing _document_id gets a stable id; wrong types are Invalid", () => {
     const entry = { "@timestamp": 1719820800123, action: "org.add_member", actor: "Bob", org: ["acme-corp"] }

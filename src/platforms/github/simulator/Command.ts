@@ -35,6 +35,9 @@ const basePermission = Options.choice("base-permission", ["none", "read", "write
   Options.withDescription("the org's base repository permission (default: picked from the seed)")
 )
 const noAuditLog = Options.boolean("no-audit-log").pipe(Options.withDescription("answer 404 on the audit log, like a non-Enterprise org"))
+const tokenNotOwner = Options.boolean("token-not-owner").pipe(
+  Options.withDescription("the token belongs to a member who is not an owner: the audit log answers 404, as GitHub does")
+)
 
 const secondaryBare = Options.float("secondary-without-retry-after-share").pipe(
   Options.withDefault(0),
@@ -78,6 +81,7 @@ const options = Options.all({
   maxConcurrency,
   basePermission,
   noAuditLog,
+  tokenNotOwner,
   secondaryBare,
   tokenScopes,
   appId,
@@ -132,6 +136,7 @@ export const githubSimulator = defineSimulator({
         maxConcurrency: o.maxConcurrency,
         ...Option.match(o.basePermission, { onNone: () => ({}), onSome: (basePermission) => ({ basePermission }) }),
         auditLogEnabled: !o.noAuditLog,
+        tokenOwner: !o.tokenNotOwner,
         ...(o.liveEvents > 0 || o.liveChanges > 0
           ? {
             live: {

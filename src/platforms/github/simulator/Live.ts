@@ -1,7 +1,7 @@
 /**
  * Live mode: while the simulator runs, audit events keep arriving and access keeps changing (grants
  * added, removed and changed; team repositories and members; new outside collaborators who accept
- * their invitation), at the rates asked for and from a seeded PRNG. Changes go through `Writes`, the
+ * their invitation; the base permission; people joining and leaving the org, owners made and unmade), at the rates asked for and from a seeded PRNG. Changes go through `Writes`, the
  * same path as the REST writes, so each one is in the API, the audit log and the truth at once.
  */
 import { Effect } from "effect"
@@ -56,6 +56,25 @@ export const randomChange = (model: Model, writes: Writes, rng: () => number, no
       if (model.repos.length === 0) return false
       const invited = writes.addCollaborator(ctx, pick(rng, model.repos).name, `ext-live-${model.nextUserId}`, anyLevel())
       return invited._tag === "invited" && done(writes.acceptInvitation(ctx, invited.invitation.id))
+    },
+    // the base permission changes (admin left out: it would make every member an admin of everything)
+    () => done(writes.setBasePermission(ctx, pick(rng, (["none", "read", "write"] as const).filter((b) => b !== model.org.base)))),
+    // someone new is invited to the org and accepts
+    () => {
+      const invited = writes.setOrgMembership(ctx, `member-live-${model.nextUserId}`, "member")
+      return invited._tag === "invited" && done(writes.acceptInvitation(ctx, invited.invitation.id))
+    },
+    // a member who is not an owner leaves the org
+    () => {
+      const leavers = model.members.filter((m) => !model.owners.has(m))
+      return leavers.length > 1 && done(writes.removeOrgMember(ctx, pick(rng, leavers)))
+    },
+    // a member becomes an owner, or an owner (one of several) a member
+    () => {
+      if (model.members.length === 0) return false
+      const who = pick(rng, model.members)
+      const demote = model.owners.has(who)
+      return (!demote || model.owners.size > 1) && done(writes.setOrgMembership(ctx, who, demote ? "member" : "admin"))
     }
   ]
   for (let attempt = 0; attempt < 20; attempt++) {

@@ -49,25 +49,30 @@ export const makeRateWindows = (limit: number, windowMs: number, limits: Readonl
 
 /**
  * GitHub's secondary limits on points: per REST endpoint (default 900 points/min) and for GraphQL
- * (default 2,000 points/min), each over a fixed window that starts with its first request.
- * `charge` spends the points, or answers false (spending nothing) when they would go over.
+ * (default 2,000 points/min), each over a fixed window that starts with its first request; and content
+ * creation (writes, default 80 requests/min) across every endpoint.
+ * `charge` and `chargeContent` spend, or answer false (spending nothing) when they would go over.
  */
 export interface SecondaryWindows {
   readonly charge: (endpoint: string, graphql: boolean, points: number, now: number) => boolean
+  readonly chargeContent: (now: number) => boolean
 }
 
-export const makeSecondaryWindows = (restPoints: number, graphqlPoints: number, windowMs: number): SecondaryWindows => {
+export const makeSecondaryWindows = (restPoints: number, graphqlPoints: number, windowMs: number, contentCreation: number): SecondaryWindows => {
   const windows = new Map<string, Window>()
-  return {
-    charge: (endpoint, graphql, points, now) => {
-      let w = windows.get(endpoint)
-      if (!w || now >= w.start + windowMs) {
-        w = { start: now, used: 0 }
-        windows.set(endpoint, w)
-      }
-      if (w.used + points > (graphql ? graphqlPoints : restPoints)) return false
-      w.used += points
-      return true
+  const spend = (key: string, amount: number, limit: number, now: number) => {
+    let w = windows.get(key)
+    if (!w || now >= w.start + windowMs) {
+      w = { start: now, used: 0 }
+      windows.set(key, w)
     }
+    if (w.used + amount > limit) return false
+    w.used += amount
+    return true
+  }
+  return {
+    charge: (endpoint, graphql, points, now) => spend(endpoint, points, graphql ? graphqlPoints : restPoints, now),
+    // a key no endpoint has (endpoints start with their method)
+    chargeContent: (now) => spend("content creation", 1, contentCreation, now)
   }
 }

@@ -19,7 +19,15 @@ import { faultSettings, makeRefusals } from "./Faults.js"
 import { makeGraphQL } from "./GraphQL.js"
 import { buildModel, byTimeThenId, makeEntry } from "./Model.js"
 import { makeRateWindows, makeSecondaryWindows, resourceOf } from "./RateWindows.js"
-import { endpointOf, graphqlPointsPerMinute, maxConcurrentRequests, restPointsPerMinutePerEndpoint, secondaryPointsOf } from "../Endpoint.js"
+import {
+  contentCreationPerMinute,
+  endpointOf,
+  graphqlPointsPerMinute,
+  isContentCreation,
+  maxConcurrentRequests,
+  restPointsPerMinutePerEndpoint,
+  secondaryPointsOf
+} from "../Endpoint.js"
 import { makeRestRoutes } from "./Rest.js"
 import { makeStats } from "./Stats.js"
 import { truthEventsOf, truthGrantsOf, truthEventOf } from "./Truth.js"
@@ -28,6 +36,7 @@ import { randomChange, runLive } from "./Live.js"
 import { makeWrites } from "./Writes.js"
 import { makeAppTokens } from "./AppTokens.js"
 import { defaultTokenScopes, scopeHeaders, scopeRefusal, scopeRuleOf } from "./Scopes.js"
+import { makeTokenUser } from "./TokenUser.js"
 
 /** GitHub's answer to a request without `User-Agent`. */
 const noUserAgentBody = {
@@ -73,11 +82,13 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
     const secondary = makeSecondaryWindows(
       options.secondaryLimits?.restPointsPerEndpoint ?? restPointsPerMinutePerEndpoint,
       options.secondaryLimits?.graphqlPoints ?? graphqlPointsPerMinute,
-      (options.secondaryLimits?.windowSeconds ?? 60) * 1000
+      (options.secondaryLimits?.windowSeconds ?? 60) * 1000,
+      options.secondaryLimits?.contentCreation ?? contentCreationPerMinute
     )
     const appTokens = options.app ? makeAppTokens(options.app) : undefined
     const stats = makeStats()
     const refusals = makeRefusals(faults, faultRng, windows, stats, options.retryAfterSeconds ?? 1)
+    const tokenUser = makeTokenUser(model, options.tokenOwner ?? true)
     const route = makeRestRoutes(model, windows, options.auditLogEnabled ?? true, writes, makeGraphQL(model, windows, stats, options.graphqlPartialErrors, options.nullPermissionSources))
     let inFlight = 0
 
@@ -164,7 +175,11 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
         const rule = scopeRuleOf(model, method, url.pathname)
         // installation tokens carry the app's permissions, not OAuth scopes
         const scoped = isAppToken ? {} : scopeHeaders(tokenScopes, rule)
-        if (resource !== "none" && !secondary.charge(endpointOf(method, url.pathname), resource === "graphql", secondaryPointsOf(method, url.pathname, bodyText), now)) {
+        if (
+          resource !== "none" &&
+          (!secondary.charge(endpointOf(method, url.pathname), resource === "graphql", secondaryPointsOf(method, url.pathname, bodyText), now) ||
+            (isContentCreation(method, url.pathname, bodyText) && !secondary.chargeContent(now)))
+        ) {
           const over = refusals.overPoints(resource, now)
           return finish(over.status, { ...scoped, ...over.headers }, over.body)
         }
@@ -175,7 +190,7 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
           return finish(unscoped.status, { ...scoped, ...(resource === "none" ? {} : windows.rateHeaders(resource, now)) }, JSON.stringify(unscoped.body))
         }
 
-        const answer = route(method, url, bodyText, base, now)
+        const answer = (isAppToken ? undefined : tokenUser(method, url.pathname, base)) ?? route(method, url, bodyText, base, now)
         const headers: Record<string, string> = { ...answer.headers }
         const rateHeaders = () => (resource === "none" ? {} : windows.rateHeaders(resource, now))
         let text = answer.body === undefined ? undefined : JSON.stringify(answer.body)

@@ -42,9 +42,17 @@ export interface GitHubSimulatorOptions {
    * GitHub's secondary limits on points (defaults GitHub's: 900 points/min per REST endpoint, GET/HEAD 1
    * and writes 5; 2,000 GraphQL points/min). A shorter window with smaller budgets lets a test run in seconds.
    */
-  readonly secondaryLimits?: { readonly restPointsPerEndpoint?: number; readonly graphqlPoints?: number; readonly windowSeconds?: number }
+  readonly secondaryLimits?: {
+    readonly restPointsPerEndpoint?: number
+    readonly graphqlPoints?: number
+    /** writes (content creation) per window across endpoints (default 80, GitHub's a minute) */
+    readonly contentCreation?: number
+    readonly windowSeconds?: number
+  }
   /** requests in flight above this are refused with a secondary limit (default 100, GitHub's) */
   readonly maxConcurrency?: number
+  /** false: the classic token belongs to a member who is not an owner (the audit log answers 404, as GitHub does) */
+  readonly tokenOwner?: boolean
   /** false: the audit log answers 404, like an org not on Enterprise Cloud */
   readonly auditLogEnabled?: boolean
   /** epoch ms of the newest seeded audit event (default: the start of the current UTC day, so dates follow the clock) */

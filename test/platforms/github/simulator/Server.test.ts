@@ -184,6 +184,32 @@ describe("GitHub simulator", () => {
       expect(recent.some((e) => writeActions.has(String(e["action"])))).toBe(true)
     }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici)))
 
+  it.live("live mode's changes also move the base permission and org membership (owners made and unmade, people joining and leaving)", () =>
+    Effect.gen(function*() {
+      // the changes made at start are live mode's own (the same function, the same writes)
+      const sim = yield* startGitHubSimulator({ repos: 6, members: 10, teams: 3, events: 0, seed: 5, changesAtStart: 150 })
+      const operations = new Set((yield* sim.truthEvents).map((e) => e.operation))
+      expect(["org.update_default_repository_permission", "org.invite_member", "org.add_member", "org.remove_member", "org.update_member"]
+        .filter((op) => !operations.has(op))).toEqual([])
+    }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici)))
+
+  it.live("writes are held to GitHub's content-creation limit (80 a minute by default) across endpoints; reads are not", () =>
+    Effect.gen(function*() {
+      const sim = yield* startGitHubSimulator({ repos: 3, members: 6, teams: 2, events: 0, seed: 4, secondaryLimits: { contentCreation: 4 } })
+      const slug = ((yield* call(`${sim.url}/orgs/acme-corp/teams`, sim.token)).json as ReadonlyArray<{ slug: string }>)[0]?.slug ?? ""
+      const statuses: Array<number> = []
+      for (let i = 0; i < 3; i++) {
+        statuses.push((yield* call(`${sim.url}/orgs/acme-corp/teams/${slug}/repos/acme-corp/backend`, sim.token, { method: "PUT", body: { permission: i % 2 ? "pull" : "push" } })).status)
+        statuses.push((yield* call(`${sim.url}/orgs/acme-corp`, sim.token, { method: "PATCH", body: { default_repository_permission: i % 2 ? "read" : "none" } })).status)
+      }
+      expect(statuses).toEqual([204, 200, 204, 200, 403, 403])
+      const refused = yield* call(`${sim.url}/orgs/acme-corp`, sim.token, { method: "PATCH", body: { default_repository_permission: "read" } })
+      expect(String((refused.json as { message: string }).message)).toContain("secondary rate limit")
+      expect(refused.headers["retry-after"]).toBe("1")
+      expect((yield* call(`${sim.url}/orgs/acme-corp`, sim.token)).status).toBe(200)
+      expect((yield* sim.stats).secondaryLimitedResponses).toBe(3)
+    }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici)))
+
   it.live("the audit log pages by `after` cursor (no last), filters by created phrase, and is deterministic from the seed", () =>
     Effect.gen(function*() {
       const sim = yield* startGitHubSimulator({ repos: 3, members: 4, teams: 1, events: 30, seed: 8 })
