@@ -5,11 +5,16 @@
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Layer, Option, Schedule, Schema, Stream } from "effect"
 import { KafkaConfig } from "../../src/adapters/KafkaConfig.js"
 import { kafkaSinkLayer } from "../../src/adapters/KafkaSink.js"
 import { SqlStateStoresLive } from "../../src/adapters/SqlStateStores.js"
-import { AccessScope } from "../../src/sdk/Connector.js"
+import { AccessScope, type Connector } from "../../src/sdk/Connector.js"
+import { makeScriptedConnector } from "../../src/sdk/ScriptedConnector.js"
+import { CheckpointStore } from "../../src/services/CheckpointStore.js"
+import { EventSink, MemorySink } from "../../src/services/EventSink.js"
+import { RunTriggers } from "../../src/services/RunTriggers.js"
+import { memoryStateStores } from "../../src/services/StateStores.js"
 import type { PipelineOptions } from "../../src/pipeline/Options.js"
 import { RefreshRequests } from "../../src/pipeline/Refresh.js"
 import { runScheduled } from "../../src/pipeline/Scheduler.js"
@@ -50,6 +55,52 @@ describe("audit-driven refresh (GitHub simulator, PostgreSQL, Kafka)", () => {
       yield* requests.offer([{ scope: AccessScope.Org(), occurredAt: 4 }])
       expect(requests.size).toBe(2)
     }))
+
+  it.live("a refresh never runs beside a snapshot: an access event that arrives during one is re-read after it ends", () =>
+    Effect.gen(function*() {
+      const log: Array<string> = []
+      let snapshots = 0
+      let entries: ReadonlyArray<unknown> = []
+      const grants = [{ principal: "alice", asset: "acme/api", privilege: "PUSH", mechanism: "direct" }]
+      const base = makeScriptedConnector({ id: "gate", platform: "mockapp", entries: [], grants })
+      const connector: Connector = {
+        ...base,
+        permissions: Stream.unwrap(Effect.gen(function*() {
+          const n = ++snapshots
+          log.push(`snapshot ${n} start`)
+          // the second snapshot is slow: the access event arrives while it runs
+          if (n === 2) yield* Effect.sleep("1200 millis")
+          return base.permissions.pipe(Stream.onEnd(Effect.sync(() => log.push(`snapshot ${n} end`))))
+        })),
+        auditEvents: (from) => makeScriptedConnector({ id: "gate", platform: "mockapp", entries }).auditEvents(from),
+        refresh: {
+          actions: new Map([["repo.remove_member", "Asset"]]),
+          scopeOf: (e) => e.operation === "repo.remove_member" ? Option.some(AccessScope.Asset({ asset: e.assetRef })) : Option.none(),
+          assetsOf: (scopes) => Effect.succeed(scopes.flatMap((s) => s._tag === "Asset" ? [s.asset] : [])),
+          // alice is gone from acme/api
+          permissionsOf: () => Stream.fromEffect(Effect.sync(() => log.push("refresh start"))).pipe(Stream.drain)
+        }
+      }
+      const options: PipelineOptions = { ...pipelineOptions, refresh: { enabled: true, debounce: "50 millis" } }
+      yield* runScheduled([{ connector, schedule: { permissions: "1 hour", audit: "50 millis" } }], options).pipe(Effect.forkScoped)
+      const checkpoints = yield* CheckpointStore
+      const until = (ready: () => boolean) => Effect.repeat(Effect.sync(ready), { until: (ok) => ok, schedule: Schedule.spaced("20 millis") })
+      yield* until(() => log.includes("snapshot 1 end"))
+      yield* Effect.repeat(checkpoints.load({ connectorId: connector.id, stream: "permissions" }), { until: Option.isSome, schedule: Schedule.spaced("20 millis") })
+      yield* Effect.flatMap(RunTriggers, (t) => t.runNow(connector.id, "permissions"))
+      yield* until(() => log.includes("snapshot 2 start"))
+      entries = [{ id: "e1", ts: Date.now(), actor: "admin", asset: "acme/api", action: "repo.remove_member" }]
+      yield* until(() => log.includes("refresh start"))
+      expect(log).toEqual(["snapshot 1 start", "snapshot 1 end", "snapshot 2 start", "snapshot 2 end", "refresh start"])
+      const sink = yield* MemorySink
+      yield* Effect.repeat(sink.messages, {
+        until: (all) => all.some((m) => m.topic === topics.changes("mockapp")),
+        schedule: Schedule.spaced("20 millis")
+      })
+      const after = yield* sink.messages
+      expect(after.filter((m) => m.topic === topics.changes("mockapp")).map((m) => JSON.parse(m.value!).kind)).toEqual(["grant_removed"])
+      expect(after.filter((m) => m.value === null).map((m) => m.key)).toEqual(["mockapp:alice:acme/api:PUSH"])
+    }).pipe(Effect.scoped, Effect.provide(Layer.merge(EventSink.memory, memoryStateStores))), 30_000)
 
   it.live("a collaborator removed, a team member removed, the base permission lowered: exactly their changes and tombstones, without waiting for the snapshot; a refresh reads only the touched repositories", () =>
     Effect.gen(function*() {
