@@ -59,7 +59,7 @@ describe("connector CLI", () => {
       const [info, toFile, unregistered] = yield* Effect.all([
         runCli(["connector", "github", "info"]),
         runCli(["connector", "mockapp", "list_resources", "--json-file", file, "--result-file-path", result]),
-        runCli(["connector", "github", "create_account", "--json", "{}"])
+        runCli(["connector", "github", "deactivate_account", "--json", "{}"])
       ], { concurrency: 3 })
       const described = answerOf("info", info) as { response: { capabilities: ReadonlyArray<string> } }
       const keysSorted = (v: unknown): boolean =>
@@ -77,6 +77,6 @@ describe("connector CLI", () => {
 
       // a capability the connector does not register is not a command (argparse's invalid choice)
       expect(unregistered.code).toBe(2)
-      expect(unregistered.stderr).toContain("invalid choice: 'create_account'")
+      expect(unregistered.stderr).toContain("invalid choice: 'deactivate_account'")
     })), 150_000)
 })

@@ -210,6 +210,11 @@ describe("GitHub capabilities", () => {
       expect((yield* sim.pendingInvitations).map((i) => i.email)).toContain(address)
       yield* ok(gh, "delete_account", request(sim, { account_id: byEmail.response.id }))
       expect(yield* sim.pendingInvitations).toEqual([])
+      // one by email, accepted: the invitee joins under a login of their own
+      const accepted = yield* ok<{ id: string }>(gh, "create_account", request(sim, { email: address }))
+      expect(yield* sim.acceptInvitation(Number(accepted.response.id.replace("invitation:", "")))).toBe(true)
+      expect((yield* ok(gh, "get_account", request(sim, { account_id: "new-person" }))).response).toMatchObject({ user_status: "ACTIVE" })
+      yield* ok(gh, "delete_account", request(sim, { account_id: "new-person" }))
       expect(yield* failed(gh, "delete_account", request(sim, { account_id: byEmail.response.id }))).toMatchObject({ error_code: "not_found" })
 
       // every membership change since the start, each account as it stands now; then nothing new past the cursor
@@ -218,7 +223,8 @@ describe("GitHub capabilities", () => {
         "list_updated_accounts",
         request(sim, { since: new Date(startedAt).toISOString() })
       )
-      expect(updated.response.accounts.map((a) => [a.integration_specific_id, a.user_status]).sort()).toEqual([[invitee, "DELETED"], [joiner, "DELETED"]])
+      expect(updated.response.accounts.map((a) => [a.integration_specific_id, a.user_status]).sort())
+        .toEqual([[invitee, "DELETED"], [joiner, "DELETED"], ["new-person", "DELETED"]].sort())
       yield* ok(gh, "create_account", request(sim, { username: invitee }))
       const next = yield* ok<{ accounts: ReadonlyArray<{ integration_specific_id: string; user_status: string }> }>(
         gh,

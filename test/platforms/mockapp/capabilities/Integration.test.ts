@@ -238,6 +238,11 @@ describe("MockApp capabilities over HTTP", () => {
       expect(e5).toMatchObject({ error_code: "bad_request", message: "Missing auth/credentials in request" })
       const e6 = yield* failed(app, "frobnicate", {})
       expect(e6).toMatchObject({ error_code: "not_implemented", raised_by: "CapabilityNotImplementedError" })
+      // SDK capabilities whose meaning MockApp lacks answer as the SDK does for an unregistered one (README: why)
+      for (const capability of ["list_custom_attributes_schema", "list_updated_accounts", "get_data_recency", "connected_info", "list_expenses", "transfer_data"]) {
+        const refused = yield* failed(app, capability, { auth, request: {}, settings: { api_url: "http://127.0.0.1:9" } })
+        expect(refused, capability).toMatchObject({ error_code: "not_implemented", raised_by: "CapabilityNotImplementedError" })
+      }
       const e7 = yield* app.dispatch("list_accounts", "{not json")
       expect(e7).toMatchObject({ is_error: true, error: { error_code: "bad_request" } })
     }).pipe(Effect.provide(services)))
