@@ -43,6 +43,32 @@ describe("GitHub connector as a good API citizen", () => {
       expect(core.some((e) => e.at >= first + 9_000)).toBe(true)
     }).pipe(Effect.scoped, Effect.provide(runtimeLayer())), 60_000)
 
+  it.live("each budget is its own (x-ratelimit-resource): a spent audit_log budget pauses the audit stream, not the permissions pull", () =>
+    Effect.gen(function*() {
+      const windowMs = 8_000
+      const sim = yield* startGitHubSimulator({ repos: 3, members: 5, teams: 1, events: 40, seed: 6, rateLimit: { limit: 20, windowSeconds: windowMs / 1000 } })
+      // 40 events at 2 a page: 20 pages, the audit_log budget of 20 runs down and the stream waits for its reset
+      const audit = yield* Effect.fork(Effect.flatMap(connectorFor(sim, { pageSize: 2 }), (c) => runAudit(c, pipelineOptions)))
+      const spentAt = yield* Effect.gen(function*() {
+        for (;;) {
+          const log = yield* sim.requestLog
+          const audits = log.filter((e) => e.resource === "audit_log")
+          if (audits.length >= 14) return audits[0]!.at
+          yield* Effect.sleep("20 millis")
+        }
+      })
+      // meanwhile the core budget is untouched: the permissions pull runs now, not after the audit reset
+      yield* runPermissions(yield* connectorFor(sim), pipelineOptions)
+      const pulledAt = Date.now()
+      expect(pulledAt).toBeLessThan(spentAt + windowMs)
+      const published = yield* Fiber.join(audit)
+      expect(published.published).toBe((yield* sim.truthEvents).length)
+      const log = yield* sim.requestLog
+      // the audit stream waited for its own reset and was never refused; neither was anything else
+      expect(log.filter((e) => e.status === 403 || e.status === 429)).toEqual([])
+      expect(log.some((e) => e.resource === "audit_log" && e.at >= spentAt + windowMs)).toBe(true)
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer())), 30_000)
+
   it.live("injected secondary limits: no request is sent before retry-after has passed", () => {
     const sent: Array<ClientRecord> = []
     const logs = captureLogs()
