@@ -1,7 +1,8 @@
 /**
- * Refresh driven by the audit log, against real parts: the GitHub simulator over HTTP (changed through
- * its write API), PostgreSQL, the Kafka mock cluster, and an independent consumer. The snapshot
- * interval is an hour: every change below reaches Kafka through the audit log alone.
+ * Refresh driven by the audit log. The ordering and outbox rules on a scripted connector and memory
+ * stores; then against real parts: the GitHub simulator over HTTP (changed through its write API),
+ * PostgreSQL, the Kafka mock cluster, and an independent consumer, with snapshots an hour apart, so
+ * every change there reaches Kafka through the audit log alone.
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
@@ -16,7 +17,8 @@ import { EventSink, MemorySink } from "../../src/services/EventSink.js"
 import { RunTriggers } from "../../src/services/RunTriggers.js"
 import { memoryStateStores } from "../../src/services/StateStores.js"
 import type { PipelineOptions } from "../../src/pipeline/Options.js"
-import { RefreshRequests } from "../../src/pipeline/Refresh.js"
+import { refreshAssets, RefreshRequests } from "../../src/pipeline/Refresh.js"
+import { runPermissions } from "../../src/pipeline/Permissions.js"
 import { runScheduled } from "../../src/pipeline/Scheduler.js"
 import { topics } from "../../src/pipeline/Wire.js"
 import { startGitHubSimulator } from "../../src/platforms/github/simulator/Server.js"
@@ -47,7 +49,7 @@ const api = (sim: GitHubSimulator, method: string, path: string, body?: unknown)
 const reads = (log: ReadonlyArray<RequestLogEntry>) =>
   log.filter((e) => e.resource !== "audit_log" && (e.method === "GET" || e.path === "/graphql")).map((e) => `${e.method} ${e.path.split("?")[0]}`)
 
-describe("audit-driven refresh (GitHub simulator, PostgreSQL, Kafka)", () => {
+describe("audit-driven refresh", () => {
   it.effect("many events on one repository wait as one request; an org-wide one is kept beside it", () =>
     Effect.gen(function*() {
       const requests = new RefreshRequests()
@@ -102,7 +104,43 @@ describe("audit-driven refresh (GitHub simulator, PostgreSQL, Kafka)", () => {
       expect(after.filter((m) => m.value === null).map((m) => m.key)).toEqual(["mockapp:alice:acme/api:PUSH"])
     }).pipe(Effect.scoped, Effect.provide(Layer.merge(EventSink.memory, memoryStateStores))), 30_000)
 
-  it.live("a collaborator removed, a team member removed, the base permission lowered: exactly their changes and tombstones, without waiting for the snapshot; a refresh reads only the touched repositories", () =>
+  it.live("a refresh whose changes were recorded but not acknowledged publishes them, with the same change_id, before anything else next time", () =>
+    Effect.gen(function*() {
+      let present = true
+      const grants = [{ principal: "alice", asset: "acme/api", privilege: "PUSH", mechanism: "direct" }]
+      const base = makeScriptedConnector({ id: "outbox", platform: "mockapp", entries: [], grants })
+      const connector: Connector = {
+        ...base,
+        refresh: {
+          actions: new Map(),
+          scopeOf: () => Option.none(),
+          assetsOf: () => Effect.succeed([]),
+          permissionsOf: () => present ? base.permissions : Stream.empty
+        }
+      }
+      const options: PipelineOptions = { ...pipelineOptions, publishRetry: { times: 0, base: "1 millis", cap: "1 millis" } }
+      // attempts 1 and 2: the baseline's records and its marker; attempt 3: the refresh's changes, refused
+      yield* runPermissions(connector, options)
+      present = false
+      yield* Effect.sleep("5 millis") // the refresh starts after the baseline saw alice
+      const first = yield* Effect.either(refreshAssets(connector, ["acme/api"], options))
+      expect(first._tag).toBe("Left")
+      const sink = yield* MemorySink
+      expect((yield* sink.messages).filter((m) => m.topic === topics.changes("mockapp"))).toEqual([])
+      // the next refresh sends the recorded change first (and finds nothing new itself)
+      const second = yield* refreshAssets(connector, ["acme/api"], options)
+      expect(second.diff).toMatchObject({ added: 0, removed: 0, changed: 0 })
+      const out = (yield* sink.messages).filter((m) => m.topic !== topics.snapshots("mockapp") || m.value === null).slice(-2)
+      expect(out.map((m) => m.value === null ? `tombstone ${m.key}` : `${JSON.parse(m.value).kind} ${m.key}`)).toEqual([
+        "tombstone mockapp:alice:acme/api:PUSH",
+        "grant_removed mockapp:alice:acme/api:PUSH"
+      ])
+      const change = JSON.parse(out[1]!.value!) as { change_id: string; after_snapshot_id: string }
+      expect(change.after_snapshot_id).not.toBe(second.refreshId) // the first refresh's, kept across the failure
+      expect(change.change_id).toBe(`outbox:${change.after_snapshot_id}:mockapp:alice:acme/api:PUSH`)
+    }).pipe(Effect.provide(Layer.merge(EventSink.memoryFailing((attempt) => attempt === 3), memoryStateStores))))
+
+  it.live("GitHub, PostgreSQL, Kafka: a collaborator removed, a team member removed, the base permission lowered: exactly their changes and tombstones, without waiting for the snapshot; a refresh reads only the touched repositories", () =>
     Effect.gen(function*() {
       const sim = yield* startGitHubSimulator({ repos: 8, members: 12, teams: 3, outsideCollaborators: 2, basePermission: "read", events: 0, seed: 12 })
       const kafka = yield* startKafkaMock
