@@ -47,6 +47,7 @@ export * from "./pipeline/Normalise.js"
 export * from "./pipeline/Options.js"
 export * from "./pipeline/Pipeline.js"
 export * from "./pipeline/Summaries.js"
+export * as Refresh from "./pipeline/Refresh.js"
 export * as Scheduler from "./pipeline/Scheduler.js"
 export * as Wire from "./pipeline/Wire.js"
 
