@@ -16,38 +16,21 @@ const command = commandNamed(process.argv.slice(2))
 const relaunched = (command === "run" || command === "demo") && relaunchWithHeapLimits()
 
 if (!relaunched) {
-  const [{ ValidationError }, { NodeRuntime }, { Cause, Console, Effect, Exit, Layer, Option }, { describeConfigError }, { ExitCode }, { cli }] =
-    await Promise.all([
-      import("@effect/cli"),
-      import("@effect/platform-node"),
-      import("effect"),
-      import("./src/app/AppConfig.js"),
-      import("./src/app/ExitCode.js"),
-      import("./src/cli/Cli.js")
-    ])
+  // the outcome's reporting and its exit code live in src/cli/Outcome.ts (tests run the same program in-process)
+  const [NodeRuntime, { Effect, Layer }, { exitCodeOf, program }] = await Promise.all([
+    import("@effect/platform-node/NodeRuntime"),
+    import("effect"),
+    import("./src/cli/Outcome.js")
+  ])
 
-  cli(process.argv).pipe(
-    Effect.catchTag("ConfigError", (e) => Console.error(describeConfigError(e)).pipe(Effect.zipRight(new ExitCode({ code: 2 })))),
-    // anything else unexpected is reported once, here (runMain's own reporting is off so ExitCode stays quiet)
-    Effect.tapErrorCause((cause) =>
-      Cause.isInterruptedOnly(cause) ||
-        Cause.failureOption(cause).pipe(Option.exists((e) => e instanceof ExitCode || ValidationError.isValidationError(e)))
-        ? Effect.void
-        : Effect.logError(cause)
-    ),
+  program(process.argv).pipe(
     // the composition root loads with the command that needs it (src/cli/Cli.ts loads commands lazily)
     Effect.provide(Layer.unwrapEffect(Effect.promise(() => import("./src/app/Layers.js")).pipe(Effect.map((L) => L.platform)))),
-    (program) =>
-      NodeRuntime.runMain(program, {
+    (main) =>
+      NodeRuntime.runMain(main, {
         disableErrorReporting: true,
         disablePrettyLogger: true,
-        teardown: (exit, onExit) => {
-          if (Exit.isSuccess(exit) || Cause.isInterruptedOnly(exit.cause)) return onExit(0)
-          const failure = Cause.failureOption(exit.cause)
-          if (Option.isSome(failure) && failure.value instanceof ExitCode) return onExit(failure.value.code)
-          if (Option.isSome(failure) && ValidationError.isValidationError(failure.value)) return onExit(2)
-          onExit(1)
-        }
+        teardown: (exit, onExit) => onExit(exitCodeOf(exit))
       })
   )
 }

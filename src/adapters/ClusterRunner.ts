@@ -20,7 +20,7 @@ import {
   SocketRunner,
   SqlRunnerStorage
 } from "@effect/cluster"
-import { NodeClusterSocket } from "@effect/platform-node"
+import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
 import { RpcSerialization } from "@effect/rpc"
 import type { SqlClient } from "@effect/sql"
 import { Duration, Effect, Layer, Option } from "effect"

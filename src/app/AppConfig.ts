@@ -6,7 +6,7 @@
  * Every failure is a `ConfigError` naming the file and the dotted path of the bad field, written to be
  * printed as one line.
  */
-import { FileSystem } from "@effect/platform"
+import * as FileSystem from "@effect/platform/FileSystem"
 import { Config, Duration, Effect, Option, ParseResult, Redacted, Schema } from "effect"
 import { ConnectorId, Platform } from "../domain/Ids.js"
 import { ConfigError } from "../domain/Errors.js"

@@ -7,27 +7,29 @@
 import { createServer } from "node:http"
 import { hostname } from "node:os"
 import { join } from "node:path"
-import { NodeContext, NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type { SqlClient } from "@effect/sql"
-import { PgClient } from "@effect/sql-pg"
 import { Duration, Effect, Layer, Schedule } from "effect"
 import type { Sharding } from "@effect/cluster"
-import { clusterRunnerLayer } from "../adapters/ClusterRunner.js"
-import { jsonlSinkLayer } from "../adapters/JsonlSink.js"
-import { kafkaSinkLayer } from "../adapters/KafkaSink.js"
-import { pgliteClientLayer } from "../adapters/Pglite.js"
-import { makePromMetrics } from "../adapters/PromMetrics.js"
-import { SqlStateStoresLive, type StateStores } from "../adapters/SqlStateStores.js"
+import type { StateStores } from "../adapters/SqlStateStores.js"
 import { CheckpointError, type SinkError } from "../domain/Errors.js"
 import { RateLimiter } from "../sdk/RateLimiter.js"
 import { RunnerName } from "../services/RunStore.js"
 import type { EventSink } from "../services/EventSink.js"
 import type { MetricsShape } from "../services/Metrics.js"
 import type { RunTriggersShape } from "../services/RunTriggers.js"
-import { apiLayer } from "./api/Server.js"
 import { type ApiConfig, type AppConfig, describeDsn } from "./AppConfig.js"
 import { reportingSourceResponses } from "./SourceMetrics.js"
 import { type LogFormat, loggingLayer, type LogLevelName } from "./Logging.js"
+
+/**
+ * A layer whose module (a driver, the cluster, the HTTP API) loads when the layer is built: every command
+ * imports this file, and a process that stops at a config error or prints help never loads them. The
+ * Node platform comes from its own modules, not @effect/platform-node's index, which loads the cluster.
+ */
+const lazy = <M, A, E, R>(load: () => Promise<M>, build: (module: M) => Layer.Layer<A, E, R>): Layer.Layer<A, E, R> =>
+  Layer.unwrapEffect(Effect.promise(load).pipe(Effect.map(build)))
 
 /** The Node platform the CLI runs on (file system, paths, terminal). */
 export const platform = NodeContext.layer
@@ -41,16 +43,17 @@ export const connectorRuntime = Layer.merge(NodeHttpClient.layerUndici, reportin
 /** The SQL client the config chooses: PostgreSQL at the DSN, or PGlite under `<dataDir>/pgdata`. */
 export const sqlClient = (config: AppConfig, maxConnections = 4): Layer.Layer<SqlClient.SqlClient, CheckpointError> =>
   config.postgresDsn !== undefined
-    ? PgClient.layer({ url: config.postgresDsn, applicationName: "verity-ingest", maxConnections }).pipe(
-      Layer.mapError((e) =>
-        new CheckpointError({
-          reason: "unavailable",
-          message: `${describeDsn(config.postgresDsn!)}: ${e.message}`,
-          cause: e
-        })
-      )
-    )
-    : pgliteClientLayer(join(config.dataDir, "pgdata"))
+    ? lazy(() => import("@effect/sql-pg"), ({ PgClient }) =>
+      PgClient.layer({ url: config.postgresDsn!, applicationName: "verity-ingest", maxConnections }).pipe(
+        Layer.mapError((e) =>
+          new CheckpointError({
+            reason: "unavailable",
+            message: `${describeDsn(config.postgresDsn!)}: ${e.message}`,
+            cause: e
+          })
+        )
+      ))
+    : lazy(() => import("../adapters/Pglite.js"), (m) => m.pgliteClientLayer(join(config.dataDir, "pgdata")))
 
 /** Where the checkpoints live, for summaries. */
 export const describeStore = (config: AppConfig): string =>
@@ -58,14 +61,16 @@ export const describeStore = (config: AppConfig): string =>
 
 /** The state database's stores (checkpoints, run records, grants, stream locks), on one SQL client. */
 export const checkpointStore = (config: AppConfig): Layer.Layer<StateStores, CheckpointError> =>
-  SqlStateStoresLive.pipe(Layer.provide(sqlClient(config)))
+  lazy(() => import("../adapters/SqlStateStores.js"), (m) => m.SqlStateStoresLive).pipe(Layer.provide(sqlClient(config)))
 
 /** This process, as run records name it. */
 export const runnerName = (name: string = `${hostname()}:${process.pid}`) => Layer.succeed(RunnerName, name)
 
 /** Kafka when brokers are configured, else JSON-lines files under `<dataDir>/out`. */
 export const sink = (config: AppConfig): Layer.Layer<EventSink, SinkError> =>
-  config.kafka !== undefined ? kafkaSinkLayer(config.kafka) : jsonlSinkLayer(join(config.dataDir, "out"))
+  config.kafka !== undefined
+    ? lazy(() => import("../adapters/KafkaSink.js"), (m) => m.kafkaSinkLayer(config.kafka!))
+    : lazy(() => import("../adapters/JsonlSink.js"), (m) => m.jsonlSinkLayer(join(config.dataDir, "out")))
 
 /** `run` waits for its database and brokers at start-up: 1 s, doubling, at most 30 s apart, for as long as it takes. */
 export const startupRetry = Schedule.exponential("1 second", 2).pipe(
@@ -85,12 +90,13 @@ const retryingStartup = <A, E extends CheckpointError | SinkError>(what: string,
 export const cluster = (config: AppConfig): Layer.Layer<Sharding.Sharding, CheckpointError> =>
   retryingStartup(
     "cluster",
-    clusterRunnerLayer({
-      address: config.cluster.address,
-      port: config.cluster.port,
-      shards: config.cluster.shards,
-      lockExpiration: config.cluster.lockExpiration
-    }).pipe(Layer.provide(sqlClient(config, 4)))
+    lazy(() => import("../adapters/ClusterRunner.js"), (m) =>
+      m.clusterRunnerLayer({
+        address: config.cluster.address,
+        port: config.cluster.port,
+        shards: config.cluster.shards,
+        lockExpiration: config.cluster.lockExpiration
+      })).pipe(Layer.provide(sqlClient(config, 4)))
   )
 
 /** The checkpoint store and the event sink the config chooses; with `retryStartup` each is retried until it starts. */
@@ -104,10 +110,17 @@ export const infrastructure = (config: AppConfig, options: { readonly retryStart
   Layer.mergeAll(stores(config, options), connectorRuntime, runnerName())
 
 /** The program's metrics: Prometheus, through prom-client. */
-export const metrics: Effect.Effect<MetricsShape> = makePromMetrics
+export const metrics: Effect.Effect<MetricsShape> = Effect.promise(() => import("../adapters/PromMetrics.js")).pipe(
+  Effect.flatMap((m) => m.makePromMetrics)
+)
 
 /** The HTTP API on Node's HTTP server at `api.host:api.port`, for the life of whatever it is provided to. */
 export const apiServer = (
   config: ApiConfig,
   program: { readonly metrics: MetricsShape; readonly triggers: RunTriggersShape }
-) => apiLayer(config, program).pipe(Layer.provide(NodeHttpServer.layer(createServer, { port: config.port, host: config.host })))
+) =>
+  lazy(
+    () => Promise.all([import("./api/Server.js"), import("@effect/platform-node/NodeHttpServer")]),
+    ([{ apiLayer }, NodeHttpServer]) =>
+      apiLayer(config, program).pipe(Layer.provide(NodeHttpServer.layer(createServer, { port: config.port, host: config.host })))
+  )

@@ -8,7 +8,7 @@
  *     `--json` and `--json-file`, an unreadable file, a result file not ending in `.gz`.
  */
 import { Args, Command, Options } from "@effect/cli"
-import { FileSystem } from "@effect/platform"
+import * as FileSystem from "@effect/platform/FileSystem"
 import { Console, Effect, Option } from "effect"
 import { gzipSync } from "node:zlib"
 import { ExitCode } from "../app/ExitCode.js"

@@ -2,17 +2,22 @@
 import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { loadAppConfig } from "../app/AppConfig.js"
-import { buildConnectors } from "../app/Connectors.js"
 import { describeHeapLimits } from "../app/HeapLimits.js"
-import * as Layers from "../app/Layers.js"
-import { runForever, runOnce, thenServe, withInfrastructure, withService } from "../app/Run.js"
 import { ConfigError } from "../domain/Errors.js"
-import { knownPlatforms, plugins } from "../platforms/registry.js"
 import { configOption } from "./Options.js"
 
+/**
+ * `run` loads in steps: the platforms once the file has decoded, the pipeline and the stores once the
+ * connectors' settings are checked. A config error exits before the rest loads (in a child process, a CI
+ * job, a typo at a terminal).
+ */
+const loadPlatforms = Effect.promise(() =>
+  Promise.all([import("../platforms/registry.js"), import("../app/Connectors.js"), import("../app/Layers.js")])
+)
+const loadRun = Effect.promise(() => import("../app/Run.js"))
+
 /** An example connector entry for the message of an empty config (the first registered platform). */
-const example = (platform = plugins[0]?.platform ?? "platform") =>
-  `{"id": "${platform}-acme", "platform": "${platform}", "settings": {...}}`
+const example = (platform: string) => `{"id": "${platform}-acme", "platform": "${platform}", "settings": {...}}`
 
 export const runCommand = Command.make(
   "run",
@@ -28,12 +33,13 @@ export const runCommand = Command.make(
   ({ config: file, once, serve }) =>
     Effect.gen(function*() {
       const config = yield* loadAppConfig(Option.some(file))
+      const [{ knownPlatforms, plugins }, { buildConnectors }, Layers] = yield* loadPlatforms
       if (config.connectors.length === 0) {
         // nothing to run: `run` would idle forever and `run --once` report an empty success
         return yield* new ConfigError({
           file,
           field: "connectors",
-          message: `no connectors configured; add one such as ${example()} (platforms: ${knownPlatforms().join(", ")})`
+          message: `no connectors configured; add one such as ${example(plugins[0]?.platform ?? "platform")} (platforms: ${knownPlatforms().join(", ")})`
         })
       }
       // platforms and settings are checked before any infrastructure starts: a typo in a connector's
@@ -43,6 +49,7 @@ export const runCommand = Command.make(
       if (serve && config.api === undefined) {
         return yield* new ConfigError({ file, field: "api", message: "--serve needs an `api` section (such as {\"port\": 8000})" })
       }
+      const { runForever, runOnce, thenServe, withInfrastructure, withService } = yield* loadRun
       yield* once
         ? withInfrastructure(config, withService(config, serve ? thenServe(runOnce(config)) : runOnce(config)))
         : withInfrastructure(config, withService(config, runForever(config)), true)

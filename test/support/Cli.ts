@@ -1,7 +1,12 @@
-/** Run the real program (`node --import tsx main.ts ...`) as a child process, as a user would. */
+/**
+ * Run the real program (`node --import tsx main.ts ...`) as a child process, as a user would; or, for the
+ * many cases that only check what the program says and its exit code, the same program in this process.
+ */
 import { type ChildProcess, spawn } from "node:child_process"
+import { Console as NodeConsole } from "node:console"
+import { Writable } from "node:stream"
 import { fileURLToPath } from "node:url"
-import { Effect } from "effect"
+import { ConfigProvider, Console, Effect } from "effect"
 
 export const projectRoot = fileURLToPath(new URL("../..", import.meta.url))
 const mainTs = `${projectRoot}main.ts`
@@ -57,3 +62,76 @@ export const collect = (child: ChildProcess, timeoutMs = 60_000) =>
 
 export const runCli = (args: ReadonlyArray<string>, options: CliOptions = {}) =>
   Effect.suspend(() => collect(spawnCli(args, options), options.timeoutMs))
+
+/** An Effect Console over a Node console (here one writing into strings), as the default one is over `globalThis.console`. */
+const consoleOver = (unsafe: globalThis.Console): Console.Console => ({
+  [Console.TypeId]: Console.TypeId,
+  assert: (condition, ...args) => Effect.sync(() => unsafe.assert(condition, ...args)),
+  clear: Effect.sync(() => unsafe.clear()),
+  count: (label) => Effect.sync(() => unsafe.count(label)),
+  countReset: (label) => Effect.sync(() => unsafe.countReset(label)),
+  debug: (...args) => Effect.sync(() => unsafe.debug(...args)),
+  dir: (item, options) => Effect.sync(() => unsafe.dir(item, options)),
+  dirxml: (...args) => Effect.sync(() => unsafe.dirxml(...args)),
+  error: (...args) => Effect.sync(() => unsafe.error(...args)),
+  group: (options) => Effect.sync(() => (options?.collapsed ? unsafe.groupCollapsed(options.label) : unsafe.group(options?.label))),
+  groupEnd: Effect.sync(() => unsafe.groupEnd()),
+  info: (...args) => Effect.sync(() => unsafe.info(...args)),
+  log: (...args) => Effect.sync(() => unsafe.log(...args)),
+  table: (data, properties) => Effect.sync(() => unsafe.table(data, properties)),
+  time: (label) => Effect.sync(() => unsafe.time(label)),
+  timeEnd: (label) => Effect.sync(() => unsafe.timeEnd(label)),
+  timeLog: (label, ...args) => Effect.sync(() => unsafe.timeLog(label, ...args)),
+  trace: (...args) => Effect.sync(() => unsafe.trace(...args)),
+  warn: (...args) => Effect.sync(() => unsafe.warn(...args)),
+  unsafe
+})
+
+const into = (append: (text: string) => void) =>
+  new Writable({
+    write(chunk, _encoding, done) {
+      append(String(chunk))
+      done()
+    }
+  })
+
+/** In-process runs change the working directory while they run (a config's relative paths, the default data dir): one at a time. */
+const inProcessTurn = Effect.unsafeMakeSemaphore(1)
+
+const inDirectory = (cwd: string | undefined) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  cwd === undefined ? self : Effect.acquireUseRelease(
+    Effect.sync(() => {
+      const before = process.cwd()
+      process.chdir(cwd)
+      return before
+    }),
+    () => self,
+    (before) => Effect.sync(() => process.chdir(before))
+  )
+
+/**
+ * Run the program main.ts runs (src/cli/Outcome.ts), in this process: what it writes through the Console
+ * (the command's output, @effect/cli's usage text, the log lines) lands in `stdout` and `stderr` as in a
+ * child's, `env` is the only environment its Config reads (a child gets ours minus VERITY_*: the same for
+ * the program), `cwd` is the working directory while it runs, and `code` is the exit code main.ts would give.
+ * Much cheaper than a child (each pays node, tsx and the module graph: seconds of CPU); keep a few real
+ * children per suite to prove the wiring (main.ts, the heap limits' re-launch, signals, exit codes).
+ */
+export const runInProcess = (args: ReadonlyArray<string>, options: CliOptions = {}): Effect.Effect<CliResult> =>
+  Effect.gen(function*() {
+    const [{ exitCodeOf, program }, { platform }] = yield* Effect.promise(() =>
+      Promise.all([import("../../src/cli/Outcome.js"), import("../../src/app/Layers.js")])
+    )
+    let stdout = ""
+    let stderr = ""
+    const unsafe = new NodeConsole({ stdout: into((t) => (stdout += t)), stderr: into((t) => (stderr += t)), colorMode: false })
+    const exit = yield* program([process.execPath, mainTs, ...args]).pipe(
+      Effect.provide(platform),
+      Effect.withConsole(consoleOver(unsafe)),
+      Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(options.env ?? {})))),
+      Effect.exit,
+      inDirectory(options.cwd),
+      inProcessTurn.withPermits(1)
+    )
+    return { code: exitCodeOf(exit), signal: null, stdout, stderr }
+  })

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Layer, Logger, LogLevel } from "effect"
-import { type CliOptions, type CliResult, runCli } from "./Cli.js"
+import { type CliOptions, type CliResult, runCli, runInProcess } from "./Cli.js"
 
 const nonce = Math.random().toString(36).slice(2, 10)
 
@@ -43,6 +43,17 @@ export const leaks = (items: ReadonlyArray<Collected> = collected): ReadonlyArra
 /** Run the real program as a child process and keep its output for the secrets check. */
 export const cli = (label: string, args: ReadonlyArray<string>, options: CliOptions = {}): Effect.Effect<CliResult> =>
   runCli(args, { timeoutMs: 120_000, ...options }).pipe(
+    Effect.tap((r) =>
+      Effect.sync(() => {
+        record(`${label} (stdout)`, r.stdout)
+        record(`${label} (stderr)`, r.stderr)
+      })
+    )
+  )
+
+/** Run the same program in this process (test/support/Cli.ts `runInProcess`) and keep its output for the secrets check. */
+export const cliInProcess = (label: string, args: ReadonlyArray<string>, options: CliOptions = {}): Effect.Effect<CliResult> =>
+  runInProcess(args, options).pipe(
     Effect.tap((r) =>
       Effect.sync(() => {
         record(`${label} (stdout)`, r.stdout)

@@ -1,11 +1,16 @@
 /**
- * Bad input, part 1: the program as a user runs it (`node --import tsx main.ts ...`, a child process
- * per case) fed bad config files, bad environment overrides, wrong or expired tokens, tampered or
- * foreign page tokens and bad command lines. Each case asserts the message by content, the exit code
- * (2: config or usage; 1: a connector or the infrastructure failed; 0 with the SDK's ErrorResponse on
- * stdout when a capability answered an error, as connector-py's CLI does) and, where data is involved, that nothing was published or lost. The children run side by
- * side in `beforeAll`; each case then checks its own result. A last test checks that no configured
- * token or password appeared in anything any child printed.
+ * Bad input, part 1: the program fed bad config files, bad environment overrides, wrong or expired
+ * tokens, tampered or foreign page tokens and bad command lines. Each case asserts the message by
+ * content, the exit code (2: config or usage; 1: a connector or the infrastructure failed; 0 with the
+ * SDK's ErrorResponse on stdout when a capability answered an error, as connector-py's CLI does) and,
+ * where data is involved, that nothing was published or lost. The cases run side by side in `beforeAll`;
+ * each case then checks its own result. A last test checks that no configured token or password appeared
+ * in anything the program printed.
+ *
+ * The cases that reach the infrastructure or a connector, and one of each kind of answer (a config error,
+ * a capability's ErrorResponse, a usage error), run the program as a user does (`node --import tsx
+ * main.ts ...`, a child process each). The others run the same program in-process (`cliInProcess`: the
+ * program main.ts runs, its Console captured, main.ts's exit code): a child costs seconds of CPU to start.
  */
 import { existsSync, readFileSync } from "node:fs"
 import { createServer } from "node:net"
@@ -17,7 +22,7 @@ import { startMockAppSimulator } from "../../../src/platforms/mockapp/simulator/
 import { topics } from "../../../src/pipeline/Wire.js"
 import type { CliResult } from "../../support/Cli.js"
 import { testDatabase } from "../../../src/testkit/Postgres.js"
-import { cli, everything, leaks, makeWorkDir, secrets } from "../../support/Collected.js"
+import { cli, cliInProcess, everything, leaks, makeWorkDir, secrets } from "../../support/Collected.js"
 
 const work = makeWorkDir("verity-badinput-cli-")
 
@@ -53,8 +58,11 @@ interface Context {
 
 const dataDir = (name: string) => work.path(`data-${name}`)
 
-const runConfig = (name: string, config: unknown, env: Record<string, string> = {}) =>
-  cli(name, ["run", "--once", "--config", work.write(`${name}.json`, config)], { cwd: work.dir, env })
+/** How a case runs the program: as a child process (`cli`), or in-process (`cliInProcess`, the default). */
+type Runner = typeof cli
+
+const runConfig = (name: string, config: unknown, env: Record<string, string> = {}, run: Runner = cliInProcess) =>
+  run(name, ["run", "--once", "--config", work.write(`${name}.json`, config)], { cwd: work.dir, env })
 
 const mockappConnector = (ctx: Context, token: string = secrets.mockappToken) => ({
   id: "ma",
@@ -68,8 +76,8 @@ const githubConnector = (ctx: Context, token: string = secrets.githubToken, url 
   settings: { org: ctx.github.org, token, apiUrl: url }
 })
 
-const capability = (name: string, app: string, cap: string, request: unknown) =>
-  cli(name, ["connector", app, cap, "--json", typeof request === "string" ? request : JSON.stringify(request)], { cwd: work.dir })
+const capability = (name: string, app: string, cap: string, request: unknown, run: Runner = cliInProcess) =>
+  run(name, ["connector", app, cap, "--json", typeof request === "string" ? request : JSON.stringify(request)], { cwd: work.dir })
 
 const mockappRequest = (ctx: Context, extra: Record<string, unknown> = {}, token: string = secrets.mockappToken) => ({
   auth: { token: { token } },
@@ -136,12 +144,12 @@ const cases: ReadonlyArray<Case> = [
   // config files
   {
     name: "config: missing file",
-    run: () => cli("missing", ["run", "--once", "--config", work.path("absent.json")], { cwd: work.dir }),
+    run: () => cli("missing", ["run", "--once", "--config", work.path("absent.json")], { cwd: work.dir }), // a child
     check: (r) => configError(r, "absent.json", undefined, "file not found")
   },
   {
     name: "config: malformed JSON",
-    run: () => cli("malformed", ["run", "--once", "--config", work.write("malformed.json", `{ "connectors": [ `)], { cwd: work.dir }),
+    run: () => cliInProcess("malformed", ["run", "--once", "--config", work.write("malformed.json", `{ "connectors": [ `)], { cwd: work.dir }),
     check: (r) => configError(r, "malformed.json", undefined, "not valid JSON")
   },
   {
@@ -210,7 +218,7 @@ const cases: ReadonlyArray<Case> = [
   {
     name: "config: DSN to a closed port: a clear error naming host:port (not the password), exit 1, nothing published",
     run: (ctx) =>
-      runConfig("dsn-closed", validConfig(ctx, "dsn-closed", { postgres: { dsn: `postgres://verity:${secrets.dsnPassword}@127.0.0.1:${ctx.closedPgPort}/verity` } })),
+      runConfig("dsn-closed", validConfig(ctx, "dsn-closed", { postgres: { dsn: `postgres://verity:${secrets.dsnPassword}@127.0.0.1:${ctx.closedPgPort}/verity` } }), {}, cli),
     check: (r, ctx) => {
       expect(r.code, r.stderr).toBe(1)
       expect(r.stderr).toContain("checkpoint store")
@@ -245,7 +253,7 @@ const cases: ReadonlyArray<Case> = [
           sendTimeoutMs: 1500,
           sasl: { mechanism: "plain", username: "verity", password: secrets.saslPassword }
         }
-      })),
+      }), {}, cli),
     check: (r, ctx) => {
       expect(r.code, r.stderr).toBe(1)
       expect(r.stderr).toContain(`event sink: kafka 127.0.0.1:${ctx.closedKafkaPort}`)
@@ -282,7 +290,7 @@ const cases: ReadonlyArray<Case> = [
         dataDir: dataDir("gh-wrong"),
         postgres: { dsn: ctx.dsn },
         connectors: [githubConnector(ctx, secrets.githubWrongToken)]
-      }),
+      }, {}, cli),
     check: (r) => {
       expect(r.code, r.stderr).toBe(1)
       expect(r.stdout).toContain("gh (github)  FAILED")
@@ -304,10 +312,10 @@ const cases: ReadonlyArray<Case> = [
           postgres: { dsn: ctx.dsn },
           connectors: [githubConnector(ctx, secrets.githubToken, url, "gh-expiring")]
         })
-        const before = yield* runConfig("gh-expiring", config(ctx.github.url))
+        const before = yield* runConfig("gh-expiring", config(ctx.github.url), {}, cli)
         ctx.steps.set("gh-expiring:before", before)
         ctx.steps.set("gh-expiring:events-before", { code: jsonlLines(dataDir("gh-expiring"), topics.events("github")), signal: null, stdout: "", stderr: "" })
-        return yield* runConfig("gh-expired", config(ctx.githubRotated.url))
+        return yield* runConfig("gh-expired", config(ctx.githubRotated.url), {}, cli)
       }),
     check: (r, ctx) => {
       const before = ctx.steps.get("gh-expiring:before")
@@ -331,7 +339,7 @@ const cases: ReadonlyArray<Case> = [
         dataDir: dataDir("ma-wrong"),
         postgres: { dsn: ctx.dsn },
         connectors: [{ ...mockappConnector(ctx, secrets.mockappWrongToken), id: "ma-wrong" }]
-      }),
+      }, {}, cli),
     check: (r) => {
       expect(r.code, r.stderr).toBe(1)
       expect(r.stdout).toContain("ma-wrong (mockapp)  FAILED")
@@ -342,7 +350,7 @@ const cases: ReadonlyArray<Case> = [
   },
   {
     name: "token: wrong MockApp token in a capability request: the unauthorized ErrorResponse, exit 0",
-    run: (ctx) => capability("cap-wrong-token", "mockapp", "list_accounts", mockappRequest(ctx, {}, secrets.mockappWrongToken)),
+    run: (ctx) => capability("cap-wrong-token", "mockapp", "list_accounts", mockappRequest(ctx, {}, secrets.mockappWrongToken), cli),
     check: (r) => {
       const e = envelope(r)
       expect(e.error_code).toBe("unauthorized")
@@ -475,12 +483,12 @@ const cases: ReadonlyArray<Case> = [
   },
   {
     name: "cli: a capability without a request (exit 2, shows the shape)",
-    run: () => cli("no-request", ["connector", "mockapp", "list_accounts"], { cwd: work.dir }),
+    run: () => cliInProcess("no-request", ["connector", "mockapp", "list_accounts"], { cwd: work.dir }),
     check: (r) => usageError(r, "one of the arguments --json --json-file is required")
   },
   {
     name: "cli: --json-file that does not exist (exit 2, names the file)",
-    run: () => cli("json-file", ["connector", "mockapp", "list_accounts", "--json-file", work.path("no-request.json")], { cwd: work.dir }),
+    run: () => cliInProcess("json-file", ["connector", "mockapp", "list_accounts", "--json-file", work.path("no-request.json")], { cwd: work.dir }),
     check: (r) => {
       expect(r.code, r.stderr).toBe(2)
       expect(r.stderr.trim()).toBe(`cannot read --json-file ${work.path("no-request.json")}: file not found`)
@@ -490,12 +498,12 @@ const cases: ReadonlyArray<Case> = [
   },
   {
     name: "cli: both --json and --json-file (exit 2)",
-    run: () => cli("both", ["connector", "mockapp", "list_accounts", "--json", "{}", "--json-file", work.write("req.json", {})], { cwd: work.dir }),
+    run: () => cliInProcess("both", ["connector", "mockapp", "list_accounts", "--json", "{}", "--json-file", work.write("req.json", {})], { cwd: work.dir }),
     check: (r) => usageError(r, "argument --json-file: not allowed with argument --json")
   },
   {
     name: "cli: unknown command (exit 2, lists the commands)",
-    run: () => cli("unknown-command", ["frobnicate"], { cwd: work.dir }),
+    run: () => cli("unknown-command", ["frobnicate"], { cwd: work.dir }), // a child
     check: (r) => {
       expect(r.code).toBe(2)
       for (const c of ["run", "demo", "connector", "checkpoint"]) expect(r.stderr).toContain(`'${c}'`)
@@ -504,7 +512,7 @@ const cases: ReadonlyArray<Case> = [
   },
   {
     name: "cli: unknown option (exit 2, names it)",
-    run: (ctx) => cli("unknown-option", ["run", "--once", "--config", work.write("opt.json", validConfig(ctx, "opt")), "--frobnicate"], { cwd: work.dir }),
+    run: (ctx) => cliInProcess("unknown-option", ["run", "--once", "--config", work.write("opt.json", validConfig(ctx, "opt")), "--frobnicate"], { cwd: work.dir }),
     check: (r) => {
       expect(r.code).toBe(2)
       expect(r.stderr).toContain("unknown argument: '--frobnicate'")
@@ -514,7 +522,7 @@ const cases: ReadonlyArray<Case> = [
   },
   {
     name: "cli: a bad --log-level value (exit 2, lists the levels)",
-    run: () => cli("log-level", ["--log-level", "loud", "connector", "mockapp", "info"], { cwd: work.dir }),
+    run: () => cliInProcess("log-level", ["--log-level", "loud", "connector", "mockapp", "info"], { cwd: work.dir }),
     check: (r) => {
       expect(r.code).toBe(2)
       expect(r.stderr).toContain("all, trace, debug, info, warning, error, fatal, none")
@@ -544,7 +552,8 @@ beforeAll(async () => {
       dsn: Redacted.value(db.dsn),
       steps: new Map()
     }
-    // tsx starts in ~1-2 s and each child is mostly CPU (some wait on sockets): four at a time on two cores
+    // a child is mostly CPU (node, tsx and the module graph; some wait on sockets): four at a time on two
+    // cores; the in-process cases take turns (test/support/Cli.ts) and cost milliseconds each
     yield* Effect.forEach(cases, (c) => c.run(context).pipe(Effect.tap((r) => Effect.sync(() => results.set(c.name, r)))), {
       concurrency: 4,
       discard: true
