@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Option, Stream } from "effect"
+import { Arbitrary, Effect, FastCheck, Option, Schema, Stream } from "effect"
 import type { Connector } from "../../../src/sdk/Connector.js"
-import { decodeAuditEntry, deterministicEventId, unsupportedAuditLogWarning } from "../../../src/platforms/github/AuditLog.js"
+import { decodeAuditEntry, deterministicEventId, isAuditEntry, unsupportedAuditLogWarning } from "../../../src/platforms/github/AuditLog.js"
+import { AuditEntry } from "../../../src/platforms/github/Payloads.js"
 import { startGitHubSimulator } from "../../../src/platforms/github/simulator/Server.js"
 import { type TruthEvent } from "../../../src/platforms/github/simulator/Types.js"
 import { mulberry32 } from "../../../src/sdk/simulator/SeededRandom.js"
@@ -157,5 +158,40 @@ describe("GitHub audit-log mapping", () => {
     const bad = decodeAuditEntry({ ...entry, "@timestamp": "yesterday" })
     expect(bad._tag).toBe("Invalid")
     if (bad._tag === "Invalid") expect(bad.reason).toContain("@timestamp")
+  })
+})
+
+describe("isAuditEntry (the decoder's hand-written fast path)", () => {
+  it("gives Schema.is(AuditEntry)'s answer for entries, near-misses and anything else", () => {
+    const schemaIs = Schema.is(AuditEntry)
+    const { array, constant, double, integer, oneof, record, string } = FastCheck
+    // each field right, wrong in type, empty, negative or fractional; any field may be missing
+    const nearMiss = record({
+      "@timestamp": oneof(integer({ min: 0 }), integer({ max: -1 }), double(), string(), constant(Number.MAX_SAFE_INTEGER + 2)),
+      _document_id: oneof(string(), constant(""), integer(), constant(undefined)),
+      action: oneof(string(), constant(""), constant(null)),
+      actor: oneof(string(), constant(undefined), integer()),
+      repo: oneof(string(), constant(null)),
+      org: oneof(string(), array(string()), array(oneof(string(), integer())), integer()),
+      created_at: oneof(double(), string(), constant(undefined))
+    }, { requiredKeys: [] })
+    FastCheck.assert(
+      FastCheck.property(oneof(Arbitrary.make(AuditEntry), nearMiss, FastCheck.anything()), (u) => isAuditEntry(u) === schemaIs(u)),
+      { numRuns: 3000 }
+    )
+  })
+
+  it("an entry the fast path accepts decodes as the Schema would; one it refuses still says why", () => {
+    const ok = decodeAuditEntry({ "@timestamp": 1_700_000_000_000, _document_id: "d1", action: "repo.create", actor: "", org: ["acme"], extra: 1 })
+    expect(ok._tag).toBe("Valid")
+    if (ok._tag === "Valid") {
+      expect(ok.value).toMatchObject({ eventId: "d1", principalRef: "unknown", assetRef: "acme", operation: "repo.create" })
+      expect(ok.value.occurredAt.toISOString()).toBe("2023-11-14T22:13:20.000Z")
+    }
+    // shape right, but no repo and an empty org: the RawEvent constructor's check refuses it
+    const noAsset = decodeAuditEntry({ "@timestamp": 1000, action: "org.update", org: "" })
+    expect(noAsset._tag).toBe("Invalid")
+    const wrong = decodeAuditEntry({ "@timestamp": -5, action: "repo.create" })
+    expect(wrong._tag === "Invalid" && wrong.reason).toMatch(/@timestamp/)
   })
 })
