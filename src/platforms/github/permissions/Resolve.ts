@@ -25,9 +25,11 @@ export const resolveRepos = (client: GitHubClient, state: PermissionsState, onUn
       if (Option.isSome(repo.cached)) {
         grants = repo.cached.value.grants
       } else {
-        grants = derive(repo, sources.get(repo.name) ?? new Map())
+        grants = derive(repo, sources.byRepo.get(repo.name) ?? new Map())
         const clean = grants.every((g) => g._tag === "grant")
-        if (clean && repo.signature !== "") state.repos.set(repo.name, { signature: repo.signature, grants })
+        // grants REST stood in for while GraphQL failed are not kept: the next pull asks GraphQL again
+        if (sources.fromRest.has(repo.name)) state.repos.delete(repo.name)
+        else if (clean && repo.signature !== "") state.repos.set(repo.name, { signature: repo.signature, grants })
         else {
           state.repos.delete(repo.name)
           onUnclean()

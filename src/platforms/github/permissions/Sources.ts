@@ -33,11 +33,21 @@ const collabSelection = (after: string) =>
 const partialRetries = 3
 
 /** One GraphQL query for up to 100 repositories; follow-ups for collaborator lists over 100. */
-export const fetchSources = (client: GitHubClient) => (repos: ReadonlyArray<RepoCheck>) => {
+/**
+ * Per repository, its collaborators' sources; `fromRest` names the repositories GraphQL never answered
+ * for (their grants are not cached, so the next pull asks GraphQL again).
+ */
+export interface Sources {
+  readonly byRepo: ReadonlyMap<string, SourcesByLogin>
+  readonly fromRest: ReadonlySet<string>
+}
+
+export const fetchSources = (client: GitHubClient) => (repos: ReadonlyArray<RepoCheck>): Effect.Effect<Sources, ConnectorError> => {
   const { org } = client.settings
   return Effect.gen(function*() {
     const result = new Map<string, SourcesByLogin>()
-    if (repos.length === 0) return result
+    const fromRest = new Set<string>()
+    if (repos.length === 0) return { byRepo: result, fromRest }
     const query = (batch: ReadonlyArray<RepoCheck>) => {
       const vars: Record<string, unknown> = { owner: org }
       const decls = ["$owner: String!"]
@@ -69,7 +79,7 @@ export const fetchSources = (client: GitHubClient) => (repos: ReadonlyArray<Repo
     let facts: OrgFacts | undefined
     const orgFacts = Effect.suspend(() => facts !== undefined ? Effect.succeed(facts) : Effect.tap(readOrgFacts(client), (f) => { facts = f }))
     /** REST sources for the collaborators of `repo` GraphQL said nothing of (`logins`), lower-cased */
-    const fromRest = (repo: RepoCheck, logins: ReadonlySet<string>, perUser: SourcesByLogin) =>
+    const restFallback = (repo: RepoCheck, logins: ReadonlySet<string>, perUser: SourcesByLogin) =>
       Effect.gen(function*() {
         const known = yield* orgFacts
         const direct = yield* directCollaborators(client, repo.name)
@@ -83,7 +93,8 @@ export const fetchSources = (client: GitHubClient) => (repos: ReadonlyArray<Repo
       const perUser: SourcesByLogin = new Map()
       result.set(repo.name, perUser)
       if (!nodes.has(repo.name)) {
-        yield* fromRest(repo, new Set(repo.collaborators.flatMap((c) => c._tag === "ok" ? [c.login.toLowerCase()] : [])), perUser)
+        fromRest.add(repo.name)
+        yield* restFallback(repo, new Set(repo.collaborators.flatMap((c) => c._tag === "ok" ? [c.login.toLowerCase()] : [])), perUser)
         continue
       }
       const withoutSources = new Set<string>()
@@ -124,9 +135,9 @@ export const fetchSources = (client: GitHubClient) => (repos: ReadonlyArray<Repo
         yield* Effect.logDebug("github: GraphQL gave no permission sources for some collaborators; asking REST").pipe(
           Effect.annotateLogs({ repo: repo.fullName, collaborators: withoutSources.size })
         )
-        yield* fromRest(repo, withoutSources, perUser)
+        yield* restFallback(repo, withoutSources, perUser)
       }
     }
-    return result
+    return { byRepo: result, fromRest }
   })
 }

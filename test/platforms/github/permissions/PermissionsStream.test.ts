@@ -112,7 +112,8 @@ describe("GitHub permissions against the simulator", () => {
     return Effect.gen(function*() {
       const sim = yield* startGitHubSimulator({ repos: 6, members: 12, teams: 3, outsideCollaborators: 3, seed: 17, graphqlPartialErrors: { repos: ["backend"], times: 99 } })
       const truth = yield* sim.truthGrants
-      const result = yield* runPermissions(yield* connectorFor(sim), pipelineOptions)
+      const connector = yield* connectorFor(sim)
+      const result = yield* runPermissions(connector, pipelineOptions)
       expect(result.deadLettered).toBe(0)
       const published = (yield* publishedSnapshots) as unknown as ReadonlyArray<TruthGrant>
       // exact wherever REST can tell: on backend, all but a direct grant hidden under a stronger team or org
@@ -133,6 +134,14 @@ describe("GitHub permissions against the simulator", () => {
       expect(log.filter((e) => e.path.includes("affiliation=direct")).map((e) => e.path.split("?")[0]))
         .toEqual([`/repos/${sim.org}/backend/collaborators`])
       expect(logs.lines.filter((l) => l.includes("still could not answer for acme-corp/backend after 3 retries")).length).toBe(1)
+      // REST's stand-in is not kept: the next pull of the unchanged org asks GraphQL again, for backend alone
+      yield* sim.resetStats
+      yield* (yield* MemorySink).clear
+      yield* runPermissions(connector, pipelineOptions)
+      expect(sortedKeys((yield* publishedSnapshots) as never)).toEqual(sortedKeys(published))
+      const again = yield* sim.requestLog
+      expect(again.filter((e) => e.resource === "graphql").length).toBe(4)
+      expect(again.filter((e) => e.path.includes("affiliation=direct")).map((e) => e.path.split("?")[0])).toEqual([`/repos/${sim.org}/backend/collaborators`])
     }).pipe(Effect.scoped, Effect.provide(runtimeLayer()), Effect.provide(logs.layer))
   })
 
