@@ -37,6 +37,9 @@ describe("AppConfig", () => {
       expect(config.kafka?.idempotent).toBe(false)
       expect(config.pipeline.batchSize).toBe(100)
       expect(Duration.toMillis(config.pipeline.batchWindow)).toBe(500)
+      // the audit-driven refresh is on unless turned off
+      expect(config.pipeline.refresh?.enabled).toBe(true)
+      expect(Duration.toMillis(config.pipeline.refresh!.debounce)).toBe(2000)
       const [gh, mock] = config.connectors
       expect(Duration.toMillis(gh!.schedule.permissions)).toBe(2 * 3600_000)
       expect(Duration.toMillis(gh!.schedule.audit)).toBe(30_000)
@@ -82,6 +85,15 @@ describe("AppConfig", () => {
 
       const typo = file("bad3.json", JSON.stringify({ conectors: [] }))
       expect(describeConfigError(yield* Effect.flip(load(typo)))).toContain(`field "conectors"`)
+    }))
+
+  it.effect("pipeline.refresh turns the audit-driven refresh off or changes its debounce", () =>
+    Effect.gen(function*() {
+      const off = yield* load(file("refresh.json", JSON.stringify({ pipeline: { refresh: { enabled: false, debounce: "500 millis" } } })))
+      expect(off.pipeline.refresh?.enabled).toBe(false)
+      expect(Duration.toMillis(off.pipeline.refresh!.debounce)).toBe(500)
+      const bad = describeConfigError(yield* Effect.flip(load(file("refresh-bad.json", JSON.stringify({ pipeline: { refresh: { enabled: "yes" } } })))))
+      expect(bad).toMatch(/pipeline\.refresh\.enabled/)
     }))
 
   it.effect("the committed verity.config.example.json decodes", () =>
