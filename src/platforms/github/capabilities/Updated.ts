@@ -3,7 +3,8 @@
  * (`org.add_member`, `org.update_member`, `org.remove_member`, `org.invite_member`,
  * `org.cancel_invitation`) since `since`, or since a previous answer's `cursor`, each as it stands now
  * (`GET /orgs/{org}/memberships/{username}`: ACTIVE, PENDING, or DELETED once it is gone). With neither,
- * every such change the log holds. The cursor is the newest change's time; the next call asks from that
+ * the audit stream's first-pull window (90 days: GitHub searches three months without a `created`
+ * qualifier). One answer holds them all (`page` is null). The cursor is the newest change's time; the next call asks from that
  * time inclusive, so a change logged late in the same millisecond is not lost (an account may come twice).
  */
 import { Effect, Option, Schema, Stream } from "effect"
