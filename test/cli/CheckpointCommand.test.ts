@@ -6,13 +6,13 @@ import { runConnectorOnce } from "../../src/pipeline/Pipeline.js"
 import { makeScriptedConnector } from "../../src/sdk/ScriptedConnector.js"
 import { EventSink, MemorySink } from "../../src/services/EventSink.js"
 import { sqlLayerFor, testDatabase } from "../../src/testkit/Postgres.js"
-import { runCli } from "../support/Cli.js"
+import { runInProcess } from "../support/Cli.js"
 import { tempDir, writeConfig } from "../support/Program.js"
 
 const dir = tempDir("cli")
 const write = (name: string, content: unknown) => writeConfig(dir, name, content)
 
-describe("checkpoint (child process)", () => {
+describe("checkpoint (the program in-process: test/support/Cli.ts)", () => {
   it.live("checkpoint show lists the stored checkpoints; checkpoint reset makes the next run start from the beginning", () =>
     Effect.gen(function*() {
       const db = yield* testDatabase
@@ -33,7 +33,7 @@ describe("checkpoint (child process)", () => {
       expect(second.summary.duplicates).toBe(1) // the boundary event, dropped by dedup
 
       const config = write("reset.json", { postgres: { dsn: Redacted.value(db.dsn) }, connectors: [] })
-      const shown = yield* runCli(["checkpoint", "show", "--config", config], { cwd: dir, timeoutMs: 150_000 })
+      const shown = yield* runInProcess(["checkpoint", "show", "--config", config], { cwd: dir, timeoutMs: 150_000 })
       expect(shown.code).toBe(0)
       expect(shown.stdout).toMatch(/gh-reset\s+audit\s+github\s+2023-11-14T22:13:26\.000Z/)
       expect(shown.stdout).toMatch(/gh-reset\s+permissions\s+github/)
@@ -41,7 +41,7 @@ describe("checkpoint (child process)", () => {
       expect(shown.stdout).toMatch(/gh-reset\s+audit\s+github\s+.*runner local \(complete since \d{4}-/)
       expect(shown.stdout).not.toContain(new URL(Redacted.value(db.dsn)).password || "never-printed")
 
-      const reset = yield* runCli(["checkpoint", "reset", "gh-reset", "--stream", "audit", "--config", config], { cwd: dir, timeoutMs: 150_000 })
+      const reset = yield* runInProcess(["checkpoint", "reset", "gh-reset", "--stream", "audit", "--config", config], { cwd: dir, timeoutMs: 150_000 })
       expect(reset.code).toBe(0)
       expect(reset.stdout).toContain("reset 1 checkpoint of gh-reset")
 

@@ -2,17 +2,17 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { plugins } from "../../src/platforms/registry.js"
 import { commandNamed } from "../../src/cli/CommandName.js"
-import { runCli } from "../support/Cli.js"
+import { runCli, runInProcess } from "../support/Cli.js"
 
-describe("verity CLI (child process)", () => {
-  it.live("--help at every level lists the commands and options", () =>
+describe("verity CLI", () => {
+  it.live("--help at every level lists the commands and options (the root's as a child process, the others in-process)", () =>
     Effect.gen(function*() {
       const [root, run, checkpoint, reset, simulate] = yield* Effect.all([
         runCli(["--help"], { timeoutMs: 150_000 }),
-        runCli(["run", "--help"], { timeoutMs: 150_000 }),
-        runCli(["checkpoint", "--help"], { timeoutMs: 150_000 }),
-        runCli(["checkpoint", "reset", "--help"], { timeoutMs: 150_000 }),
-        runCli(["simulate", "--help"], { timeoutMs: 150_000 })
+        runInProcess(["run", "--help"]),
+        runInProcess(["checkpoint", "--help"]),
+        runInProcess(["checkpoint", "reset", "--help"]),
+        runInProcess(["simulate", "--help"])
       ], { concurrency: 2 })
       for (const r of [root, run, checkpoint, reset, simulate]) expect(r.code).toBe(0)
       for (const c of ["run", "demo", "simulate", "checkpoint", "--log-format", "--log-level"]) expect(root.stdout).toContain(c)

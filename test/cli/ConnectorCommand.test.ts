@@ -2,7 +2,8 @@
  * The connector CLI as connector-py's: the tutorial's three commands as a user types them (against a
  * simulator on a random port), each answer one line of JSON that validates against the SDK's models;
  * errors are ErrorResponses on stdout with exit 0; `info` has sorted keys; `--result-file-path`
- * writes the answer gzipped; usage errors exit 2.
+ * writes the answer gzipped; usage errors exit 2. The first command runs as a child process, the others
+ * run the same program in-process (test/support/Cli.ts).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -11,7 +12,7 @@ import { gunzipSync } from "node:zlib"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { startMockAppSimulator } from "../../src/platforms/mockapp/simulator/Server.js"
-import { type CliResult, runCli } from "../support/Cli.js"
+import { type CliResult, runCli, runInProcess } from "../support/Cli.js"
 import { answerErrors } from "../support/LumosContract.js"
 
 /** exactly one line of JSON on stdout, exit 0, conforming to the capability's model */
@@ -32,8 +33,8 @@ describe("connector CLI", () => {
       const settings = `"settings":{"api_url":"${sim.url}"}`
       const [validate, list, create] = yield* Effect.all([
         runCli(["connector", "mockapp", "validate_credentials", "--json", `{"auth":{"token":{"token":"valid-token"}},"request":{},${settings}}`]),
-        runCli(["connector", "mockapp", "list_accounts", "--json", `{"auth":{"token":{"token":"valid-token"}},"request":{},${settings}}`]),
-        runCli([
+        runInProcess(["connector", "mockapp", "list_accounts", "--json", `{"auth":{"token":{"token":"valid-token"}},"request":{},${settings}}`]),
+        runInProcess([
           "connector",
           "mockapp",
           "create_account",
@@ -57,9 +58,9 @@ describe("connector CLI", () => {
       writeFileSync(file, JSON.stringify({ auth: { token: { token: "valid-token" } }, request: {}, settings: { api_url: sim.url } }))
       // (capability errors and malformed requests as ErrorResponses: the in-process suites and test/reliability/badInput)
       const [info, toFile, unregistered] = yield* Effect.all([
-        runCli(["connector", "github", "info"]),
-        runCli(["connector", "mockapp", "list_resources", "--json-file", file, "--result-file-path", result]),
-        runCli(["connector", "github", "deactivate_account", "--json", "{}"])
+        runInProcess(["connector", "github", "info"]),
+        runInProcess(["connector", "mockapp", "list_resources", "--json-file", file, "--result-file-path", result]),
+        runInProcess(["connector", "github", "deactivate_account", "--json", "{}"])
       ], { concurrency: 3 })
       const described = answerOf("info", info) as { response: { capabilities: ReadonlyArray<string> } }
       const keysSorted = (v: unknown): boolean =>
