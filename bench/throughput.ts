@@ -2,8 +2,8 @@
  * Benchmark 1, pipeline throughput: pre-generated GitHub audit entries through decode -> normalise ->
  * dedup -> Kafka (librdkafka's mock cluster, acks awaited) with checkpoint commits to PostgreSQL,
  * against a bare kafkajs producer on the main thread sending the same encoded messages in the same batch
- * sizes. Ours runs twice per round, with the producer in its worker thread (the default) and in the main
- * thread (`kafka.producerThread: "main"`): one row each, against the same baseline rounds. Rounds
+ * sizes. Ours runs twice per round, with the producer in a worker thread (`kafka.producerThread:
+ * "worker"`) and in the main thread (the default): one row each, against the same baseline rounds. Rounds
  * alternate baseline and ours; each figure is the median of its rounds.
  */
 import { Effect, Layer, Option, Schema } from "effect"
@@ -92,7 +92,7 @@ export const throughput = (events: number, rounds: number) =>
       const ours = median(ourRates[thread])
       const ratio = ours / baseline
       return {
-        name: `Pipeline throughput, producer in the ${thread === "worker" ? "worker thread (default)" : "main thread (producerThread: main)"} (${fmt(events)} GitHub audit entries, batch ${batchSize}, ${defaultPipelineOptions.inFlight} in flight, acks=-1, ${config.compression}, checkpoints in ${db.backend})`,
+        name: `Pipeline throughput, producer in the ${thread === "worker" ? "worker thread (producerThread: worker)" : "main thread (the default)"} (${fmt(events)} GitHub audit entries, batch ${batchSize}, ${defaultPipelineOptions.inFlight} in flight, acks=-1, ${config.compression}, checkpoints in ${db.backend})`,
         ours: `${fmt(ours)} events/s (rounds: ${ourRates[thread].map(fmt).join(", ")})`,
         baseline: `${fmt(baseline)} msg/s bare kafkajs on the main thread (rounds: ${baselineRates.map(fmt).join(", ")})`,
         ratio: ratio.toFixed(2),

@@ -61,11 +61,13 @@ export const KafkaConfig = Schema.Struct({
   /** our own bound on one `send` (kafkajs can hang) */
   sendTimeoutMs: Schema.optionalWith(PositiveInt, { default: () => 30_000 }),
   /**
-   * where the kafkajs producer runs: "worker" (default) a worker thread, so that kafkajs's encoding and
-   * compression use the second core while the pipeline decodes and normalises on the first; "main" in the
-   * program's own thread (one thread fewer, about 20 MB less memory, slower)
+   * where the kafkajs producer runs: "main" (default) the program's own thread; "worker" a worker thread,
+   * so that kafkajs's encoding and compression can use a second core while the pipeline decodes and
+   * normalises on the first. The worker only pays where that core is free: on the shared 2-core bench
+   * machine (CPU shared per session) it was slower (bench/RESULTS.md has both rows), and it costs a second
+   * heap
    */
-  producerThread: Schema.optionalWith(Schema.Literal("worker", "main"), { default: () => "worker" as const }),
+  producerThread: Schema.optionalWith(Schema.Literal("worker", "main"), { default: () => "main" as const }),
   /** kafkajs's own log lines at or above this level reach our logs */
   logLevel: Schema.optionalWith(Schema.Literal("nothing", "error", "warn", "info", "debug"), { default: () => "warn" as const })
 })

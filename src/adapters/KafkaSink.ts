@@ -1,9 +1,9 @@
 /**
  * `EventSink` on Kafka with kafkajs 2.2.4 (KafkaClient.ts says how a send is made and bounded).
  *
- * By default the producer runs in a worker thread (KafkaWorkerSink.ts), so that kafkajs's encoding and
- * compression use the second core; `kafka.producerThread: "main"` keeps it in the program's thread. Both
- * behave the same to the pipeline: a publish succeeds once every message is acknowledged, and fails with
+ * By default the producer runs in the program's thread; `kafka.producerThread: "worker"` moves it to a
+ * worker thread (KafkaWorkerSink.ts), so that kafkajs's encoding and compression can use a second core
+ * (KafkaConfig.ts says when that pays). Both behave the same to the pipeline: a publish succeeds once every message is acknowledged, and fails with
  * a `SinkError` (`timeout`, `rejected`, `unavailable`) otherwise.
  */
 import { Effect, Layer } from "effect"

@@ -1,7 +1,8 @@
 /**
- * `EventSink` on Kafka with the kafkajs producer in a worker thread (KafkaWorkerMain.ts), so that
- * kafkajs's encoding and compression run on the second core while the pipeline decodes and normalises
- * on the first (issue 15: one thread was the bound).
+ * `EventSink` on Kafka with the kafkajs producer in a worker thread (KafkaWorkerMain.ts), chosen with
+ * `kafka.producerThread: "worker"`: kafkajs's encoding and compression run on a second core while the
+ * pipeline decodes and normalises on the first. That pays only when a second core is free for this
+ * process (see KafkaConfig.ts and bench/RESULTS.md).
  *
  * - A batch is packed into one ArrayBuffer here and transferred (KafkaWorkerProtocol.ts); its publish
  *   succeeds when the producer thread says `Acked`, fails with the thread's `SinkError` otherwise. Sends

@@ -18,7 +18,7 @@ const message = (topic: string, i: number): WireMessage => ({
 })
 
 describe("KafkaSink (librdkafka mock cluster)", () => {
-  // the producer in its worker thread (the default) and in the program's thread
+  // the producer in its worker thread and in the program's thread (the default)
   it.live.each(["worker", "main"] as const)("publishes a batch across topics; a consumer reads back the same keys, values and headers (producer thread: %s)", (producerThread) =>
     Effect.gen(function*() {
       const kafka = yield* startKafkaMock

@@ -39,7 +39,8 @@ describe("run --once against Kafka (mock cluster), PostgreSQL and the GitHub sim
       const db = yield* testDatabase
       const sim = yield* startGitHubSimulator({ seed: 7, repos: 8, members: 10, teams: 3, outsideCollaborators: 2, events: 120 })
       const config = writeConfig("kafka.json", {
-        kafka: { brokers: kafka.brokers, clientId: "verity-acceptance", sendTimeoutMs: 10_000, logLevel: "error" },
+        // the producer thread, started by the program as the README launches it (node --import tsx main.ts)
+        kafka: { brokers: kafka.brokers, clientId: "verity-acceptance", sendTimeoutMs: 10_000, logLevel: "error", producerThread: "worker" },
         postgres: { dsn: Redacted.value(db.dsn) },
         pipeline: { batchSize: 25, batchWindow: "50 millis" },
         connectors: [{ id: "github-acme", platform: "github", settings: { org: sim.org, token: sim.token, apiUrl: sim.url, pageSize: 20 } }]
