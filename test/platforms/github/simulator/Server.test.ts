@@ -164,6 +164,46 @@ describe("GitHub simulator", () => {
       expect(Date.now() - Date.parse(oldest.occurred_at)).toBeLessThan(2 * 86_400_000)
     }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici)))
 
+  it.live("org invitations as GitHub answers them: by invitee_id or email (exactly one), 422 for a member or a second invitation; a membership reads pending, then active once accepted; withdrawn or removed with 204", () =>
+    Effect.gen(function*() {
+      const sim = yield* startGitHubSimulator({ repos: 1, members: 3, teams: 1, outsideCollaborators: 1, events: 2, seed: 4 })
+      const api = (path: string, init: Parameters<typeof call>[2] = {}) => call(`${sim.url}${path}`, sim.token, init)
+      const outsider = ((yield* api(`/orgs/acme-corp/outside_collaborators`)).json as ReadonlyArray<{ login: string }>)[0]!.login
+      const user = (yield* api(`/users/${outsider}`)).json as { id: number; login: string }
+      expect(user.login).toBe(outsider)
+      expect((yield* api(`/users/no-such-user`)).status).toBe(404)
+      const invite = (body: unknown) => api(`/orgs/acme-corp/invitations`, { method: "POST", body })
+      const address = ["someone", "example.com"].join("@")
+
+      expect((yield* invite({})).status).toBe(422)
+      expect((yield* invite({ invitee_id: user.id, email: address })).status).toBe(422)
+      expect((yield* invite({ invitee_id: 999_999 })).status).toBe(422)
+      expect((yield* invite({ invitee_id: user.id, role: "billing_manager" })).status).toBe(422)
+      const alice = (yield* api(`/users/alice`)).json as { id: number }
+      expect((yield* invite({ invitee_id: alice.id })).json).toMatchObject({ message: "Validation Failed" })
+
+      const invited = yield* invite({ invitee_id: user.id })
+      expect(invited).toMatchObject({ status: 201, json: { login: outsider, email: null, role: "direct_member" } })
+      expect((yield* invite({ invitee_id: user.id })).status).toBe(422)
+      expect((yield* api(`/orgs/acme-corp/memberships/${outsider}`)).json).toMatchObject({ state: "pending", role: "member" })
+      const byEmail = yield* invite({ email: address, role: "admin" })
+      expect(byEmail).toMatchObject({ status: 201, json: { login: null, email: address, role: "admin" } })
+
+      // withdrawn: gone from the list, a second withdrawal is 404
+      const emailId = (byEmail.json as { id: number }).id
+      expect((yield* api(`/orgs/acme-corp/invitations/${emailId}`, { method: "DELETE" })).status).toBe(204)
+      expect((yield* api(`/orgs/acme-corp/invitations/${emailId}`, { method: "DELETE" })).status).toBe(404)
+      expect(((yield* api(`/orgs/acme-corp/invitations`)).json as ReadonlyArray<{ login: string | null }>).map((i) => i.login)).toEqual([outsider])
+
+      // accepted: an active member; removed: no membership at all
+      expect(yield* sim.acceptInvitation((invited.json as { id: number }).id)).toBe(true)
+      expect((yield* api(`/orgs/acme-corp/memberships/${outsider}`)).json).toMatchObject({ state: "active", role: "member" })
+      expect((yield* api(`/orgs/acme-corp/members/${outsider}`, { method: "DELETE" })).status).toBe(204)
+      expect((yield* api(`/orgs/acme-corp/memberships/${outsider}`)).status).toBe(404)
+      const log = (yield* api(`/orgs/acme-corp/audit-log?per_page=100`)).json as ReadonlyArray<{ action: string }>
+      expect(log.map((e) => e.action).slice(0, 5)).toEqual(["org.remove_member", "org.add_member", "org.cancel_invitation", "org.invite_member", "org.invite_member"])
+    }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici)))
+
   it.live("live mode adds audit events and access changes while it runs, seen over HTTP in the truth and the audit log", () =>
     Effect.gen(function*() {
       const sim = yield* startGitHubSimulator({ repos: 6, members: 10, teams: 3, events: 3, seed: 5, live: { eventsPerSec: 40, changesPerMin: 1200 } })
