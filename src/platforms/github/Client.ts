@@ -26,7 +26,7 @@ import { parseRetryAfter, RateLimiter } from "../../sdk/RateLimiter.js"
 import { GraphQLResponse, UnknownPage } from "./Payloads.js"
 import { missingScopeMessage, missingScopes } from "./Scopes.js"
 import { makeInstallationTokens } from "./AppAuth.js"
-import { graphqlPointsPerMinute, restPointsPerMinutePerEndpoint } from "./Endpoint.js"
+import { contentCreationPerMinute, graphqlPointsPerMinute, restPointsPerMinutePerEndpoint } from "./Endpoint.js"
 import { makePacer } from "./Pacing.js"
 import { appCredentialsOf, defaultSecondaryWaitSeconds, defaultUserAgent, type GitHubSettings, platform } from "./Settings.js"
 
@@ -148,6 +148,7 @@ export const makeGitHubClient = (settings: GitHubSettings, options: GitHubClient
     const pacer = yield* makePacer({
       restPointsPerWindow: settings.restPointsPerMinute ?? restPointsPerMinutePerEndpoint,
       graphqlPointsPerWindow: settings.graphqlPointsPerMinute ?? graphqlPointsPerMinute,
+      contentCreationPerWindow: settings.contentCreationPerMinute ?? contentCreationPerMinute,
       window: options.pacingWindow ?? "1 minute"
     })
     const bodyText = (request: HttpClientRequest.HttpClientRequest) =>

@@ -71,6 +71,8 @@ export const GitHubSettings = Schema.Struct({
   restPointsPerMinute: Schema.optional(boundedInt(1, 100_000)),
   /** GraphQL points a minute (query 1, mutation 5); default 2,000, GitHub's secondary limit */
   graphqlPointsPerMinute: Schema.optional(boundedInt(1, 100_000)),
+  /** pacing of writes (content creation) across endpoints, per minute (GitHub's secondary limit: 80) */
+  contentCreationPerMinute: Schema.optional(boundedInt(1, 100_000)),
   /** seconds to wait after a secondary limit without `retry-after`, doubling on each repeat (GitHub asks for at least 60) */
   secondaryWaitSeconds: Schema.optional(boundedInt(1, 3600)),
   /** the User-Agent sent on every request (default `verity-ingest/<version>`) */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Redacted } from "effect"
+import { Effect, Redacted, Schema } from "effect"
 import { makeConnectorId } from "../../../src/domain/Ids.js"
 import { makeGitHubConnector } from "../../../src/platforms/github/Connector.js"
 import { endpointOf } from "../../../src/platforms/github/Endpoint.js"
@@ -55,5 +55,40 @@ describe("GitHub pacing by the secondary limits", () => {
       expect(refused.length).toBeGreaterThanOrEqual(90 - scaled.restPointsPerEndpoint)
       expect(refused.every((a) => a.retryAfter !== null)).toBe(true)
       expect((yield* sim.stats).secondaryLimitedResponses).toBe(refused.length)
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer(defaultRateLimiterConfig))), 30_000)
+
+  it.live("writes are paced by the content-creation limit across endpoints: none is refused, where a raw burst is", () =>
+    Effect.gen(function*() {
+      // GitHub's 80 writes a minute, scaled down to 6 in a 2 s window
+      const sim = yield* startGitHubSimulator({ repos: 4, members: 8, teams: 2, events: 0, seed: 15, secondaryLimits: { contentCreation: 6, windowSeconds: 2 } })
+      const connector = yield* makeGitHubConnector(makeConnectorId("github-pacing-writes"), {
+        org: sim.org,
+        token: Redacted.make(sim.token),
+        apiUrl: sim.url,
+        pageSize: 100,
+        concurrency: 4,
+        contentCreationPerMinute: 6
+      }, { ...fastOptions, pacingWindow: "2 seconds" })
+      const slug = (yield* connector.client.getJson("core", `/orgs/${sim.org}/teams`, Schema.Array(Schema.Struct({ slug: Schema.String })), "list teams")).body[0]?.slug
+      // ten writes on two endpoints, all at once
+      const started = Date.now()
+      yield* Effect.forEach(Array.from({ length: 10 }, (_, i) => i), (i) =>
+        i % 2 === 0
+          ? connector.client.write("PUT", `/orgs/${sim.org}/teams/${slug}/repos/${sim.org}/backend`, { permission: i % 4 === 0 ? "pull" : "push" }, "set a team's repository")
+          : connector.client.write("PUT", `/repos/${sim.org}/backend/collaborators/alice`, { permission: i % 4 === 1 ? "push" : "maintain" }, "set a collaborator"), { concurrency: "unbounded" })
+      expect((yield* sim.stats).secondaryLimitedResponses).toBe(0)
+      // more than one window's writes: pacing spread them over more than one window
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2_000)
+      // the same ten writes sent raw, in a fresh window: GitHub's limit refuses the ones past six
+      yield* Effect.sleep("2 seconds")
+      const raw = yield* Effect.forEach(Array.from({ length: 10 }, (_, i) => i), (i) =>
+        Effect.promise(() =>
+          fetch(`${sim.url}/orgs/${sim.org}/teams/${slug}/repos/${sim.org}/backend`, {
+            method: "PUT",
+            headers: { authorization: `Bearer ${sim.token}`, "user-agent": "burst-test" },
+            body: JSON.stringify({ permission: i % 2 ? "pull" : "push" })
+          }).then((r) => r.status)
+        ), { concurrency: "unbounded" })
+      expect(raw.filter((s) => s === 403).length).toBe(4)
     }).pipe(Effect.scoped, Effect.provide(runtimeLayer(defaultRateLimiterConfig))), 30_000)
 })
