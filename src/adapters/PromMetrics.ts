@@ -71,6 +71,12 @@ export const makePromMetrics = Effect.sync((): MetricsShape => {
     labelNames: ["connector", "platform", "stream", "outcome"] as const,
     registers
   })
+  const refreshes = new Counter({
+    name: "verity_refreshes_total",
+    help: "Audit-driven refresh rounds ended, by connector and outcome (complete, snapshot: an org-wide change ran a snapshot instead, failed)",
+    labelNames: ["connector", "platform", "outcome"] as const,
+    registers
+  })
   const lastSuccess = new Gauge({
     name: "verity_last_success_timestamp_seconds",
     help: "When the stream's last run completed (Unix time)",
@@ -126,6 +132,7 @@ export const makePromMetrics = Effect.sync((): MetricsShape => {
         if (outcome === "complete") lastSuccess.set({ ...labels }, at / 1000)
         if (position !== undefined) positions.set(`${labels.connector}\u0000${labels.stream}`, { labels: { ...labels }, at: position })
       }),
+    refreshEnded: (labels, outcome) => Effect.sync(() => refreshes.inc({ connector: labels.connector, platform: labels.platform, outcome })),
     rateBudgets: Effect.sync(() => Array.from(budgets.values())),
     exposition: Effect.promise(() => registry.metrics()).pipe(
       Effect.map((text) => ({ contentType: registry.contentType, text }))

@@ -14,6 +14,7 @@ import type { AccessScope, Connector } from "../sdk/Connector.js"
 import { CheckpointStore } from "../services/CheckpointStore.js"
 import type { EventSink } from "../services/EventSink.js"
 import type { DiffResult, GrantStore, GrantView } from "../services/GrantStore.js"
+import { Metrics } from "../services/Metrics.js"
 import { RunTriggers } from "../services/RunTriggers.js"
 import { diffAndPublish, publishPendingChanges } from "./GrantChanges.js"
 import { defaultRefreshOptions, type PipelineOptions } from "./Options.js"
@@ -134,10 +135,12 @@ export const refreshRound = (
     if (fresh.some((r) => r.scope._tag === "Org")) {
       yield* Effect.logInfo("org-wide access change in the audit log: a full snapshot now").pipe(Effect.annotateLogs("connector", connector.id))
       yield* Effect.flatMap(RunTriggers, (t) => t.runNow(connector.id, "permissions"))
+      yield* Effect.flatMap(Metrics, (m) => m.refreshEnded({ connector: connector.id, platform: connector.platform }, "snapshot"))
       return Option.none()
     }
     const assets = yield* refresh.assetsOf(fresh.map((r) => r.scope))
     const summary = yield* refreshAssets(connector, assets, options)
+    yield* Effect.flatMap(Metrics, (m) => m.refreshEnded({ connector: connector.id, platform: connector.platform }, "complete"))
     yield* Effect.logInfo("audit-driven refresh done").pipe(
       Effect.annotateLogs({
         connector: connector.id,
@@ -166,7 +169,11 @@ export const refresher = (
   const debounce = (options.refresh ?? defaultRefreshOptions).debounce
   const round = requests.take(debounce).pipe(
     Effect.flatMap((batch) => gate.withPermits(1)(refreshRound(connector, batch, options))),
-    Effect.catchAll((e) => Effect.logError(`audit-driven refresh failed; the next snapshot covers it: ${e.message}`)),
+    Effect.catchAll((e) =>
+      Effect.logError(`audit-driven refresh failed; the next snapshot covers it: ${e.message}`).pipe(
+        Effect.zipRight(Effect.flatMap(Metrics, (m) => m.refreshEnded({ connector: connector.id, platform: connector.platform }, "failed")))
+      )
+    ),
     Effect.annotateLogs({ connector: connector.id, stream: "permissions" })
   )
   return Effect.forever(round)

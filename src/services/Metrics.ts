@@ -54,6 +54,14 @@ export interface MetricsShape {
     at: number,
     position: number | undefined
   ) => Effect.Effect<void>
+  /**
+   * An audit-driven refresh round ended: `complete` (its assets re-read and diffed), `snapshot` (an
+   * org-wide change asked for a full snapshot instead) or `failed`.
+   */
+  readonly refreshEnded: (
+    labels: { readonly connector: string; readonly platform: string },
+    outcome: "complete" | "snapshot" | "failed"
+  ) => Effect.Effect<void>
   /** The last rate budget each connector's API reported. */
   readonly rateBudgets: Effect.Effect<ReadonlyArray<RateBudget>>
   /** The Prometheus text exposition, and its content type. */
@@ -66,6 +74,7 @@ export const noopMetrics: MetricsShape = {
   checkpointSaveLatency: () => Effect.void,
   sourceResponse: () => Effect.void,
   runEnded: () => Effect.void,
+  refreshEnded: () => Effect.void,
   rateBudgets: Effect.succeed([]),
   exposition: Effect.succeed({ contentType: "text/plain; version=0.0.4; charset=utf-8", text: "" })
 }

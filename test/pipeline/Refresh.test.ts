@@ -8,12 +8,14 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option, Schedule, Schema, Stream } from "effect"
 import { KafkaConfig } from "../../src/adapters/KafkaConfig.js"
+import { makePromMetrics } from "../../src/adapters/PromMetrics.js"
 import { kafkaSinkLayer } from "../../src/adapters/KafkaSink.js"
 import { SqlStateStoresLive } from "../../src/adapters/SqlStateStores.js"
 import { AccessScope, type Connector } from "../../src/sdk/Connector.js"
 import { makeScriptedConnector } from "../../src/sdk/ScriptedConnector.js"
 import { CheckpointStore } from "../../src/services/CheckpointStore.js"
 import { EventSink, MemorySink } from "../../src/services/EventSink.js"
+import { Metrics } from "../../src/services/Metrics.js"
 import { RunTriggers } from "../../src/services/RunTriggers.js"
 import { memoryStateStores } from "../../src/services/StateStores.js"
 import type { PipelineOptions } from "../../src/pipeline/Options.js"
@@ -84,7 +86,11 @@ describe("audit-driven refresh", () => {
         }
       }
       const options: PipelineOptions = { ...pipelineOptions, refresh: { enabled: true, debounce: "50 millis" } }
-      yield* runScheduled([{ connector, schedule: { permissions: "1 hour", audit: "50 millis" } }], options).pipe(Effect.forkScoped)
+      const metrics = yield* makePromMetrics
+      yield* runScheduled([{ connector, schedule: { permissions: "1 hour", audit: "50 millis" } }], options).pipe(
+        Effect.provideService(Metrics, metrics),
+        Effect.forkScoped
+      )
       const checkpoints = yield* CheckpointStore
       const until = (ready: () => boolean) => Effect.repeat(Effect.sync(ready), { until: (ok) => ok, schedule: Schedule.spaced("20 millis") })
       yield* until(() => log.includes("snapshot 1 end"))
@@ -102,6 +108,12 @@ describe("audit-driven refresh", () => {
       const after = yield* sink.messages
       expect(after.filter((m) => m.topic === topics.changes("mockapp")).map((m) => JSON.parse(m.value!).kind)).toEqual(["grant_removed"])
       expect(after.filter((m) => m.value === null).map((m) => m.key)).toEqual(["mockapp:alice:acme/api:PUSH"])
+      // operators see it on /metrics
+      yield* Effect.repeat(metrics.exposition, {
+        until: (e) => e.text.includes(`verity_refreshes_total{connector="gate",platform="mockapp",outcome="complete"} 1`),
+        schedule: Schedule.spaced("20 millis").pipe(Schedule.upTo("5 seconds"))
+      })
+      expect((yield* metrics.exposition).text).toContain(`verity_refreshes_total{connector="gate",platform="mockapp",outcome="complete"} 1`)
     }).pipe(Effect.scoped, Effect.provide(Layer.merge(EventSink.memory, memoryStateStores))), 30_000)
 
   it.live("a refresh whose changes were recorded but not acknowledged publishes them, with the same change_id, before anything else next time", () =>
