@@ -32,7 +32,6 @@ const collabSelection = (after: string) =>
 /** Queries again for repositories a partial GraphQL answer left out (then their sources come from REST). */
 const partialRetries = 3
 
-/** One GraphQL query for up to 100 repositories; follow-ups for collaborator lists over 100. */
 /**
  * Per repository, its collaborators' sources; `fromRest` names the repositories GraphQL never answered
  * for (their grants are not cached, so the next pull asks GraphQL again).
@@ -41,6 +40,8 @@ export interface Sources {
   readonly byRepo: ReadonlyMap<string, SourcesByLogin>
   readonly fromRest: ReadonlySet<string>
 }
+
+/** One GraphQL query for up to 100 repositories; follow-ups for collaborator lists over 100. */
 
 export const fetchSources = (client: GitHubClient) => (repos: ReadonlyArray<RepoCheck>): Effect.Effect<Sources, ConnectorError> => {
   const { org } = client.settings
