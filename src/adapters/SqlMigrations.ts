@@ -20,6 +20,23 @@ export const createConditionalCache = Effect.gen(function*() {
     )`
 })
 
+/**
+ * Migration 60 (idempotent): the refresh requests waiting for a connector's refresher
+ * (`SqlRefreshQueue`), one per scope; `occurred_at` is the event's time in epoch ms.
+ */
+export const createRefreshRequests = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`
+    CREATE TABLE IF NOT EXISTS refresh_requests (
+      connector_id TEXT NOT NULL,
+      scope_key TEXT NOT NULL,
+      occurred_at BIGINT NOT NULL,
+      version BIGINT NOT NULL,
+      requested_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+      PRIMARY KEY (connector_id, scope_key)
+    )`
+})
+
 export const migrationsTable = "verity_migrations"
 
 /** Migrations, by id. Each one is idempotent on its own too (`IF NOT EXISTS`). */
@@ -131,7 +148,8 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
         claimed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
         PRIMARY KEY (connector_id, stream)
       )`
-  })
+  }),
+  "60_refresh_requests": createRefreshRequests
 }
 
 /** Run the migrations (idempotent: a second run applies nothing). Returns the ones applied now. */

@@ -1,6 +1,6 @@
 /**
  * Every store the state database holds, on one `SqlClient` (PostgreSQL, or the embedded PGlite): the
- * checkpoints, the run records, the grants, the connectors' conditional caches and the stream locks (which fence the checkpoints' saves: one
+ * checkpoints, the run records, the grants, the connectors' conditional caches, the waiting refresh requests and the stream locks (which fence the checkpoints' saves: one
  * `StreamFence` between them). A store that lives in the same database joins this layer.
  */
 import type { SqlClient } from "@effect/sql"
@@ -10,6 +10,7 @@ import type { StateStores } from "../services/StateStores.js"
 import { SqlCheckpointStoreLive } from "./SqlCheckpointStore.js"
 import { SqlConditionalCacheLive } from "./SqlConditionalCache.js"
 import { SqlGrantStoreLive } from "./SqlGrantStore.js"
+import { SqlRefreshQueueLive } from "./SqlRefreshQueue.js"
 import { SqlRunStoreLive } from "./SqlRunStore.js"
 import { StreamFence, SqlStreamLockLive } from "./SqlStreamLock.js"
 
@@ -20,5 +21,6 @@ export const SqlStateStoresLive: Layer.Layer<StateStores, CheckpointError, SqlCl
   SqlRunStoreLive,
   SqlGrantStoreLive,
   SqlStreamLockLive,
-  SqlConditionalCacheLive
+  SqlConditionalCacheLive,
+  SqlRefreshQueueLive
 ).pipe(Layer.provide(StreamFence.layer))

@@ -35,7 +35,14 @@ export interface RefreshOptions {
   readonly enabled: boolean
   /** after the first request, wait this long for more before re-reading (many events, one refresh) */
   readonly debounce: Duration.DurationInput
+  /**
+   * how often the refresher looks for requests another runner's audit stream queued (this process's
+   * wake it at once); absent means `defaultRefreshPoll`
+   */
+  readonly poll?: Duration.DurationInput
 }
+
+export const defaultRefreshPoll: Duration.DurationInput = "1 second"
 
 export const defaultRefreshOptions: RefreshOptions = { enabled: true, debounce: "2 seconds" }
 

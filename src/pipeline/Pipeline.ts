@@ -22,7 +22,7 @@ import { defaultPipelineOptions, type PipelineOptions } from "./Options.js"
 import { Metrics } from "../services/Metrics.js"
 import { deadLetter, labelsOf, prefetchChunks, progress, publishThenCommit, retryingSave, timedSave } from "./Publish.js"
 import { runPermissions } from "./Permissions.js"
-import type { RefreshRequest, RefreshRequests } from "./Refresh.js"
+import type { RefreshQueueShape, RefreshRequest } from "../services/RefreshQueue.js"
 import { recordedRun } from "./RunRecording.js"
 import type { ConnectorSummary, StreamSummary } from "./Summaries.js"
 import { eventMessage } from "./Wire.js"
@@ -45,7 +45,7 @@ interface InFlight {
   readonly messages: ReadonlyArray<WireMessage>
   readonly keys: ReadonlyArray<string>
   readonly duplicates: number
-  /** what its events touched, offered to the refresher once committed */
+  /** what its events touched, queued for the refresher before its checkpoint is saved */
   readonly requests: ReadonlyArray<RefreshRequest>
   acked: boolean
 }
@@ -61,13 +61,15 @@ interface PreparedBatch {
 /**
  * Pull the audit stream from the stored checkpoint (inclusive) and publish it. `dedup` may be shared
  * across runs and connectors: it is keyed on `(platform, event_id)`. With `refreshes`, each acknowledged
- * event that changes access (the connector's `refresh.scopeOf`) is handed to the connector's refresher.
+ * event that changes access (the connector's `refresh.scopeOf`) is queued for the connector's refresher,
+ * before the checkpoint that covers it is saved (so a crash between them re-reads the event and queues
+ * it again; a queued request is never lost).
  */
 export const runAudit = (
   connector: Connector,
   options: PipelineOptions = defaultPipelineOptions,
   dedup: Dedup = new Dedup(options.dedupCapacity),
-  refreshes?: RefreshRequests
+  refreshes?: RefreshQueueShape
 ): Effect.Effect<StreamSummary, PipelineError, EventSink | CheckpointStore | RunStore> =>
   recordedRun(connector, "audit", (run, counters) => Effect.gen(function*() {
     const store = yield* CheckpointStore
@@ -159,6 +161,11 @@ export const runAudit = (
       if (n === 0) return
       const done = window.slice(0, n)
       const last = done[n - 1]!.batch.last
+      // queued before dedup and the checkpoint learn of the events: a failure here leaves both behind
+      const requests = refreshes === undefined ? [] : done.flatMap((d) => d.requests)
+      if (refreshes !== undefined && requests.length > 0) {
+        yield* refreshes.offer(connector.id, requests).pipe(retryingSave(options.publishRetry))
+      }
       yield* Effect.suspend(() => {
         for (const d of done) dedup.commit(d.keys)
         return timedSave(labels, store.save(key, connector.platform, last))
@@ -167,7 +174,6 @@ export const runAudit = (
       after = Option.some(last)
       for (const d of done) {
         for (const k of d.keys) pending.delete(k)
-        if (refreshes !== undefined) yield* refreshes.offer(d.requests)
         counters.position = d.batch.last.timestamp ?? counters.position
         yield* metrics.batch(labels, "event", { published: d.keys.length, deadLettered: d.batch.dead, duplicates: d.duplicates })
         counters.published += d.keys.length

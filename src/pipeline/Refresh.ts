@@ -1,7 +1,7 @@
 /**
- * Refresh driven by the audit log (docs/access-over-time.md). The audit run hands each acknowledged
- * access-changing event's scope (what the connector says it touches) to the connector's
- * `RefreshRequests`; the refresher, which runs beside the permissions schedule and never at the same
+ * Refresh driven by the audit log (docs/access-over-time.md). The audit run offers each acknowledged
+ * access-changing event's scope (what the connector says it touches) to the `RefreshQueue` before it
+ * saves the checkpoint covering the event; the refresher, which runs beside the permissions schedule and never at the same
  * time as a snapshot of that connector, waits `debounce` after the first request, coalesces what came
  * (one re-read per asset however many events named it; an org-wide scope supersedes everything and asks
  * for a full snapshot now), re-reads exactly those assets, publishes their snapshot records and diffs
@@ -10,22 +10,21 @@
 import { Clock, Duration, Effect, Option } from "effect"
 import { Checkpoint } from "../domain/Checkpoint.js"
 import type { CheckpointError, ConnectorError, SinkError } from "../domain/Errors.js"
-import type { AccessScope, Connector } from "../sdk/Connector.js"
+import type { Connector } from "../sdk/Connector.js"
 import { CheckpointStore } from "../services/CheckpointStore.js"
 import type { EventSink } from "../services/EventSink.js"
 import type { DiffResult, GrantStore, GrantView } from "../services/GrantStore.js"
 import { Metrics } from "../services/Metrics.js"
+import type { RefreshQueueShape } from "../services/RefreshQueue.js"
 import { RunTriggers } from "../services/RunTriggers.js"
 import { diffAndPublish, publishPendingChanges } from "./GrantChanges.js"
-import { defaultRefreshOptions, type PipelineOptions } from "./Options.js"
+import { defaultRefreshOptions, defaultRefreshPoll, type PipelineOptions } from "./Options.js"
 import { publishView } from "./Permissions.js"
 import { emptyCounters } from "./Publish.js"
 
-/** An event's scope, and when the platform says the event happened. */
-export interface RefreshRequest {
-  readonly scope: AccessScope
-  readonly occurredAt: number
-}
+import type { RefreshRequest } from "../services/RefreshQueue.js"
+
+export type { RefreshRequest }
 
 /**
  * A snapshot that started this long after an event is taken to have seen it (the event's time is the
@@ -33,49 +32,8 @@ export interface RefreshRequest {
  */
 export const clockMargin = Duration.minutes(1)
 
-const scopeKey = (scope: AccessScope) =>
-  scope._tag === "Asset" ? `a:${scope.asset}` : scope._tag === "Group" ? `g:${scope.group}` : "org"
-
-/**
- * A connector's pending refresh requests, coalesced per scope (so memory is bounded by the assets and
- * groups named, not by the events). In memory: a request lost with the process is covered by the next
- * snapshot.
- */
-export class RefreshRequests {
-  private readonly pending = new Map<string, RefreshRequest>()
-  private readonly doorbell = Effect.unsafeMakeLatch(false)
-
-  /** Add requests; the refresher wakes. */
-  offer(requests: ReadonlyArray<RefreshRequest>): Effect.Effect<void> {
-    return Effect.suspend(() => {
-      if (requests.length === 0) return Effect.void
-      for (const r of requests) {
-        const k = scopeKey(r.scope)
-        const old = this.pending.get(k)
-        if (old === undefined || old.occurredAt < r.occurredAt) this.pending.set(k, r)
-      }
-      return this.doorbell.open
-    })
-  }
-
-  /** Wait for a first request, then `debounce` longer, and take everything pending. */
-  take(debounce: Duration.DurationInput): Effect.Effect<ReadonlyArray<RefreshRequest>> {
-    return this.doorbell.await.pipe(
-      Effect.zipRight(Effect.sleep(debounce)),
-      Effect.zipRight(this.doorbell.close),
-      Effect.zipRight(Effect.sync(() => {
-        const all = [...this.pending.values()]
-        this.pending.clear()
-        return all
-      }))
-    )
-  }
-
-  /** How many scopes wait (tests, status). */
-  get size(): number {
-    return this.pending.size
-  }
-}
+/** After a failed round its requests wait this long before the next try (or a snapshot covers them). */
+export const failedRoundPause = Duration.seconds(30)
 
 export interface RefreshSummary {
   readonly refreshId: string
@@ -113,30 +71,38 @@ export const refreshAssets = (
     return { refreshId: view.snapshotId, assets, published: counters.published, diff }
   }).pipe(Effect.withSpan("Pipeline.refreshPermissions", { attributes: { connector: connector.id, assets: assets.length } }))
 
+/** What a round did; `settled` says its requests may go (an org-wide one waits for its snapshot). */
+export interface RoundResult {
+  readonly summary: Option.Option<RefreshSummary>
+  readonly settled: boolean
+}
+
 /**
  * One round of requests: drop what the last complete snapshot already saw, hand an org-wide one to the
- * snapshot (run now), else re-read the assets the rest covers. None before the connector's first
- * complete snapshot: there is nothing to compare against, and that snapshot sees everything.
+ * snapshot (run now; the requests stay until that snapshot makes them stale), else re-read the assets
+ * the rest covers. None before the connector's first complete snapshot: there is nothing to compare
+ * against, and that snapshot sees everything.
  */
 export const refreshRound = (
   connector: Connector,
   requests: ReadonlyArray<RefreshRequest>,
   options: PipelineOptions
-): Effect.Effect<Option.Option<RefreshSummary>, ConnectorError | SinkError | CheckpointError, EventSink | GrantStore | CheckpointStore> =>
+): Effect.Effect<RoundResult, ConnectorError | SinkError | CheckpointError, EventSink | GrantStore | CheckpointStore> =>
   Effect.gen(function*() {
+    const nothing: RoundResult = { summary: Option.none(), settled: true }
     const refresh = connector.refresh
-    if (refresh === undefined || requests.length === 0) return Option.none()
+    if (refresh === undefined || requests.length === 0) return nothing
     const store = yield* CheckpointStore
     const last = yield* store.load({ connectorId: connector.id, stream: "permissions" })
     const seenSince = Option.flatMap(last, (cp: Checkpoint) => Option.fromNullable(cp.timestamp))
-    if (Option.isNone(seenSince)) return Option.none()
+    if (Option.isNone(seenSince)) return nothing
     const fresh = requests.filter((r) => r.occurredAt >= seenSince.value - Duration.toMillis(clockMargin))
-    if (fresh.length === 0) return Option.none()
+    if (fresh.length === 0) return nothing
     if (fresh.some((r) => r.scope._tag === "Org")) {
       yield* Effect.logInfo("org-wide access change in the audit log: a full snapshot now").pipe(Effect.annotateLogs("connector", connector.id))
       yield* Effect.flatMap(RunTriggers, (t) => t.runNow(connector.id, "permissions"))
       yield* Effect.flatMap(Metrics, (m) => m.refreshEnded({ connector: connector.id, platform: connector.platform }, "snapshot"))
-      return Option.none()
+      return { summary: Option.none(), settled: false }
     }
     const assets = yield* refresh.assetsOf(fresh.map((r) => r.scope))
     const summary = yield* refreshAssets(connector, assets, options)
@@ -152,26 +118,37 @@ export const refreshRound = (
         changed: summary.diff.changed
       })
     )
-    return Option.some(summary)
+    return { summary: Option.some(summary), settled: true }
   })
 
 /**
- * The refresher of one connector: forever, take a round of requests and run it while holding `gate`
- * (the permit its snapshots hold too, so a refresh never runs beside a snapshot). A failed round is
- * logged and dropped: the next snapshot sees what it would have.
+ * The refresher of one connector: forever, wait for requests in the queue (offered in this process, or
+ * by the audit stream on another runner, seen within `poll`), `debounce` longer for more, and run them
+ * as one round while holding `gate` (the permit its snapshots hold too, so a refresh never runs beside a
+ * snapshot). Requests leave the queue only after their round recorded and published its changes. A
+ * failed round is logged, and its requests are tried again after `failedRoundPause` (a snapshot that
+ * completes meanwhile makes them stale).
  */
 export const refresher = (
   connector: Connector,
-  requests: RefreshRequests,
+  queue: RefreshQueueShape,
   gate: Effect.Semaphore,
   options: PipelineOptions
 ): Effect.Effect<never, never, EventSink | GrantStore | CheckpointStore> => {
-  const debounce = (options.refresh ?? defaultRefreshOptions).debounce
-  const round = requests.take(debounce).pipe(
-    Effect.flatMap((batch) => gate.withPermits(1)(refreshRound(connector, batch, options))),
+  const settings = options.refresh ?? defaultRefreshOptions
+  const poll = settings.poll ?? defaultRefreshPoll
+  const round = Effect.gen(function*() {
+    yield* queue.wait(connector.id, poll)
+    if ((yield* queue.pending(connector.id)).length === 0) return
+    yield* Effect.sleep(settings.debounce)
+    const batch = yield* queue.pending(connector.id)
+    const result = yield* gate.withPermits(1)(refreshRound(connector, batch, options))
+    if (result.settled) yield* queue.remove(connector.id, batch)
+  }).pipe(
     Effect.catchAll((e) =>
-      Effect.logError(`audit-driven refresh failed; the next snapshot covers it: ${e.message}`).pipe(
-        Effect.zipRight(Effect.flatMap(Metrics, (m) => m.refreshEnded({ connector: connector.id, platform: connector.platform }, "failed")))
+      Effect.logError(`audit-driven refresh failed; retried in ${Duration.format(failedRoundPause)} unless a snapshot covers it first: ${e.message}`).pipe(
+        Effect.zipRight(Effect.flatMap(Metrics, (m) => m.refreshEnded({ connector: connector.id, platform: connector.platform }, "failed"))),
+        Effect.zipRight(Effect.sleep(failedRoundPause))
       )
     ),
     Effect.annotateLogs({ connector: connector.id, stream: "permissions" })

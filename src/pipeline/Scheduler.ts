@@ -13,11 +13,12 @@ import type { CheckpointStore } from "../services/CheckpointStore.js"
 import type { EventSink } from "../services/EventSink.js"
 import type { GrantStore } from "../services/GrantStore.js"
 import type { RunStore } from "../services/RunStore.js"
+import { RefreshQueue } from "../services/RefreshQueue.js"
 import { RunTriggers } from "../services/RunTriggers.js"
 import { Dedup } from "./Dedup.js"
 import { defaultRefreshOptions, type PipelineOptions } from "./Options.js"
 import { runAudit, runPermissions } from "./Pipeline.js"
-import { RefreshRequests, refresher } from "./Refresh.js"
+import { refresher } from "./Refresh.js"
 import type { StreamSummary } from "./Summaries.js"
 
 export interface ConnectorSchedule {
@@ -97,28 +98,29 @@ export interface ScheduledStream<R> {
 
 /**
  * Every connector's two streams, each a loop of cycles on its schedule. Where the connector can refresh
- * and `options.refresh` allows it, its audit cycles hand access-changing events to a refresher that runs
- * with its permissions stream, one at a time with its snapshots (one permit between them).
+ * and `options.refresh` allows it, its audit cycles queue access-changing events (`RefreshQueue`: in the
+ * state database, so the two streams may run on different runners) for a refresher that runs with its
+ * permissions stream, one at a time with its snapshots (one permit between them).
  */
 export const scheduledStreams = (
   connectors: ReadonlyArray<ScheduledConnector>,
   options: PipelineOptions,
   backoff: FailureBackoff = defaultFailureBackoff
-): ReadonlyArray<ScheduledStream<EventSink | CheckpointStore | RunStore | GrantStore>> =>
+): ReadonlyArray<ScheduledStream<EventSink | CheckpointStore | RunStore | GrantStore | RefreshQueue>> =>
   connectors.flatMap(({ connector, schedule }) => {
     // one dedup per connector, kept across its audit cycles
     const dedup = new Dedup(options.dedupCapacity)
-    const refreshes = connector.refresh !== undefined && (options.refresh ?? defaultRefreshOptions).enabled
-      ? new RefreshRequests()
-      : undefined
+    const refreshing = connector.refresh !== undefined && (options.refresh ?? defaultRefreshOptions).enabled
     const gate = Effect.unsafeMakeSemaphore(1)
     const snapshots = every(connector, "permissions", gate.withPermits(1)(runPermissions(connector, options)), schedule.permissions, backoff)
-    const permissions = refreshes === undefined
-      ? snapshots
-      : Effect.all([snapshots, refresher(connector, refreshes, gate, options)], { concurrency: 2, discard: true }).pipe(Effect.zipRight(Effect.never))
+    const permissions = !refreshing ? snapshots : Effect.flatMap(RefreshQueue, (queue) =>
+      Effect.all([snapshots, refresher(connector, queue, gate, options)], { concurrency: 2, discard: true }).pipe(Effect.zipRight(Effect.never)))
+    const audit = !refreshing
+      ? every(connector, "audit", runAudit(connector, options, dedup), schedule.audit, backoff)
+      : Effect.flatMap(RefreshQueue, (queue) => every(connector, "audit", runAudit(connector, options, dedup, queue), schedule.audit, backoff))
     return [
       { connector, stream: "permissions" as const, run: permissions },
-      { connector, stream: "audit" as const, run: every(connector, "audit", runAudit(connector, options, dedup, refreshes), schedule.audit, backoff) }
+      { connector, stream: "audit" as const, run: audit }
     ]
   })
 
@@ -127,7 +129,7 @@ export const runScheduled = (
   connectors: ReadonlyArray<ScheduledConnector>,
   options: PipelineOptions,
   backoff: FailureBackoff = defaultFailureBackoff
-): Effect.Effect<never, never, EventSink | CheckpointStore | RunStore | GrantStore> =>
+): Effect.Effect<never, never, EventSink | CheckpointStore | RunStore | GrantStore | RefreshQueue> =>
   Effect.forEach(scheduledStreams(connectors, options, backoff), (s) => s.run, { concurrency: "unbounded", discard: true }).pipe(
     Effect.zipRight(Effect.never)
   )

@@ -6,7 +6,7 @@
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Option, Schedule, Schema, Stream } from "effect"
+import { Effect, Fiber, Layer, Option, Schedule, Schema, Stream } from "effect"
 import { KafkaConfig } from "../../src/adapters/KafkaConfig.js"
 import { makePromMetrics } from "../../src/adapters/PromMetrics.js"
 import { kafkaSinkLayer } from "../../src/adapters/KafkaSink.js"
@@ -19,7 +19,9 @@ import { Metrics } from "../../src/services/Metrics.js"
 import { RunTriggers } from "../../src/services/RunTriggers.js"
 import { memoryStateStores } from "../../src/services/StateStores.js"
 import type { PipelineOptions } from "../../src/pipeline/Options.js"
-import { refreshAssets, RefreshRequests } from "../../src/pipeline/Refresh.js"
+import { refreshAssets, refresher } from "../../src/pipeline/Refresh.js"
+import { runAudit } from "../../src/pipeline/Pipeline.js"
+import { RefreshQueue } from "../../src/services/RefreshQueue.js"
 import { runPermissions } from "../../src/pipeline/Permissions.js"
 import { runScheduled } from "../../src/pipeline/Scheduler.js"
 import { topics } from "../../src/pipeline/Wire.js"
@@ -52,13 +54,65 @@ const reads = (log: ReadonlyArray<RequestLogEntry>) =>
   log.filter((e) => e.resource !== "audit_log" && (e.method === "GET" || e.path === "/graphql")).map((e) => `${e.method} ${e.path.split("?")[0]}`)
 
 describe("audit-driven refresh", () => {
-  it.effect("many events on one repository wait as one request; an org-wide one is kept beside it", () =>
+  it.effect("many events on one repository wait as one request; an org-wide one is kept beside it; one offered again after it was taken stays", () =>
     Effect.gen(function*() {
-      const requests = new RefreshRequests()
-      yield* requests.offer([1, 2, 3].map((i) => ({ scope: AccessScope.Asset({ asset: "acme/api" }), occurredAt: i })))
-      yield* requests.offer([{ scope: AccessScope.Org(), occurredAt: 4 }])
-      expect(requests.size).toBe(2)
-    }))
+      const queue = yield* RefreshQueue
+      yield* queue.offer("c", [1, 2, 3].map((i) => ({ scope: AccessScope.Asset({ asset: "acme/api" }), occurredAt: i })))
+      yield* queue.offer("c", [{ scope: AccessScope.Org(), occurredAt: 4 }])
+      const taken = yield* queue.pending("c")
+      expect(taken.map((r) => [r.scope._tag, r.occurredAt])).toEqual([["Asset", 3], ["Org", 4]])
+      yield* queue.offer("c", [{ scope: AccessScope.Asset({ asset: "acme/api" }), occurredAt: 2 }])
+      yield* queue.remove("c", taken)
+      expect((yield* queue.pending("c")).map((r) => [r.scope._tag, r.occurredAt])).toEqual([["Asset", 3]])
+    }).pipe(Effect.provide(RefreshQueue.memory)))
+
+  it.live("a request the audit run queued survives a restart before its refresh: the next process's refresher re-reads and publishes the removal", () =>
+    Effect.gen(function*() {
+      let present = true
+      let entries: ReadonlyArray<unknown> = []
+      const grants = [{ principal: "alice", asset: "acme/api", privilege: "PUSH", mechanism: "direct" }]
+      const base = makeScriptedConnector({ id: "durable", platform: "mockapp", entries: [], grants })
+      const connector: Connector = {
+        ...base,
+        auditEvents: (from) => makeScriptedConnector({ id: "durable", platform: "mockapp", entries }).auditEvents(from),
+        refresh: {
+          actions: new Map([["repo.remove_member", "Asset"]]),
+          scopeOf: (e) => e.operation === "repo.remove_member" ? Option.some(AccessScope.Asset({ asset: e.assetRef })) : Option.none(),
+          assetsOf: (scopes) => Effect.succeed(scopes.flatMap((s) => s._tag === "Asset" ? [s.asset] : [])),
+          permissionsOf: () => present ? base.permissions : Stream.empty
+        }
+      }
+      const checkpoints = yield* CheckpointStore
+      const queue = yield* RefreshQueue
+      const sink = yield* MemorySink
+      // process 1: the baseline, then the audit event; its refresher debounces for an hour, then it dies
+      const first = yield* runScheduled([{ connector, schedule: { permissions: "1 hour", audit: "50 millis" } }], {
+        ...pipelineOptions,
+        refresh: { enabled: true, debounce: "1 hour" }
+      }).pipe(Effect.forkScoped)
+      yield* Effect.repeat(checkpoints.load({ connectorId: connector.id, stream: "permissions" }), { until: Option.isSome, schedule: Schedule.spaced("20 millis") })
+      yield* Effect.sleep("5 millis")
+      present = false
+      entries = [{ id: "e1", ts: Date.now(), actor: "admin", asset: "acme/api", action: "repo.remove_member" }]
+      yield* Effect.repeat(checkpoints.load({ connectorId: connector.id, stream: "audit" }), { until: Option.isSome, schedule: Schedule.spaced("20 millis") })
+      yield* Fiber.interrupt(first)
+      expect((yield* queue.pending(connector.id)).map((r) => r.scope)).toEqual([AccessScope.Asset({ asset: "acme/api" })])
+      expect((yield* sink.messages).filter((m) => m.topic === topics.changes("mockapp"))).toEqual([])
+      // process 2: its audit run finds nothing new (the checkpoint is past the event); its refresher finds the request
+      const options: PipelineOptions = { ...pipelineOptions, refresh: { enabled: true, debounce: "10 millis", poll: "50 millis" } }
+      expect((yield* runAudit(connector, options, undefined, queue)).published).toBe(0)
+      yield* refresher(connector, queue, Effect.unsafeMakeSemaphore(1), options).pipe(Effect.forkScoped)
+      yield* Effect.repeat(sink.messages, {
+        until: (all) => all.some((m) => m.topic === topics.changes("mockapp")),
+        schedule: Schedule.spaced("20 millis").pipe(Schedule.upTo("10 seconds"))
+      })
+      const after = yield* sink.messages
+      expect(after.filter((m) => m.topic === topics.changes("mockapp")).map((m) => JSON.parse(m.value!).kind)).toEqual(["grant_removed"])
+      expect(after.filter((m) => m.value === null).map((m) => m.key)).toEqual(["mockapp:alice:acme/api:PUSH"])
+      // done: the request leaves the queue once its changes are published
+      yield* Effect.repeat(queue.pending(connector.id), { until: (p) => p.length === 0, schedule: Schedule.spaced("20 millis").pipe(Schedule.upTo("5 seconds")) })
+      expect(yield* queue.pending(connector.id)).toEqual([])
+    }).pipe(Effect.scoped, Effect.provide(Layer.merge(EventSink.memory, memoryStateStores))), 30_000)
 
   it.live("a refresh never runs beside a snapshot: an access event that arrives during one is re-read after it ends", () =>
     Effect.gen(function*() {
