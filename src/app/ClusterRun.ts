@@ -6,10 +6,11 @@
  * runner joined, or this one stops) the stream is interrupted: the in-flight batch finishes and its
  * checkpoint is saved (the pipeline makes that part uninterruptible) before the shard is released.
  *
- * Each publish is fenced too: before a batch goes out the runner checks that its claim is still the
- * stream's last one. A runner that lost the stream without noticing (frozen, or cut off, while the others
- * took it over) then publishes nothing more of it; its run stops at that batch ("publish refused") and the
- * cluster stops the job once the runner sees its shards gone.
+ * Each run and each publish is fenced too: before a run starts (and is recorded) and before a batch goes
+ * out, the runner checks that its claim is still the stream's last one. A runner that lost the stream
+ * without noticing (frozen, or cut off, while the others took it over) then starts no run of it and
+ * publishes nothing more of it ("publish refused"), until the cluster stops the job once the runner sees
+ * its shards gone.
  */
 import { type Sharding, Singleton } from "@effect/cluster"
 import { Duration, Effect, Layer, Schedule } from "effect"
@@ -17,7 +18,7 @@ import { SinkError } from "../domain/Errors.js"
 import type { ScheduledStream } from "../pipeline/Scheduler.js"
 import type { CheckpointKey } from "../services/CheckpointStore.js"
 import { EventSink } from "../services/EventSink.js"
-import { RunnerName } from "../services/RunStore.js"
+import { RunnerName, RunStore } from "../services/RunStore.js"
 import { StreamLock } from "../services/StreamLock.js"
 
 /** The singleton's name: stable across runners and restarts (its shard follows from it). */
@@ -42,12 +43,17 @@ const fencedSink = (sink: EventSink["Type"], locks: StreamLock["Type"], key: Che
       )
   })
 
+/** `runs`, starting (recording) a run only while this runner's claim of `key` is the stream's last one. */
+const fencedRuns = (runs: RunStore["Type"], locks: StreamLock["Type"], key: CheckpointKey): RunStore["Type"] =>
+  RunStore.of({ ...runs, start: (run, runner) => locks.verify(key).pipe(Effect.zipRight(runs.start(run, runner))) })
+
 /** One stream as a cluster job: claim, log, run until the shard moves; then release and log. */
 export const streamJob = <R>(job: ScheduledStream<R>) =>
   Effect.gen(function*() {
     const locks = yield* StreamLock
     const runner = yield* RunnerName
     const sink = yield* EventSink
+    const runs = yield* RunStore
     const key = { connectorId: job.connector.id, stream: job.stream }
     const epoch = yield* locks.claim(key, runner).pipe(
       Effect.tapError((e) => Effect.logError(`could not claim the stream, retrying: ${e.message}`)),
@@ -56,6 +62,7 @@ export const streamJob = <R>(job: ScheduledStream<R>) =>
     yield* Effect.logInfo("holding job").pipe(Effect.annotateLogs({ runner, claim: epoch }))
     return yield* job.run.pipe(
       Effect.provideService(EventSink, fencedSink(sink, locks, key)),
+      Effect.provideService(RunStore, fencedRuns(runs, locks, key)),
       Effect.ensuring(
         locks.release(key).pipe(
           Effect.ignore,
@@ -73,6 +80,6 @@ export const runOnCluster = <R>(streams: ReadonlyArray<ScheduledStream<R>>) =>
   Layer.launch(
     streams.reduce(
       (all, s) => Layer.merge(all, Singleton.make(jobName(s.connector.id, s.stream), streamJob(s))),
-      Layer.empty as Layer.Layer<never, never, Sharding.Sharding | StreamLock | RunnerName | EventSink | R>
+      Layer.empty as Layer.Layer<never, never, Sharding.Sharding | StreamLock | RunnerName | EventSink | RunStore | R>
     )
   )
