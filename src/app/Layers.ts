@@ -110,7 +110,7 @@ export const cluster = (config: AppConfig): Layer.Layer<Sharding.Sharding, Check
       }).pipe(Layer.provide(sqlClient(config, 4, {
         dsn: (dsn) => m.clusterDsn(dsn, config.cluster.lockExpiration),
         idleTimeout: Duration.millis(Duration.toMillis(Duration.decode(config.cluster.lockExpiration)) / 3)
-      })))))
+      }))))
   )
 
 /** The checkpoint store and the event sink the config chooses; with `retryStartup` each is retried until it starts. */
