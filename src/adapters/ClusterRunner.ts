@@ -7,6 +7,12 @@
  * Timings are tuned for takeover within seconds, not the library's minute-scale defaults: the shard
  * locks expire after `lockExpiration` (a runner killed outright is dropped then), are refreshed at a
  * third of it, and every runner re-reads the runners every second.
+ *
+ * A frozen runner (SIGSTOP, a long pause) or one cut off the network keeps its shard locks (PostgreSQL
+ * advisory locks live as long as the session) unless the server ends that session: the cluster's pool
+ * connects with `idle_session_timeout` below the lock expiration (a living runner touches its lock
+ * connection every third of it) and short TCP keepalives, so by the time the others drop the runner
+ * from the ring its locks are free and its shards move (`clusterDsn`).
  */
 import { createServer } from "node:net"
 import { hostname } from "node:os"
@@ -33,6 +39,44 @@ export interface ClusterRunnerOptions {
   readonly port: number
   readonly shards: number
   readonly lockExpiration: Duration.DurationInput
+}
+
+const seconds = (d: Duration.Duration) => Math.max(1, Math.round(Duration.toSeconds(d)))
+
+/**
+ * The PostgreSQL session settings of the cluster's connections for a lock expiration `E`: the server
+ * ends a session idle for 2E/3 (a living runner refreshes its locks every E/3) or in a transaction that
+ * long, and probes a silent peer after E/3 (three probes a second apart), so a frozen or cut-off runner's
+ * advisory locks are released before the others (after E) re-hash its shards.
+ */
+export const clusterSessionSettings = (lockExpiration: Duration.DurationInput) => {
+  const e = Duration.decode(lockExpiration)
+  const idleMs = Math.max(1000, Math.floor((Duration.toMillis(e) * 2) / 3))
+  return {
+    idle_session_timeout: idleMs,
+    idle_in_transaction_session_timeout: idleMs,
+    tcp_keepalives_idle: seconds(Duration.millis(Duration.toMillis(e) / 3)),
+    tcp_keepalives_interval: 1,
+    tcp_keepalives_count: 3
+  }
+}
+
+/**
+ * `dsn` with the cluster's session settings (`clusterSessionSettings`) in its `options` parameter (kept
+ * after any the DSN sets itself). A DSN that is not a URL is returned as it is.
+ */
+export const clusterDsn = (dsn: string, lockExpiration: Duration.DurationInput): string => {
+  let url: URL
+  try {
+    url = new URL(dsn)
+  } catch {
+    return dsn
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") return dsn
+  const ours = Object.entries(clusterSessionSettings(lockExpiration)).map(([k, v]) => `-c ${k}=${v}`).join(" ")
+  const theirs = url.searchParams.get("options")
+  url.searchParams.set("options", theirs === null || theirs.trim() === "" ? ours : `${ours} ${theirs}`)
+  return url.toString()
 }
 
 /** A port nobody listens on now (the runner binds it right after). */

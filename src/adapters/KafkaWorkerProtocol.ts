@@ -15,7 +15,7 @@ import { Schema } from "effect"
 import type { WireMessage } from "../services/EventSink.js"
 import type { TopicMessages } from "./KafkaClient.js"
 
-const Reason = Schema.Literal("rejected", "timeout", "unavailable", "encode")
+const Reason = Schema.Literal("rejected", "timeout", "unavailable", "encode", "superseded")
 
 export const Send = Schema.TaggedStruct("Send", {
   id: Schema.Number,

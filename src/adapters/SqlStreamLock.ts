@@ -59,6 +59,27 @@ export const makeSqlStreamLock = Effect.gen(function*() {
         Effect.tap((epoch) => Effect.sync(() => fence.set(key, epoch))),
         Effect.withSpan("SqlStreamLock.claim", { attributes: { connector: key.connectorId, stream: key.stream } })
       ),
+    verify: (key) =>
+      Effect.suspend(() => {
+        const epoch = fence.held(key)
+        if (epoch === undefined) return Effect.void
+        return sql<{ readonly runner: string; readonly epoch: number | string }>`
+          SELECT runner, epoch FROM stream_locks WHERE connector_id = ${key.connectorId} AND stream = ${key.stream}`.pipe(
+          Effect.mapError(queryError("verify")),
+          Effect.flatMap((rows) => {
+            const last = rows[0]
+            return last === undefined || Number(last.epoch) === epoch
+              ? Effect.void
+              : Effect.fail(
+                new CheckpointError({
+                  reason: "superseded",
+                  message: `connector "${key.connectorId}" stream "${key.stream}" was taken over by runner ${last.runner} ` +
+                    `(claim ${last.epoch}; this runner's was ${epoch})`
+                })
+              )
+          })
+        )
+      }).pipe(Effect.withSpan("SqlStreamLock.verify", { attributes: { connector: key.connectorId, stream: key.stream } })),
     release: (key) => Effect.sync(() => fence.set(key, undefined)),
     holders: sql<Row>`SELECT connector_id, stream, runner, epoch, claimed_at FROM stream_locks ORDER BY connector_id, stream`.pipe(
       Effect.mapError(queryError("list")),

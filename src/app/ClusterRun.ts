@@ -5,11 +5,20 @@
  * the moment shard ownership moves), then logs that it holds it. When its shard moves away (another
  * runner joined, or this one stops) the stream is interrupted: the in-flight batch finishes and its
  * checkpoint is saved (the pipeline makes that part uninterruptible) before the shard is released.
+ *
+ * Each run and each publish is fenced too: before a run starts (and is recorded) and before a batch goes
+ * out, the runner checks that its claim is still the stream's last one. A runner that lost the stream
+ * without noticing (frozen, or cut off, while the others took it over) then starts no run of it and
+ * publishes nothing more of it ("publish refused"), until the cluster stops the job once the runner sees
+ * its shards gone.
  */
 import { type Sharding, Singleton } from "@effect/cluster"
 import { Duration, Effect, Layer, Schedule } from "effect"
+import { SinkError } from "../domain/Errors.js"
 import type { ScheduledStream } from "../pipeline/Scheduler.js"
-import { RunnerName } from "../services/RunStore.js"
+import type { CheckpointKey } from "../services/CheckpointStore.js"
+import { EventSink } from "../services/EventSink.js"
+import { RunnerName, RunStore } from "../services/RunStore.js"
 import { StreamLock } from "../services/StreamLock.js"
 
 /** The singleton's name: stable across runners and restarts (its shard follows from it). */
@@ -17,11 +26,34 @@ export const jobName = (connectorId: string, stream: string) => `verity/${connec
 
 const claimRetry = Schedule.exponential("1 second", 2).pipe(Schedule.modifyDelay((d) => Duration.min(d, Duration.seconds(30))))
 
+/** `sink`, publishing only while this runner's claim of `key` is the stream's last one. */
+const fencedSink = (sink: EventSink["Type"], locks: StreamLock["Type"], key: CheckpointKey): EventSink["Type"] =>
+  EventSink.of({
+    ...sink,
+    publish: (batch) =>
+      locks.verify(key).pipe(
+        Effect.mapError((e) =>
+          new SinkError(
+            e.reason === "superseded"
+              ? { reason: "superseded", message: `not published: ${e.message}` }
+              : { reason: "unavailable", message: `not published, the stream's claim could not be checked: ${e.message}`, cause: e }
+          )
+        ),
+        Effect.zipRight(sink.publish(batch))
+      )
+  })
+
+/** `runs`, starting (recording) a run only while this runner's claim of `key` is the stream's last one. */
+const fencedRuns = (runs: RunStore["Type"], locks: StreamLock["Type"], key: CheckpointKey): RunStore["Type"] =>
+  RunStore.of({ ...runs, start: (run, runner) => locks.verify(key).pipe(Effect.zipRight(runs.start(run, runner))) })
+
 /** One stream as a cluster job: claim, log, run until the shard moves; then release and log. */
 export const streamJob = <R>(job: ScheduledStream<R>) =>
   Effect.gen(function*() {
     const locks = yield* StreamLock
     const runner = yield* RunnerName
+    const sink = yield* EventSink
+    const runs = yield* RunStore
     const key = { connectorId: job.connector.id, stream: job.stream }
     const epoch = yield* locks.claim(key, runner).pipe(
       Effect.tapError((e) => Effect.logError(`could not claim the stream, retrying: ${e.message}`)),
@@ -29,6 +61,8 @@ export const streamJob = <R>(job: ScheduledStream<R>) =>
     )
     yield* Effect.logInfo("holding job").pipe(Effect.annotateLogs({ runner, claim: epoch }))
     return yield* job.run.pipe(
+      Effect.provideService(EventSink, fencedSink(sink, locks, key)),
+      Effect.provideService(RunStore, fencedRuns(runs, locks, key)),
       Effect.ensuring(
         locks.release(key).pipe(
           Effect.ignore,
@@ -46,6 +80,6 @@ export const runOnCluster = <R>(streams: ReadonlyArray<ScheduledStream<R>>) =>
   Layer.launch(
     streams.reduce(
       (all, s) => Layer.merge(all, Singleton.make(jobName(s.connector.id, s.stream), streamJob(s))),
-      Layer.empty as Layer.Layer<never, never, Sharding.Sharding | StreamLock | RunnerName | R>
+      Layer.empty as Layer.Layer<never, never, Sharding.Sharding | StreamLock | RunnerName | EventSink | RunStore | R>
     )
   )

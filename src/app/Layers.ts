@@ -10,7 +10,7 @@ import { join } from "node:path"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type { SqlClient } from "@effect/sql"
-import { Duration, Effect, Layer, Schedule } from "effect"
+import { Duration, Effect, Layer, Redacted, Schedule } from "effect"
 import type { Sharding } from "@effect/cluster"
 import type { StateStores } from "../adapters/SqlStateStores.js"
 import { CheckpointError, type SinkError } from "../domain/Errors.js"
@@ -41,10 +41,19 @@ export const logging = (format: LogFormat, level: LogLevelName | undefined): Lay
 export const connectorRuntime = Layer.merge(NodeHttpClient.layerUndici, reportingSourceResponses(RateLimiter.default))
 
 /** The SQL client the config chooses: PostgreSQL at the DSN, or PGlite under `<dataDir>/pgdata`. */
-export const sqlClient = (config: AppConfig, maxConnections = 4): Layer.Layer<SqlClient.SqlClient, CheckpointError> =>
+export const sqlClient = (
+  config: AppConfig,
+  maxConnections = 4,
+  session?: { readonly dsn: (dsn: string) => string; readonly idleTimeout: Duration.DurationInput }
+): Layer.Layer<SqlClient.SqlClient, CheckpointError> =>
   config.postgresDsn !== undefined
     ? lazy(() => import("@effect/sql-pg"), ({ PgClient }) =>
-      PgClient.layer({ url: config.postgresDsn!, applicationName: "verity-ingest", maxConnections }).pipe(
+      PgClient.layer({
+        url: session === undefined ? config.postgresDsn! : Redacted.make(session.dsn(Redacted.value(config.postgresDsn!))),
+        applicationName: "verity-ingest",
+        maxConnections,
+        ...(session === undefined ? {} : { idleTimeout: session.idleTimeout })
+      }).pipe(
         Layer.mapError((e) =>
           new CheckpointError({
             reason: "unavailable",
@@ -85,7 +94,9 @@ const retryingStartup = <A, E extends CheckpointError | SinkError>(what: string,
 
 /**
  * This process as a cluster runner on the state database (its own small pool: the runner storage keeps
- * one connection for its shard locks). `run` waits for it the way it waits for the stores.
+ * one connection for its shard locks). Its sessions end when idle for most of the lock expiration (so a
+ * frozen runner's locks are freed, `clusterDsn`); the pool closes its idle connections sooner, so the
+ * server never ends one the pool is about to hand out. `run` waits for it the way it waits for the stores.
  */
 export const cluster = (config: AppConfig): Layer.Layer<Sharding.Sharding, CheckpointError> =>
   retryingStartup(
@@ -96,7 +107,10 @@ export const cluster = (config: AppConfig): Layer.Layer<Sharding.Sharding, Check
         port: config.cluster.port,
         shards: config.cluster.shards,
         lockExpiration: config.cluster.lockExpiration
-      })).pipe(Layer.provide(sqlClient(config, 4)))
+      }).pipe(Layer.provide(sqlClient(config, 4, {
+        dsn: (dsn) => m.clusterDsn(dsn, config.cluster.lockExpiration),
+        idleTimeout: Duration.millis(Duration.toMillis(Duration.decode(config.cluster.lockExpiration)) / 3)
+      }))))
   )
 
 /** The checkpoint store and the event sink the config chooses; with `retryStartup` each is retried until it starts. */

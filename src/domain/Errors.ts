@@ -27,7 +27,8 @@ export class ConnectorError extends Schema.TaggedError<ConnectorError>()("Connec
 }) {}
 
 export class SinkError extends Schema.TaggedError<SinkError>()("SinkError", {
-  reason: Schema.Literal("rejected", "timeout", "unavailable", "encode"),
+  /** `superseded`: not sent, another runner took the stream over (the cluster's fence); not worth retrying */
+  reason: Schema.Literal("rejected", "timeout", "unavailable", "encode", "superseded"),
   message: Schema.String,
   cause: Schema.optional(Schema.Defect)
 }) {}

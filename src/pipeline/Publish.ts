@@ -94,11 +94,14 @@ export const publishThenCommit = (
     const attempt = Effect.uninterruptible(publish.pipe(Effect.zipRight(afterAck)))
     yield* attempt.pipe(
       Effect.tapError((e) =>
-        e._tag === "SinkError"
-          ? Effect.logWarning(`publish failed, will retry: ${e.message}`).pipe(Effect.annotateLogs("records", messages.length))
-          : Effect.void
+        e._tag !== "SinkError"
+          ? Effect.void
+          : e.reason === "superseded"
+          ? Effect.logWarning(`publish refused, not retried: ${e.message}`).pipe(Effect.annotateLogs("records", messages.length))
+          : Effect.logWarning(`publish failed, will retry: ${e.message}`).pipe(Effect.annotateLogs("records", messages.length))
       ),
-      Effect.retry({ schedule: retrySchedule(options.publishRetry), while: (e) => e._tag === "SinkError" })
+      // a stream taken over by another runner is theirs to publish: this run stops here
+      Effect.retry({ schedule: retrySchedule(options.publishRetry), while: (e) => e._tag === "SinkError" && e.reason !== "superseded" })
     )
   })
 

@@ -20,6 +20,12 @@ export interface StreamHolder {
 export class StreamLock extends Context.Tag("verity/StreamLock")<StreamLock, {
   /** Take `key` over for `runner`; returns the new epoch. Saves by any earlier holder are refused from now on. */
   readonly claim: (key: CheckpointKey, runner: string) => Effect.Effect<number, CheckpointError>
+  /**
+   * Succeeds while this process's claim of `key` is still the stream's last one (or it never claimed it);
+   * fails with `CheckpointError("superseded")` naming the runner that took it over. Checked before each
+   * publish, so a runner that lost a stream (a frozen one thawing) publishes nothing more of it.
+   */
+  readonly verify: (key: CheckpointKey) => Effect.Effect<void, CheckpointError>
   /** Stop fencing `key` in this process (the stream was handed over or stopped). */
   readonly release: (key: CheckpointKey) => Effect.Effect<void, CheckpointError>
   /** Every stream's last holder. */
@@ -43,5 +49,7 @@ const makeMemory = (ref: Ref.Ref<ReadonlyMap<string, StreamHolder>>) =>
         return [epoch, next]
       }),
     release: () => Effect.void,
+    // one process holds every stream in memory: nothing takes one over
+    verify: () => Effect.void,
     holders: Ref.get(ref).pipe(Effect.map((all) => [...all.values()]))
   })

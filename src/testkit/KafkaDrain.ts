@@ -13,6 +13,8 @@ export interface DrainedMessage {
   readonly topic: string
   readonly partition: number
   readonly offset: string
+  /** epoch ms the producer stamped it with (when it was sent) */
+  readonly timestamp: number
   readonly key: string
   /** the value as UTF-8 ("" for a tombstone) */
   readonly value: string
@@ -67,6 +69,7 @@ export const drainTopics = (brokers: ReadonlyArray<string>, topics: ReadonlyArra
                 topic: batch.topic,
                 partition: batch.partition,
                 offset: m.offset,
+                timestamp: Number(m.timestamp),
                 key: m.key?.toString("utf8") ?? "",
                 value: m.value?.toString("utf8") ?? "",
                 tombstone: m.value === null,

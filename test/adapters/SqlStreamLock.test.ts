@@ -29,6 +29,11 @@ describe("SqlStreamLock: the fence on checkpoint saves", () => {
       expect(refused.message).toContain("taken over by runner host-b:2")
       // a refusal the pipeline does not retry: the stream is the other runner's now
       expect(refused.reason).toBe("superseded")
+      // and what a runner checks before it publishes a batch says so too (b's own claim passes)
+      const lost = yield* Effect.flip(a.locks.verify(audit))
+      expect(lost.reason).toBe("superseded")
+      expect(lost.message).toContain("taken over by runner host-b:2")
+      yield* b.locks.verify(audit)
       expect(Option.map(yield* b.checkpoints.load(audit), (c) => c.timestamp)).toEqual(Option.some(1000))
       yield* b.checkpoints.save(audit, "github", Checkpoint.initial.advance(2000, "e2"))
 

@@ -9,7 +9,7 @@
  * The model, the routes, GraphQL, the limits and faults, and the truth each live in their own file here.
  */
 import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Effect, type Scope } from "effect"
+import { Effect, Fiber, type Scope } from "effect"
 import { createHash } from "node:crypto"
 import { chance, delay, truncate } from "../../../sdk/simulator/Faults.js"
 import { jsonResponse, jsonText } from "../../../sdk/simulator/Json.js"
@@ -219,7 +219,7 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
     })
 
     const url = yield* listen(HttpServer.serve(HttpRouter.empty.pipe(HttpRouter.all("*", handler))), options.port ?? 0)
-    if (options.live) yield* Effect.forkScoped(runLive(model, writes, options.live, seed, liveCounters))
+    const liveFiber = options.live ? yield* Effect.forkScoped(runLive(model, writes, options.live, seed, liveCounters)) : undefined
 
     const simulator: GitHubSimulator = {
       url,
@@ -231,6 +231,7 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
       pendingInvitations: Effect.sync(pendingOf),
       acceptInvitation: (id) => Effect.sync(() => writes.acceptInvitation({ actor: "ghost", now: Date.now() }, id)._tag === "applied"),
       live: Effect.sync(() => ({ ...liveCounters })),
+      stopLive: liveFiber === undefined ? Effect.void : Fiber.interrupt(liveFiber).pipe(Effect.asVoid),
       addAuditEvents: (n) =>
         Effect.sync(() => {
           const added: Array<TruthEvent> = []

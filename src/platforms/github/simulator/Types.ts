@@ -136,6 +136,8 @@ export interface GitHubSimulator {
   readonly acceptInvitation: (id: number) => Effect.Effect<boolean>
   /** what live mode has done so far */
   readonly live: Effect.Effect<LiveCounters>
+  /** live mode stops (no more events or changes): the truth holds still from here (a quiesce point) */
+  readonly stopLive: Effect.Effect<void>
   /** append `n` audit events stamped now; returns them in wire format */
   readonly addAuditEvents: (n: number) => Effect.Effect<ReadonlyArray<TruthEvent>>
   readonly stats: Effect.Effect<SimulatorStats>

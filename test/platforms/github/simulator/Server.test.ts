@@ -222,6 +222,13 @@ describe("GitHub simulator", () => {
       const recent = log.filter((e) => Number(e["@timestamp"]) >= Date.now() - 5_000)
       expect(recent.length).toBeGreaterThanOrEqual(30)
       expect(recent.some((e) => writeActions.has(String(e["action"])))).toBe(true)
+
+      // stopped, the truth holds still: a quiesce point a test can compare against
+      yield* sim.stopLive
+      const [events, grants] = [(yield* sim.truthEvents).length, yield* truthGrants()]
+      yield* Effect.sleep("300 millis")
+      expect((yield* sim.truthEvents).length).toBe(events)
+      expect(yield* truthGrants()).toEqual(grants)
     }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici)))
 
   it.live("live mode's changes also move the base permission and org membership (owners made and unmade, people joining and leaving)", () =>
