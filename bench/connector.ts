@@ -50,7 +50,8 @@ const theoreticalMinimum = async (base: string, org: string, token: string) => {
   let graphqlFollowUps = 0
   for (const repo of repos.items) {
     const pages = (await pagesOf(`${base}/repos/${org}/${String(repo["name"])}/collaborators?affiliation=all`, token)).pages
-    collaboratorPages += pages
+    // the direct collaborators' ETags detect a mechanism-only change (README "Budget")
+    collaboratorPages += pages + (await pagesOf(`${base}/repos/${org}/${String(repo["name"])}/collaborators?affiliation=direct`, token)).pages
     graphqlFollowUps += pages - 1 // collaborators past the first 100 need a follow-up query
   }
   const graphql = Math.ceil(repos.items.length / 100) + graphqlFollowUps

@@ -117,4 +117,43 @@ describe("grant changes (GitHub simulator, PostgreSQL, Kafka)", () => {
       expect(changeIds(changes2).size).toBe(expected1.length + expected2.length)
       expect(tombstonesOf(read.filter((m) => m.topic === snapshotsTopic), third.runId)).toEqual(removedKeys(expected2))
     }).pipe(Effect.scoped, Effect.provide(Layer.merge(NodeHttpClient.layerUndici, limiterLayer()))), 240_000)
+
+  it.live("a direct grant added at the level a team already gives: the next full snapshot (no refresh) reports grant_changed group -> direct", () =>
+    Effect.gen(function*() {
+      const sim = yield* startGitHubSimulator({ repos: 6, members: 12, teams: 3, basePermission: "read", seed: 12 })
+      const kafka = yield* startKafkaMock
+      const db = yield* testDatabase
+      const layers = Layer.mergeAll(
+        kafkaSinkLayer(kafkaConfig(kafka.brokers)),
+        SqlStateStoresLive.pipe(Layer.provide(sqlLayerFor(db)))
+      ).pipe(Layer.orDie)
+      const connector = yield* connectorFor(sim)
+      const changesTopic = topics.changes("github")
+      const drain = drainTopics(kafka.brokers, [changesTopic]).pipe(Effect.orDie)
+      const run = () => runPermissions(connector, pipelineOptions).pipe(Effect.provide(layers))
+
+      const truth0 = yield* sim.truthGrants
+      yield* run()
+      expect(yield* drain).toEqual([])
+
+      // a team's strongest grant to a user on a repository where they have no direct grant, given again directly
+      const pair = (g: { principal_ref: string; asset_ref: string }) => `${g.principal_ref}|${g.asset_ref}`
+      const withDirect = new Set(truth0.filter((g) => g.grant_mechanism === "direct").map(pair))
+      const order = ["PULL", "TRIAGE", "PUSH", "MAINTAIN", "ADMIN"]
+      const group = truth0.filter((g) => g.grant_mechanism === "group" && !withDirect.has(pair(g)))
+        .sort((a, b) => order.indexOf(b.privilege) - order.indexOf(a.privilege))[0]!
+      const [, repo] = group.asset_ref.split("/")
+      yield* api(sim, "PUT", `/repos/${sim.org}/${repo}/collaborators/${group.principal_ref}`, { permission: group.privilege.toLowerCase() })
+      const truth1 = yield* sim.truthGrants
+      const expected = truthDiff(truth0, truth1)
+      // the effective permission, and so the full collaborator list, is unchanged: only mechanisms moved
+      expect(expected.length).toBeGreaterThan(0)
+      expect(expected.every((d) => d.startsWith("grant_changed|") && d.endsWith("|group->direct"))).toBe(true)
+
+      yield* sim.resetStats
+      const second = yield* run()
+      expect(readChanges(yield* drain, second.runId)).toEqual(expected)
+      // GraphQL was asked for that repository alone
+      expect((yield* sim.stats).budgetByResource["graphql"]).toBe(1)
+    }).pipe(Effect.scoped, Effect.provide(Layer.merge(NodeHttpClient.layerUndici, limiterLayer()))), 120_000)
 })

@@ -51,7 +51,14 @@ const api = (sim: GitHubSimulator, method: string, path: string, body?: unknown)
 
 /** What the connector read (the writes above and the audit log's polling aside): method and path without the query. */
 const reads = (log: ReadonlyArray<RequestLogEntry>) =>
-  log.filter((e) => e.resource !== "audit_log" && (e.method === "GET" || e.path === "/graphql")).map((e) => `${e.method} ${e.path.split("?")[0]}`)
+  log.filter((e) => e.resource !== "audit_log" && (e.method === "GET" || e.path === "/graphql")).map((e) => {
+    const affiliation = /affiliation=(\w+)/.exec(e.path)?.[1]
+    return `${e.method} ${e.path.split("?")[0]}${affiliation === undefined ? "" : `?affiliation=${affiliation}`}`
+  })
+
+/** A repository's signature: its collaborators, all and direct (README "Budget"). */
+const collaboratorReads = (org: string, repo: string) =>
+  ["all", "direct"].map((a) => `GET /repos/${org}/${repo}/collaborators?affiliation=${a}`)
 
 describe("audit-driven refresh", () => {
   it.effect("many events on one repository wait as one request; an org-wide one is kept beside it; one offered again after it was taken stays", () =>
@@ -249,7 +256,7 @@ describe("audit-driven refresh", () => {
       expect(latency).toBeLessThan(30_000) // the next snapshot is an hour away
       expect(markers(all)).toHaveLength(1) // no snapshot ran
       // the refresh's budget: that repository's collaborators and one GraphQL query
-      expect(reads(yield* sim.requestLog).sort()).toEqual(["GET /repos/" + `${sim.org}/${repo}/collaborators`, "POST /graphql"].sort())
+      expect(reads(yield* sim.requestLog).sort()).toEqual([...collaboratorReads(sim.org, repo), "POST /graphql"].sort())
 
       // 2. a member taken off a team: the team's repositories are re-read, and only they
       const teams = (yield* api(sim, "GET", `/orgs/${sim.org}/teams`)) as ReadonlyArray<{ slug: string }>
@@ -281,7 +288,7 @@ describe("audit-driven refresh", () => {
       expect(teamReads.filter((r) => r === "POST /graphql")).toHaveLength(1)
       expect(teamReads.filter((r) => r !== "POST /graphql").sort()).toEqual([
         `GET /orgs/${sim.org}/teams/${picked!.slug}/repos`,
-        ...picked!.repos.map((name) => `GET /repos/${sim.org}/${name}/collaborators`)
+        ...picked!.repos.flatMap((name) => collaboratorReads(sim.org, name))
       ].sort())
 
       // 3. the base permission lowered: org-wide, so a full snapshot runs now

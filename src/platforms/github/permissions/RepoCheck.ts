@@ -2,6 +2,9 @@
  * Stage 2: a repository's collaborators over REST, conditionally. The `permissions` flags say which
  * privileges each holds; the pages' ETags are the signature its cached grants were derived from, so an
  * unchanged repository (and no org-wide change) reuses them without asking GraphQL.
+ * The signature also covers the direct collaborators (`affiliation=direct`): a direct grant added or
+ * removed under an equal or stronger team or org grant changes only a mechanism, which leaves the
+ * `affiliation=all` list (effective permissions) and its ETag as they were.
  */
 import { Effect, Either, Option, Schema, Stream } from "effect"
 import type { GitHubClient } from "../Client.js"
@@ -33,7 +36,7 @@ const projectCollaborators = (items: ReadonlyArray<unknown>): ReadonlyArray<Rest
 export const checkRepo = (client: GitHubClient, state: PermissionsState, full: boolean) => (name: string) => {
   const { org, pageSize } = client.settings
   const per = `per_page=${pageSize}`
-  return conditionalPages(
+  const all = conditionalPages(
     client,
     state.collaboratorPages,
     `/repos/${org}/${name}/collaborators?affiliation=all&${per}`,
@@ -44,9 +47,19 @@ export const checkRepo = (client: GitHubClient, state: PermissionsState, full: b
       acc.etags.push(page.etag)
       for (const c of page.value) acc.collaborators.push(c)
       return acc
-    }),
-    Effect.map(({ collaborators, etags }): RepoCheck => {
-      const signature = etags.some((e) => e === "") ? "" : etags.join("|")
+    })
+  )
+  // only the ETags matter here: the body is what `all` already says, so nothing of it is kept
+  const direct = conditionalPages(
+    client,
+    state.pages,
+    `/repos/${org}/${name}/collaborators?affiliation=direct&${per}`,
+    () => null,
+    `list direct collaborators of ${org}/${name}`
+  ).pipe(Stream.runFold([] as Array<string>, (acc, page) => [...acc, page.etag]))
+  return Effect.zip(all, direct).pipe(
+    Effect.map(([{ collaborators, etags }, directEtags]): RepoCheck => {
+      const signature = [...etags, ...directEtags].some((e) => e === "") ? "" : `${etags.join("|")}#direct:${directEtags.join("|")}`
       const cached = Option.fromNullable(state.repos.get(name)).pipe(
         Option.filter((c) => !full && signature !== "" && c.signature === signature)
       )
