@@ -5,7 +5,7 @@
  * folders and bad names are refused and write nothing.
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs"
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
@@ -77,6 +77,18 @@ const copyOfRepo = Effect.acquireRelease(
   (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
 )
 
+/**
+ * The project's compiler options over what the scaffold wrote (the new platform, its test, the registry
+ * that now lists it) and everything they import. The registry erases its plugins' types, so nothing that
+ * imports it can fail to compile for a new entry; CI typechecks the rest of the project (unchanged here)
+ * once, and this check costs a sixth of the whole project's.
+ */
+const typecheckedScaffold = (dir: string) => {
+  const path = join(dir, "tsconfig.scaffold.json")
+  writeFileSync(path, JSON.stringify({ extends: "./tsconfig.json", include: ["src/platforms/registry.ts", "src/platforms/acme", "test/platforms/acme"] }))
+  return path
+}
+
 describe("scaffold", () => {
   it.live("scaffold acme yields a registered platform that simulates, answers info, runs in the demo and passes its test", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -97,7 +109,7 @@ describe("scaffold", () => {
         cli("scaffold", "acme"),
         cli("scaffold", "Acme-Corp"),
         run(dir, process.execPath, [join(dir, "node_modules/vitest/vitest.mjs"), "run", "test/platforms/acme/acme.test.ts"]),
-        run(dir, process.execPath, [join(dir, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "."]),
+        run(dir, process.execPath, [join(dir, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", typecheckedScaffold(dir)]),
         cli("connector", "acme", "info"),
         run(dir, "npm", ["start", "--silent"]),
         simulate(dir).pipe(
