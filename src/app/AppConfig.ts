@@ -11,7 +11,7 @@ import { Config, Duration, Effect, Option, ParseResult, Redacted, Schema } from 
 import { ConnectorId, Platform } from "../domain/Ids.js"
 import { ConfigError } from "../domain/Errors.js"
 import { brokerProblem, KafkaConfig } from "../adapters/KafkaConfig.js"
-import { defaultPipelineOptions, defaultRefreshOptions, type PipelineOptions } from "../pipeline/Options.js"
+import { defaultPipelineOptions, defaultRefreshOptions, defaultRefreshPoll, type PipelineOptions } from "../pipeline/Options.js"
 
 /** A duration as a string Effect understands ("90 seconds", "1 hour") or a number of seconds. */
 export const DurationFromConfig = Schema.transformOrFail(
@@ -72,10 +72,11 @@ export const PipelineConfig = Schema.Struct({
     base: DurationFromConfig,
     cap: DurationFromConfig
   })),
-  /** the audit-driven refresh: on by default, 2 s of debounce */
+  /** the audit-driven refresh: on by default, 2 s of debounce, queued requests looked for every second */
   refresh: Schema.optional(Schema.Struct({
     enabled: Schema.optional(Schema.Boolean),
-    debounce: Schema.optional(DurationFromConfig)
+    debounce: Schema.optional(DurationFromConfig),
+    poll: Schema.optional(DurationFromConfig)
   }))
 })
 
@@ -224,7 +225,8 @@ const toPipelineOptions = (p: typeof PipelineConfig.Type | undefined): PipelineO
   publishRetry: p?.publishRetry ?? defaultPipelineOptions.publishRetry,
   refresh: {
     enabled: p?.refresh?.enabled ?? defaultRefreshOptions.enabled,
-    debounce: p?.refresh?.debounce ?? defaultRefreshOptions.debounce
+    debounce: p?.refresh?.debounce ?? defaultRefreshOptions.debounce,
+    poll: p?.refresh?.poll ?? defaultRefreshPoll
   }
 })
 

@@ -40,6 +40,7 @@ describe("AppConfig", () => {
       // the audit-driven refresh is on unless turned off
       expect(config.pipeline.refresh?.enabled).toBe(true)
       expect(Duration.toMillis(config.pipeline.refresh!.debounce)).toBe(2000)
+      expect(Duration.toMillis(Duration.decode(config.pipeline.refresh!.poll!))).toBe(1000)
       const [gh, mock] = config.connectors
       expect(Duration.toMillis(gh!.schedule.permissions)).toBe(2 * 3600_000)
       expect(Duration.toMillis(gh!.schedule.audit)).toBe(30_000)
@@ -87,10 +88,11 @@ describe("AppConfig", () => {
       expect(describeConfigError(yield* Effect.flip(load(typo)))).toContain(`field "conectors"`)
     }))
 
-  it.effect("pipeline.refresh turns the audit-driven refresh off or changes its debounce", () =>
+  it.effect("pipeline.refresh turns the audit-driven refresh off or changes its debounce and its poll", () =>
     Effect.gen(function*() {
-      const off = yield* load(file("refresh.json", JSON.stringify({ pipeline: { refresh: { enabled: false, debounce: "500 millis" } } })))
+      const off = yield* load(file("refresh.json", JSON.stringify({ pipeline: { refresh: { enabled: false, debounce: "500 millis", poll: "5 seconds" } } })))
       expect(off.pipeline.refresh?.enabled).toBe(false)
+      expect(Duration.toMillis(Duration.decode(off.pipeline.refresh!.poll!))).toBe(5000)
       expect(Duration.toMillis(off.pipeline.refresh!.debounce)).toBe(500)
       const bad = describeConfigError(yield* Effect.flip(load(file("refresh-bad.json", JSON.stringify({ pipeline: { refresh: { enabled: "yes" } } })))))
       expect(bad).toMatch(/pipeline\.refresh\.enabled/)
