@@ -71,16 +71,15 @@ export const refreshAssets = (
     return { refreshId: view.snapshotId, assets, published: counters.published, diff }
   }).pipe(Effect.withSpan("Pipeline.refreshPermissions", { attributes: { connector: connector.id, assets: assets.length } }))
 
-/** What a round did; `settled` says its requests may go (an org-wide one waits for its snapshot). */
+/** What a round did: the refresh it ran, if any (its requests may leave the queue either way). */
 export interface RoundResult {
   readonly summary: Option.Option<RefreshSummary>
-  readonly settled: boolean
 }
 
 /**
  * One round of requests: drop what the last complete snapshot already saw, hand an org-wide one to the
- * snapshot (run now; the requests stay until that snapshot makes them stale), else re-read the assets
- * the rest covers. None before the connector's first complete snapshot: there is nothing to compare
+ * snapshot (run now: it runs in this process, with the refresher; and a restarted permissions stream
+ * starts with a snapshot anyway), else re-read the assets the rest covers. None before the connector's first complete snapshot: there is nothing to compare
  * against, and that snapshot sees everything.
  */
 export const refreshRound = (
@@ -89,7 +88,7 @@ export const refreshRound = (
   options: PipelineOptions
 ): Effect.Effect<RoundResult, ConnectorError | SinkError | CheckpointError, EventSink | GrantStore | CheckpointStore> =>
   Effect.gen(function*() {
-    const nothing: RoundResult = { summary: Option.none(), settled: true }
+    const nothing: RoundResult = { summary: Option.none() }
     const refresh = connector.refresh
     if (refresh === undefined || requests.length === 0) return nothing
     const store = yield* CheckpointStore
@@ -102,7 +101,7 @@ export const refreshRound = (
       yield* Effect.logInfo("org-wide access change in the audit log: a full snapshot now").pipe(Effect.annotateLogs("connector", connector.id))
       yield* Effect.flatMap(RunTriggers, (t) => t.runNow(connector.id, "permissions"))
       yield* Effect.flatMap(Metrics, (m) => m.refreshEnded({ connector: connector.id, platform: connector.platform }, "snapshot"))
-      return { summary: Option.none(), settled: false }
+      return nothing
     }
     const assets = yield* refresh.assetsOf(fresh.map((r) => r.scope))
     const summary = yield* refreshAssets(connector, assets, options)
@@ -118,7 +117,7 @@ export const refreshRound = (
         changed: summary.diff.changed
       })
     )
-    return { summary: Option.some(summary), settled: true }
+    return { summary: Option.some(summary) }
   })
 
 /**
@@ -142,8 +141,8 @@ export const refresher = (
     if ((yield* queue.pending(connector.id)).length === 0) return
     yield* Effect.sleep(settings.debounce)
     const batch = yield* queue.pending(connector.id)
-    const result = yield* gate.withPermits(1)(refreshRound(connector, batch, options))
-    if (result.settled) yield* queue.remove(connector.id, batch)
+    yield* gate.withPermits(1)(refreshRound(connector, batch, options))
+    yield* queue.remove(connector.id, batch)
   }).pipe(
     Effect.catchAll((e) =>
       Effect.logError(`audit-driven refresh failed; retried in ${Duration.format(failedRoundPause)} unless a snapshot covers it first: ${e.message}`).pipe(
