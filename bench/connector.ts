@@ -20,13 +20,23 @@ const headers = (token: string) => ({ authorization: `Bearer ${token}`, accept: 
 
 const nextLink = (link: string | null): string | undefined => /<([^>]+)>;\s*rel="next"/.exec(link ?? "")?.[1]
 
+/** A GET that waits out GitHub's secondary limit (900 points a minute per endpoint) as a client must. */
+const fetchWaiting = async (url: string, token: string): Promise<Response> => {
+  for (;;) {
+    const response = await fetch(url, { headers: headers(token) })
+    if ((response.status !== 403 && response.status !== 429) || !/secondary rate limit/.test(await response.clone().text())) return response
+    await new Promise((resolve) => setTimeout(resolve, 1000 * Number(response.headers.get("retry-after") ?? 60)))
+  }
+}
+
 /** Pages needed to read a list at per_page=100, following Link as given. */
 const pagesOf = async (url: string, token: string): Promise<{ pages: number; items: ReadonlyArray<Record<string, unknown>> }> => {
   let next: string | undefined = `${url}${url.includes("?") ? "&" : "?"}per_page=100`
   let pages = 0
   const items: Array<Record<string, unknown>> = []
   while (next) {
-    const response: Response = await fetch(next, { headers: headers(token) })
+    const response: Response = await fetchWaiting(next, token)
+    if (!response.ok) throw new Error(`theoretical minimum: HTTP ${response.status} on ${next}: ${await response.text()}`)
     const body = (await response.json()) as ReadonlyArray<Record<string, unknown>>
     pages++
     items.push(...body)
@@ -66,7 +76,7 @@ const guideSequentialPull = async (base: string, org: string, token: string): Pr
   const paginate = async (url: string) => {
     const results: Array<Record<string, unknown>> = []
     for (let page = 1;; page++) {
-      const response = await fetch(`${base}${url}?per_page=100&page=${page}`, { headers: headers(token) })
+      const response = await fetchWaiting(`${base}${url}?per_page=100&page=${page}`, token)
       if (!response.ok) throw new Error(`guide algorithm: HTTP ${response.status} on ${url}`)
       const data = (await response.json()) as Array<Record<string, unknown>>
       if (data.length === 0) break
