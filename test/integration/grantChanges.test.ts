@@ -4,37 +4,18 @@
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Schema, Stream } from "effect"
-import { KafkaConfig } from "../../src/adapters/KafkaConfig.js"
-import { kafkaSinkLayer } from "../../src/adapters/KafkaSink.js"
-import { SqlStateStoresLive } from "../../src/adapters/SqlStateStores.js"
+import { Effect, Layer, Stream } from "effect"
 import { ConnectorError } from "../../src/domain/Errors.js"
 import { runPermissions } from "../../src/pipeline/Permissions.js"
 import { topics } from "../../src/pipeline/Wire.js"
 import type { Connector } from "../../src/sdk/Connector.js"
 import { startGitHubSimulator } from "../../src/platforms/github/simulator/Server.js"
-import type { GitHubSimulator } from "../../src/platforms/github/simulator/Types.js"
 import { drainTopics } from "../../src/testkit/KafkaDrain.js"
 import { startKafkaMock } from "../../src/testkit/KafkaMock.js"
-import { sqlLayerFor, testDatabase } from "../../src/testkit/Postgres.js"
-import { connectorFor, limiterLayer, pipelineOptions } from "../support/GitHub.js"
+import { testDatabase } from "../../src/testkit/Postgres.js"
+import { adminRequest, connectorFor, limiterLayer, pipelineOptions, kafkaAndSqlLayer } from "../support/GitHub.js"
 import { changeIds, readChanges, removedKeys, tombstonesOf, truthDiff } from "../support/GrantTruth.js"
 
-const kafkaConfig = (brokers: ReadonlyArray<string>) =>
-  Schema.decodeUnknownSync(KafkaConfig)({ brokers, clientId: "verity-test", logLevel: "nothing" })
-
-/** A request to the simulator's REST API, as a GitHub admin would make it. */
-const api = (sim: GitHubSimulator, method: string, path: string, body?: unknown) =>
-  Effect.promise(async () => {
-    const response = await fetch(`${sim.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${sim.token}`, "user-agent": "verity-test", accept: "application/vnd.github+json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) })
-    })
-    const text = await response.text()
-    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`)
-    return text === "" ? undefined : (JSON.parse(text) as unknown)
-  })
 
 /** The connector, failing after its first `n` snapshot records (a run that dies halfway). */
 const failingAfter = (connector: Connector, n: number): Connector => ({
@@ -51,10 +32,7 @@ describe("grant changes (GitHub simulator, PostgreSQL, Kafka)", () => {
       const sim = yield* startGitHubSimulator({ repos: 6, members: 12, teams: 3, outsideCollaborators: 2, basePermission: "write", seed: 12 })
       const kafka = yield* startKafkaMock
       const db = yield* testDatabase
-      const layers = Layer.mergeAll(
-        kafkaSinkLayer(kafkaConfig(kafka.brokers)),
-        SqlStateStoresLive.pipe(Layer.provide(sqlLayerFor(db)))
-      ).pipe(Layer.orDie)
+      const layers = kafkaAndSqlLayer(kafka.brokers, db)
       const connector = yield* connectorFor(sim)
       const changesTopic = topics.changes("github")
       const snapshotsTopic = topics.snapshots("github")
@@ -72,14 +50,14 @@ describe("grant changes (GitHub simulator, PostgreSQL, Kafka)", () => {
       // the org changes through GitHub's write API
       const direct = truth0.find((g) => g.grant_mechanism === "direct" && g.privilege === "PUSH")!
       const [, repo] = direct.asset_ref.split("/")
-      yield* api(sim, "DELETE", `/repos/${sim.org}/${repo}/collaborators/${direct.principal_ref}`)
-      const teams = (yield* api(sim, "GET", `/orgs/${sim.org}/teams`)) as ReadonlyArray<{ slug: string }>
+      yield* adminRequest(sim, "DELETE", `/repos/${sim.org}/${repo}/collaborators/${direct.principal_ref}`)
+      const teams = (yield* adminRequest(sim, "GET", `/orgs/${sim.org}/teams`)) as ReadonlyArray<{ slug: string }>
       const team = teams[0]!.slug
-      const members = (yield* api(sim, "GET", `/orgs/${sim.org}/teams/${team}/members`)) as ReadonlyArray<{ login: string }>
-      yield* api(sim, "DELETE", `/orgs/${sim.org}/teams/${team}/memberships/${members[0]!.login}`)
-      yield* api(sim, "PATCH", `/orgs/${sim.org}`, { default_repository_permission: "read" })
+      const members = (yield* adminRequest(sim, "GET", `/orgs/${sim.org}/teams/${team}/members`)) as ReadonlyArray<{ login: string }>
+      yield* adminRequest(sim, "DELETE", `/orgs/${sim.org}/teams/${team}/memberships/${members[0]!.login}`)
+      yield* adminRequest(sim, "PATCH", `/orgs/${sim.org}`, { default_repository_permission: "read" })
       const newcomer = truth0.find((g) => g.grant_mechanism === "role" && g.privilege === "PULL" && g.asset_ref !== direct.asset_ref)!
-      yield* api(sim, "PUT", `/repos/${sim.org}/${repo}/collaborators/${newcomer.principal_ref}`, { permission: "maintain" })
+      yield* adminRequest(sim, "PUT", `/repos/${sim.org}/${repo}/collaborators/${newcomer.principal_ref}`, { permission: "maintain" })
       const truth1 = yield* sim.truthGrants
       const expected1 = truthDiff(truth0, truth1)
       // each write left its mark
@@ -98,7 +76,7 @@ describe("grant changes (GitHub simulator, PostgreSQL, Kafka)", () => {
 
       // another collaborator goes; the next run dies halfway: nothing is removed
       const other = truth1.find((g) => g.grant_mechanism === "direct" && g.principal_ref !== newcomer.principal_ref)!
-      yield* api(sim, "DELETE", `/repos/${sim.org}/${other.asset_ref.split("/")[1]}/collaborators/${other.principal_ref}`)
+      yield* adminRequest(sim, "DELETE", `/repos/${sim.org}/${other.asset_ref.split("/")[1]}/collaborators/${other.principal_ref}`)
       const truth2 = yield* sim.truthGrants
       const failed = yield* Effect.either(run(failingAfter(connector, Math.floor(truth2.length / 2))))
       expect(failed._tag).toBe("Left")
@@ -123,10 +101,7 @@ describe("grant changes (GitHub simulator, PostgreSQL, Kafka)", () => {
       const sim = yield* startGitHubSimulator({ repos: 6, members: 12, teams: 3, basePermission: "read", seed: 12 })
       const kafka = yield* startKafkaMock
       const db = yield* testDatabase
-      const layers = Layer.mergeAll(
-        kafkaSinkLayer(kafkaConfig(kafka.brokers)),
-        SqlStateStoresLive.pipe(Layer.provide(sqlLayerFor(db)))
-      ).pipe(Layer.orDie)
+      const layers = kafkaAndSqlLayer(kafka.brokers, db)
       const connector = yield* connectorFor(sim)
       const changesTopic = topics.changes("github")
       const drain = drainTopics(kafka.brokers, [changesTopic]).pipe(Effect.orDie)
@@ -143,7 +118,7 @@ describe("grant changes (GitHub simulator, PostgreSQL, Kafka)", () => {
       const group = truth0.filter((g) => g.grant_mechanism === "group" && !withDirect.has(pair(g)))
         .sort((a, b) => order.indexOf(b.privilege) - order.indexOf(a.privilege))[0]!
       const [, repo] = group.asset_ref.split("/")
-      yield* api(sim, "PUT", `/repos/${sim.org}/${repo}/collaborators/${group.principal_ref}`, { permission: group.privilege.toLowerCase() })
+      yield* adminRequest(sim, "PUT", `/repos/${sim.org}/${repo}/collaborators/${group.principal_ref}`, { permission: group.privilege.toLowerCase() })
       const truth1 = yield* sim.truthGrants
       const expected = truthDiff(truth0, truth1)
       // the effective permission, and so the full collaborator list, is unchanged: only mechanisms moved

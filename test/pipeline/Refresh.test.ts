@@ -6,11 +6,8 @@
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Option, Schedule, Schema, Stream } from "effect"
-import { KafkaConfig } from "../../src/adapters/KafkaConfig.js"
+import { Effect, Fiber, Layer, Option, Schedule, Stream } from "effect"
 import { makePromMetrics } from "../../src/adapters/PromMetrics.js"
-import { kafkaSinkLayer } from "../../src/adapters/KafkaSink.js"
-import { SqlStateStoresLive } from "../../src/adapters/SqlStateStores.js"
 import { AccessScope, type Connector } from "../../src/sdk/Connector.js"
 import { makeScriptedConnector } from "../../src/sdk/ScriptedConnector.js"
 import { CheckpointStore } from "../../src/services/CheckpointStore.js"
@@ -26,28 +23,13 @@ import { runPermissions } from "../../src/pipeline/Permissions.js"
 import { runScheduled } from "../../src/pipeline/Scheduler.js"
 import { topics } from "../../src/pipeline/Wire.js"
 import { startGitHubSimulator } from "../../src/platforms/github/simulator/Server.js"
-import type { GitHubSimulator, RequestLogEntry } from "../../src/platforms/github/simulator/Types.js"
+import type { RequestLogEntry } from "../../src/platforms/github/simulator/Types.js"
 import { watchTopics, type WatchedMessage } from "../../src/testkit/KafkaWatch.js"
 import { startKafkaMock } from "../../src/testkit/KafkaMock.js"
-import { sqlLayerFor, testDatabase } from "../../src/testkit/Postgres.js"
-import { connectorFor, limiterLayer, pipelineOptions } from "../support/GitHub.js"
+import { testDatabase } from "../../src/testkit/Postgres.js"
+import { adminRequest, connectorFor, limiterLayer, pipelineOptions, kafkaAndSqlLayer } from "../support/GitHub.js"
 import { readChanges, removedKeys, truthDiff } from "../support/GrantTruth.js"
 
-const kafkaConfig = (brokers: ReadonlyArray<string>) =>
-  Schema.decodeUnknownSync(KafkaConfig)({ brokers, clientId: "verity-test", logLevel: "nothing" })
-
-/** A request to the simulator's REST API, as a GitHub admin would make it. */
-const api = (sim: GitHubSimulator, method: string, path: string, body?: unknown) =>
-  Effect.promise(async () => {
-    const response = await fetch(`${sim.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${sim.token}`, "user-agent": "verity-test", accept: "application/vnd.github+json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) })
-    })
-    const text = await response.text()
-    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`)
-    return text === "" ? undefined : (JSON.parse(text) as unknown)
-  })
 
 /** What the connector read (the writes above and the audit log's polling aside): method and path without the query. */
 const reads = (log: ReadonlyArray<RequestLogEntry>) =>
@@ -218,10 +200,7 @@ describe("audit-driven refresh", () => {
       const sim = yield* startGitHubSimulator({ repos: 8, members: 12, teams: 3, outsideCollaborators: 2, basePermission: "read", events: 0, seed: 12 })
       const kafka = yield* startKafkaMock
       const db = yield* testDatabase
-      const layers = Layer.mergeAll(
-        kafkaSinkLayer(kafkaConfig(kafka.brokers)),
-        SqlStateStoresLive.pipe(Layer.provide(sqlLayerFor(db)))
-      ).pipe(Layer.orDie)
+      const layers = kafkaAndSqlLayer(kafka.brokers, db)
       const connector = yield* connectorFor(sim)
       const changesTopic = topics.changes("github")
       const snapshotsTopic = topics.snapshots("github")
@@ -245,7 +224,7 @@ describe("audit-driven refresh", () => {
       const direct = truth0.find((g) => g.grant_mechanism === "direct" && truth0.every((h) => h.principal_ref !== g.principal_ref || h.grant_mechanism === "direct"))!
       const repo = direct.asset_ref.split("/")[1]!
       const t0 = Date.now()
-      yield* api(sim, "DELETE", `/repos/${sim.org}/${repo}/collaborators/${direct.principal_ref}`)
+      yield* adminRequest(sim, "DELETE", `/repos/${sim.org}/${repo}/collaborators/${direct.principal_ref}`)
       const truth1 = yield* sim.truthGrants
       const expected1 = truthDiff(truth0, truth1)
       expect(removedKeys(expected1).length).toBeGreaterThan(0)
@@ -259,11 +238,11 @@ describe("audit-driven refresh", () => {
       expect(reads(yield* sim.requestLog).sort()).toEqual([...collaboratorReads(sim.org, repo), "POST /graphql"].sort())
 
       // 2. a member taken off a team: the team's repositories are re-read, and only they
-      const teams = (yield* api(sim, "GET", `/orgs/${sim.org}/teams`)) as ReadonlyArray<{ slug: string }>
+      const teams = (yield* adminRequest(sim, "GET", `/orgs/${sim.org}/teams`)) as ReadonlyArray<{ slug: string }>
       let picked: { slug: string; login: string; repos: ReadonlyArray<string> } | undefined
       for (const { slug } of teams) {
-        const repos = ((yield* api(sim, "GET", `/orgs/${sim.org}/teams/${slug}/repos`)) as ReadonlyArray<{ name: string }>).map((r) => r.name)
-        const members = (yield* api(sim, "GET", `/orgs/${sim.org}/teams/${slug}/members`)) as ReadonlyArray<{ login: string }>
+        const repos = ((yield* adminRequest(sim, "GET", `/orgs/${sim.org}/teams/${slug}/repos`)) as ReadonlyArray<{ name: string }>).map((r) => r.name)
+        const members = (yield* adminRequest(sim, "GET", `/orgs/${sim.org}/teams/${slug}/members`)) as ReadonlyArray<{ login: string }>
         const login = members.find((m) =>
           truth1.some((g) => g.principal_ref === m.login.toLowerCase() && g.grant_mechanism === "group" && repos.includes(g.asset_ref.split("/")[1]!))
         )?.login
@@ -276,7 +255,7 @@ describe("audit-driven refresh", () => {
       const before = changes(watch.messages).length
       const tombstonesBefore = tombstones(watch.messages).length
       yield* sim.resetStats
-      yield* api(sim, "DELETE", `/orgs/${sim.org}/teams/${picked!.slug}/memberships/${picked!.login}`)
+      yield* adminRequest(sim, "DELETE", `/orgs/${sim.org}/teams/${picked!.slug}/memberships/${picked!.login}`)
       const truth2 = yield* sim.truthGrants
       const expected2 = truthDiff(truth1, truth2)
       expect(expected2.length).toBeGreaterThan(0)
@@ -293,7 +272,7 @@ describe("audit-driven refresh", () => {
 
       // 3. the base permission lowered: org-wide, so a full snapshot runs now
       const before3 = changes(watch.messages).length
-      yield* api(sim, "PATCH", `/orgs/${sim.org}`, { default_repository_permission: "none" })
+      yield* adminRequest(sim, "PATCH", `/orgs/${sim.org}`, { default_repository_permission: "none" })
       const truth3 = yield* sim.truthGrants
       const expected3 = truthDiff(truth2, truth3)
       expect(expected3.length).toBeGreaterThan(0)

@@ -9,12 +9,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { startGitHubSimulator } from "../../src/platforms/github/simulator/Server.js"
-import type { GitHubSimulator } from "../../src/platforms/github/simulator/Types.js"
 import { topics } from "../../src/pipeline/Wire.js"
 import { mulberry32 } from "../../src/sdk/simulator/SeededRandom.js"
 import { drainTopics } from "../../src/testkit/KafkaDrain.js"
 import { startKafkaMock } from "../../src/testkit/KafkaMock.js"
 import { testDatabase } from "../../src/testkit/Postgres.js"
+import { adminRequest } from "../support/GitHub.js"
 import { readChanges, removedKeys, truthDiff } from "../support/GrantTruth.js"
 import { awaitExit, startProgram, tempDir, waitUntil, writeConfig } from "../support/Program.js"
 
@@ -23,15 +23,6 @@ const CONNECTOR = "gh-grant-crash"
 const TOKEN = "ghp_grantCrashToken_51c0de"
 const SEED = Number(process.env["VERITY_GRANT_CRASH_SEED"] ?? 20261122)
 
-const api = (sim: GitHubSimulator, method: string, path: string, body?: unknown) =>
-  Effect.promise(async () => {
-    const response = await fetch(`${sim.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${sim.token}`, "user-agent": "verity-test", accept: "application/vnd.github+json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) })
-    })
-    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`)
-  })
 
 describe("crash: SIGKILL during snapshot runs and diffs", () => {
   it.live(`${KILLS} SIGKILLs, then a clean run: deduplicated change events equal the truth's differences`, () =>
@@ -61,11 +52,11 @@ describe("crash: SIGKILL during snapshot runs and diffs", () => {
       expect(baseline.code).toBe(0)
 
       // the org changes: a base permission lowered, a collaborator removed, another added
-      yield* api(sim, "PATCH", `/orgs/${sim.org}`, { default_repository_permission: "read" })
+      yield* adminRequest(sim, "PATCH", `/orgs/${sim.org}`, { default_repository_permission: "read" })
       const direct = truth0.find((g) => g.grant_mechanism === "direct")!
-      yield* api(sim, "DELETE", `/repos/${direct.asset_ref}/collaborators/${direct.principal_ref}`)
+      yield* adminRequest(sim, "DELETE", `/repos/${direct.asset_ref}/collaborators/${direct.principal_ref}`)
       const member = truth0.find((g) => g.grant_mechanism === "role" && g.asset_ref !== direct.asset_ref)!
-      yield* api(sim, "PUT", `/repos/${direct.asset_ref}/collaborators/${member.principal_ref}`, { permission: "admin" })
+      yield* adminRequest(sim, "PUT", `/repos/${direct.asset_ref}/collaborators/${member.principal_ref}`, { permission: "admin" })
       const truth1 = yield* sim.truthGrants
       const expected = truthDiff(truth0, truth1)
       expect(expected.length).toBeGreaterThan(truth0.length / 20)

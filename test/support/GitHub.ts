@@ -1,7 +1,12 @@
 /** Shared wiring for the GitHub tests: a simulator, a connector against it, the pipeline on memory layers. */
 import { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Effect, Layer, Logger, LogLevel, Redacted } from "effect"
+import { Effect, Layer, Logger, LogLevel, Redacted, Schema } from "effect"
+import { KafkaConfig } from "../../src/adapters/KafkaConfig.js"
+import { kafkaSinkLayer } from "../../src/adapters/KafkaSink.js"
+import { SqlStateStoresLive } from "../../src/adapters/SqlStateStores.js"
+import type { TestDatabase } from "../../src/testkit/Postgres.js"
+import { sqlLayerFor } from "../../src/testkit/Postgres.js"
 import { makeGitHubConnector, type GitHubConnectorOptions } from "../../src/platforms/github/Connector.js"
 import type { GitHubSimulator } from "../../src/platforms/github/simulator/Types.js"
 import { makeConnectorId } from "../../src/domain/Ids.js"
@@ -120,3 +125,23 @@ export const grantKey = (g: { readonly principal_ref: unknown; readonly asset_re
   `${String(g.principal_ref)}|${String(g.asset_ref)}|${String(g.privilege)}|${String(g.grant_mechanism)}`
 
 export const sortedKeys = (items: ReadonlyArray<Parameters<typeof grantKey>[0]>) => items.map(grantKey).sort()
+
+/** A request to the simulator's REST API, as a GitHub admin would make it: the parsed answer, or a defect on >= 300. */
+export const adminRequest = (sim: GitHubSimulator, method: string, path: string, body?: unknown) =>
+  Effect.promise(async () => {
+    const response = await fetch(`${sim.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${sim.token}`, "user-agent": "verity-test", accept: "application/vnd.github+json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) })
+    })
+    const text = await response.text()
+    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`)
+    return text === "" ? undefined : (JSON.parse(text) as unknown)
+  })
+
+/** The product's Kafka sink and SQL state stores, on a test broker and a throwaway database. */
+export const kafkaAndSqlLayer = (brokers: ReadonlyArray<string>, db: TestDatabase) =>
+  Layer.mergeAll(
+    kafkaSinkLayer(Schema.decodeUnknownSync(KafkaConfig)({ brokers, clientId: "verity-test", logLevel: "nothing" })),
+    SqlStateStoresLive.pipe(Layer.provide(sqlLayerFor(db)))
+  ).pipe(Layer.orDie)
