@@ -36,6 +36,8 @@ class SlowFirst extends BaseSequencer {
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // the test children's compiled copy of the program (node starts it without tsx's loader)
+    globalSetup: ["test/support/ProgramBuild.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // integration suites start their own broker and simulators on random ports. Three files at a time on

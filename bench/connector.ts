@@ -1,10 +1,17 @@
 /**
  * Benchmark 3, connector efficiency, against the GitHub simulator (500 repositories, 20 ms per request):
  *   - requests used by our permissions pull against the theoretical minimum for the endpoints it needs
- *     (each list read once at the maximum page size);
+ *     (each list read once at the maximum page size; GraphQL in full batches of 100 repositories);
+ *   - wall time against the floor GitHub's documented secondary limits set on the pull's busiest endpoint
+ *     (issue 15): the points the simulator charged that endpoint ÷ its points per window × the window, read
+ *     from the simulator's counters and limits, with zero secondary-limit answers. This is the wall-time
+ *     target: at 900 points a minute per REST endpoint, the two collaborator lists per repository make
+ *     the floor for 500 repositories 1,000/900 min, whatever the client;
  *   - wall time against the Verity guide's sequential algorithm (one request at a time, whole lists
- *     collected, a page past the end of every list), run in the same run on a simulator of its own (each phase gets one: the secondary limit counts per minute),
- *     with zero rate-limit responses on our side;
+ *     collected, a page past the end of every list), run in the same run on a simulator of its own (each
+ *     phase gets one: the secondary limit counts per minute). Reported for information only: its earlier
+ *     target (">= 5× faster") predates the per-endpoint limit the simulator now enforces, under which a
+ *     sequential client already runs near the same floor;
  *   - the rate budget a second pull of the unchanged org spends, against the first.
  */
 import { spawn } from "node:child_process"
@@ -129,6 +136,36 @@ export const simulatorStats = (url: string) =>
 export const resetSimulatorStats = (url: string) =>
   Effect.promise(() => fetch(`${url}/_simulator/reset-stats`, { method: "POST" }).then((r) => r.arrayBuffer())).pipe(Effect.asVoid)
 
+/**
+ * The floor GitHub's documented secondary limits set on a pull's wall time: its busiest endpoint's points
+ * over that endpoint's points per window, times the window (GraphQL has a budget of its own).
+ */
+const floorOf = (stats: SimulatorStats) => {
+  const { restPointsPerEndpoint, graphqlPoints, windowSeconds } = stats.secondaryLimits
+  return Object.entries(stats.secondaryPointsByEndpoint)
+    .map(([endpoint, points]) => ({
+      endpoint,
+      points,
+      perWindow: endpoint === "POST /graphql" ? graphqlPoints : restPointsPerEndpoint,
+      windowSeconds,
+      ms: (points / (endpoint === "POST /graphql" ? graphqlPoints : restPointsPerEndpoint)) * windowSeconds * 1000
+    }))
+    .reduce((a, b) => (b.ms > a.ms ? b : a), { endpoint: "none", points: 0, perWindow: restPointsPerEndpoint, windowSeconds, ms: 0 })
+}
+
+const floorFigure = (config: string, ms: number, stats: SimulatorStats): Figure => {
+  const floor = floorOf(stats)
+  const ratio = floor.ms / ms
+  return {
+    name: `GitHub pull, wall time vs the floor of GitHub's documented secondary limits on its busiest endpoint (${config})`,
+    ours: `${(ms / 1000).toFixed(2)} s, ${stats.secondaryLimitedResponses} secondary-limit answers`,
+    baseline: `floor ${(floor.ms / 1000).toFixed(2)} s (${fmt(floor.points)} points on ${floor.endpoint} at ${fmt(floor.perWindow)} per ${floor.windowSeconds} s)`,
+    ratio: ratio.toFixed(2),
+    target: "floor/ours >= 0.9 with 0 secondary-limit answers",
+    met: ratio >= 0.9 && stats.secondaryLimitedResponses === 0
+  }
+}
+
 export const connectorEfficiency = (repos = 500, latencyMs = 20) =>
   Effect.gen(function*() {
     const token = "ghp_bench_token"
@@ -198,18 +235,20 @@ export const connectorEfficiency = (repos = 500, latencyMs = 20) =>
         ours: `${(oursMs / 1000).toFixed(2)} s, ${fmt(snapshots)} snapshots, ${first.rateLimitedResponses} rate-limit responses`,
         baseline: `${(guideMs / 1000).toFixed(2)} s, ${fmt(guide.requests)} requests, ${fmt(guideSnapshots)} (heuristic) snapshots`,
         ratio: `${speedup.toFixed(1)}× faster`,
-        target: ">= 5× faster, 0 rate-limit responses",
-        met: speedup >= 5 && first.rateLimitedResponses === 0,
-        notes: `the token bucket (${defaultRateLimiterConfig.limit}/s) and GitHub's 900 points a minute on the collaborators endpoint (two lists per repository) bound this, not the connector`
+        target: "report",
+        met: "n/a",
+        notes: "GitHub's 900 points a minute on the collaborators endpoint (two lists per repository) bounds both; the floor rows below are the target"
       },
       {
         name: `GitHub pull, wall time vs the guide's sequential algorithm (configured: token bucket ${raised.limit}/s, concurrency 8)`,
         ours: `${(fast.ms / 1000).toFixed(2)} s, ${fmt(fast.snapshots)} snapshots, ${fast.first.rateLimitedResponses} rate-limit responses`,
         baseline: `${(guideMs / 1000).toFixed(2)} s (the same guide run)`,
         ratio: `${(guideMs / fast.ms).toFixed(1)}× faster`,
-        target: ">= 5× faster, 0 rate-limit responses",
-        met: guideMs / fast.ms >= 5 && fast.first.rateLimitedResponses === 0
+        target: "report",
+        met: "n/a"
       },
+      floorFigure(`default token bucket ${defaultRateLimiterConfig.limit}/s, concurrency 4`, oursMs, first),
+      floorFigure(`configured: token bucket ${raised.limit}/s, concurrency 8`, fast.ms, fast.first),
       {
         name: "GitHub second pull of the unchanged org, rate budget",
         ours: `${fmt(second.budgetSpent)} budget (${fmt(second.requests)} requests, ${fmt(second.notModified)} answered 304), ${fmt(again)} snapshots`,

@@ -57,6 +57,45 @@ export const requestTimedOut = (error: unknown): boolean =>
 
 const message = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause))
 
+/** Our send timeout passed before the batch was acknowledged. */
+const notAcknowledged: unique symbol = Symbol.for("verity/KafkaProducers/notAcknowledged")
+
+/**
+ * Wait for a callback-style result, or fail with `onTimeout()` after `ms`, on a timer of its own (cleared
+ * once settled) rather than a race: a race forks the wait, and Effect interrupts a fiber's children at
+ * once even while the fiber itself is uninterruptible, so a stopping job would abandon an acknowledged
+ * batch before saving its checkpoint. This wait needs no interruption to time out, so the pipeline's
+ * publish-then-save stays whole under an outside interrupt and our send timeout still fires.
+ * `register` may return a cleanup, run if the wait is interrupted where that is allowed, or times out.
+ */
+export const awaitWithin = <A, E>(
+  ms: number,
+  onTimeout: () => E,
+  register: (resume: (result: Effect.Effect<A, E>) => void) => (() => void) | void
+): Effect.Effect<A, E> =>
+  Effect.async<A, E>((resume) => {
+    let settled = false
+    let cleanup: (() => void) | void = undefined
+    const settle = (result: Effect.Effect<A, E>) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      resume(result)
+    }
+    const timer = setTimeout(() => {
+      if (settled) return
+      cleanup?.()
+      settle(Effect.fail(onTimeout()))
+    }, Math.max(0, ms))
+    cleanup = register(settle)
+    return Effect.sync(() => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      cleanup?.()
+    })
+  })
+
 /** Wait for a promise, but never longer than `ms` (a kafkajs promise that never settles must not hold us). */
 const settledWithin = (promises: ReadonlyArray<Promise<unknown>>, ms: number): Promise<void> =>
   new Promise<void>((resolve) => {
@@ -115,18 +154,16 @@ export const makeProducers = (
         createPartitioner: Kafkajs.Partitioners.DefaultPartitioner
       })
       const live: Live = { producer, pending: new Set() }
-      yield* Effect.tryPromise({
-        try: () => producer.connect(),
-        catch: (cause) =>
-          new SinkError({ reason: "unavailable", message: `kafka ${brokers}: cannot connect: ${message(cause)}`, cause })
-      }).pipe(
-        Effect.timeoutFail({
-          duration: bounds.sendTimeoutMs,
-          onTimeout: () =>
-            new SinkError({ reason: "timeout", message: `kafka ${brokers}: no connection within ${bounds.sendTimeoutMs} ms` })
-        }),
-        Effect.tapError(() => Effect.sync(() => retire(live)))
-      )
+      yield* awaitWithin<void, SinkError>(
+        bounds.sendTimeoutMs,
+        () => new SinkError({ reason: "timeout", message: `kafka ${brokers}: no connection within ${bounds.sendTimeoutMs} ms` }),
+        (resume) =>
+          void producer.connect().then(
+            () => resume(Effect.void),
+            (cause: unknown) =>
+              resume(Effect.fail(new SinkError({ reason: "unavailable", message: `kafka ${brokers}: cannot connect: ${message(cause)}`, cause })))
+          )
+      ).pipe(Effect.tapError(() => Effect.sync(() => retire(live))))
       return live
     })
 
@@ -134,8 +171,9 @@ export const makeProducers = (
       Effect.suspend(() => active !== undefined ? Effect.succeed(active) : connect.pipe(Effect.tap((live) => (active = live))))
     )
 
-    const sendOnce = (live: Live, batch: ProducerBatch) =>
-      Effect.async<void, unknown>((resume) => {
+    /** One `sendBatch`, awaited until `deadline` (epoch ms) at the latest. */
+    const sendOnce = (live: Live, batch: ProducerBatch, deadline: number) =>
+      awaitWithin<void, unknown>(deadline - Date.now(), () => notAcknowledged, (resume) => {
         const promise = live.producer.sendBatch(batch)
         live.pending.add(promise)
         promise.then(
@@ -146,10 +184,11 @@ export const makeProducers = (
 
     const send = (batch: ProducerBatch) =>
       Effect.gen(function*() {
+        const deadline = Date.now() + bounds.sendTimeoutMs
         const live = yield* currentLive
-        yield* sendOnce(live, batch).pipe(
-          Effect.retry({ while: unwrittenAnswer, schedule: Schedule.spaced("100 millis") }),
-          Effect.mapError((cause) => ({ cause, timedOut: requestTimedOut(cause) })),
+        yield* sendOnce(live, batch, deadline).pipe(
+          Effect.retry({ while: (cause) => unwrittenAnswer(cause) && Date.now() < deadline, schedule: Schedule.spaced("100 millis") }),
+          Effect.mapError((cause) => ({ cause, timedOut: cause === notAcknowledged || requestTimedOut(cause) })),
           Effect.onExit((exit) => (exit._tag === "Success" ? Effect.void : Effect.sync(() => retire(live))))
         )
       })

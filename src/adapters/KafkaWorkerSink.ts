@@ -18,6 +18,7 @@ import { Deferred, Effect, Exit, FiberId, LogLevel, Runtime, Schema, type Scope 
 import { SinkError } from "../domain/Errors.js"
 import { EventSink } from "../services/EventSink.js"
 import { checkCompression } from "./KafkaClient.js"
+import { awaitWithin } from "./KafkaProducers.js"
 import { KafkaConfig } from "./KafkaConfig.js"
 import { FromWorker, packBatch, type ToWorker } from "./KafkaWorkerProtocol.js"
 
@@ -70,57 +71,57 @@ export const makeWorkerSink = (
     }
 
     /** Start a producer thread; succeeds once its producer is connected. */
-    const start = Effect.async<Thread, SinkError>((resume) => {
-      const worker = new Worker(options.entry ?? defaultEntry, { workerData: { config: encodedConfig }, resourceLimits })
-      const thread: Thread = { worker, waiting: new Map(), stopped: undefined, closed: Deferred.unsafeMake(FiberId.none) }
-      let ready = false
-      const dead = (error: SinkError) => {
-        stop(thread, error)
-        if (!ready) {
-          ready = true
-          resume(Effect.fail(error))
-        }
-      }
-      worker.on("message", (raw: unknown) => {
-        const decoded = decodeFromWorker(raw)
-        if (decoded._tag === "Left") {
-          void worker.terminate()
-          return dead(new SinkError({ reason: "unavailable", message: `kafka producer thread sent an unreadable message: ${decoded.left.message}` }))
-        }
-        const m = decoded.right
-        switch (m._tag) {
-          case "Ready":
+    const start = awaitWithin<Thread, SinkError>(
+      // loading the thread and connecting its producer (itself bounded by the send timeout); a timer of
+      // its own, as a restart can happen inside the pipeline's uninterruptible publish
+      config.sendTimeoutMs + 30_000,
+      () => new SinkError({ reason: "timeout", message: `kafka ${brokers}: producer thread not ready within ${config.sendTimeoutMs + 30_000} ms` }),
+      (resume) => {
+        const worker = new Worker(options.entry ?? defaultEntry, { workerData: { config: encodedConfig }, resourceLimits })
+        const thread: Thread = { worker, waiting: new Map(), stopped: undefined, closed: Deferred.unsafeMake(FiberId.none) }
+        let ready = false
+        const dead = (error: SinkError) => {
+          stop(thread, error)
+          if (!ready) {
             ready = true
-            return resume(Effect.succeed(thread))
-          case "StartFailed":
-            return dead(new SinkError(m.error))
-          case "Acked":
-          case "Checked":
-          case "Failed": {
-            const answer = thread.waiting.get(m.id)
-            thread.waiting.delete(m.id)
-            const error = m._tag === "Acked" ? undefined : m.error
-            return answer?.(error === undefined ? Exit.void : Exit.fail(new SinkError(error)))
+            resume(Effect.fail(error))
           }
-          case "Log":
-            return runFork(Effect.logWithLevel(levels[m.level], m.message).pipe(Effect.annotateLogs(m.annotations)))
-          case "Closed":
-            return Deferred.unsafeDone(thread.closed, Exit.void)
         }
-      })
-      worker.on("error", (error) =>
-        dead(new SinkError({ reason: "unavailable", message: `kafka producer thread failed: ${message(error)}`, cause: error }))
-      )
-      worker.on("exit", (code) =>
-        dead(new SinkError({ reason: "unavailable", message: `kafka producer thread stopped (exit code ${code})` }))
-      )
-      return Effect.promise(() => worker.terminate())
-    }).pipe(
-      // loading the thread and connecting its producer (itself bounded by the send timeout)
-      Effect.timeoutFail({
-        duration: config.sendTimeoutMs + 30_000,
-        onTimeout: () => new SinkError({ reason: "timeout", message: `kafka ${brokers}: producer thread not ready within ${config.sendTimeoutMs + 30_000} ms` })
-      })
+        worker.on("message", (raw: unknown) => {
+          const decoded = decodeFromWorker(raw)
+          if (decoded._tag === "Left") {
+            void worker.terminate()
+            return dead(new SinkError({ reason: "unavailable", message: `kafka producer thread sent an unreadable message: ${decoded.left.message}` }))
+          }
+          const m = decoded.right
+          switch (m._tag) {
+            case "Ready":
+              ready = true
+              return resume(Effect.succeed(thread))
+            case "StartFailed":
+              return dead(new SinkError(m.error))
+            case "Acked":
+            case "Checked":
+            case "Failed": {
+              const answer = thread.waiting.get(m.id)
+              thread.waiting.delete(m.id)
+              const error = m._tag === "Acked" ? undefined : m.error
+              return answer?.(error === undefined ? Exit.void : Exit.fail(new SinkError(error)))
+            }
+            case "Log":
+              return runFork(Effect.logWithLevel(levels[m.level], m.message).pipe(Effect.annotateLogs(m.annotations)))
+            case "Closed":
+              return Deferred.unsafeDone(thread.closed, Exit.void)
+          }
+        })
+        worker.on("error", (error) =>
+          dead(new SinkError({ reason: "unavailable", message: `kafka producer thread failed: ${message(error)}`, cause: error }))
+        )
+        worker.on("exit", (code) =>
+          dead(new SinkError({ reason: "unavailable", message: `kafka producer thread stopped (exit code ${code})` }))
+        )
+        return () => void worker.terminate()
+      }
     )
 
     const close = (thread: Thread) =>
@@ -147,47 +148,50 @@ export const makeWorkerSink = (
         )
     ))
 
-    /** Post a request and wait for its answer (an interrupted wait is forgotten, the thread carries on). */
-    const ask = (request: (id: number) => { readonly message: ToWorker; readonly transfer: ReadonlyArray<ArrayBuffer> }) =>
+    /**
+     * Post a request and wait for its answer, at most `ms` (a wait given up is forgotten, the thread
+     * carries on). The wait times out on its own timer, with no race, so a publish inside the pipeline's
+     * uninterruptible publish-then-save is not cut short by an outside interrupt (KafkaProducers' awaitWithin).
+     */
+    const ask = (
+      ms: number,
+      onTimeout: () => SinkError,
+      request: (id: number) => { readonly message: ToWorker; readonly transfer: ReadonlyArray<ArrayBuffer> }
+    ) =>
       Effect.flatMap(current, (thread) =>
-        Effect.async<void, SinkError>((resume) => {
+        awaitWithin<void, SinkError>(ms, onTimeout, (resume) => {
           const id = nextId++
           if (thread.stopped !== undefined) return resume(Effect.fail(thread.stopped))
-          thread.waiting.set(id, resume)
+          thread.waiting.set(id, (exit) => resume(exit))
           const { message, transfer } = request(id)
           thread.worker.postMessage(message, [...transfer])
-          return Effect.sync(() => thread.waiting.delete(id))
+          return () => void thread.waiting.delete(id)
         }))
 
-    const check = ask((id) => ({ message: { _tag: "Check", id }, transfer: [] })).pipe(
-      Effect.interruptible,
-      Effect.timeoutFail({
-        duration: "4 seconds",
-        onTimeout: () => new SinkError({ reason: "timeout", message: `kafka ${brokers}: no metadata within 3 s` })
-      }),
-      Effect.withSpan("KafkaSink.check", { attributes: { brokers, thread: "worker" } })
-    )
+    const check = ask(
+      4_000,
+      () => new SinkError({ reason: "timeout", message: `kafka ${brokers}: no metadata within 3 s` }),
+      (id) => ({ message: { _tag: "Check", id }, transfer: [] })
+    ).pipe(Effect.withSpan("KafkaSink.check", { attributes: { brokers, thread: "worker" } }))
 
     return EventSink.of({
       describe: `kafka ${brokers}`,
       check,
       publish: (batch) => {
         if (batch.length === 0) return Effect.void
-        return ask((id) => {
-          const send = packBatch(id, batch)
-          return { message: send, transfer: [send.data] }
-        }).pipe(
-          // the pipeline runs a publish uninterruptibly; the wait itself stays interruptible so the
-          // backstop can abandon it
-          Effect.interruptible,
-          Effect.timeoutFail({
-            duration: config.sendTimeoutMs + 1_000,
-            onTimeout: () =>
-              new SinkError({
-                reason: "timeout",
-                message: `kafka ${brokers}: batch of ${batch.length} not acknowledged within ${config.sendTimeoutMs} ms`
-              })
-          }),
+        // the thread applies the send timeout; this is the backstop for a thread too busy to answer
+        return ask(
+          config.sendTimeoutMs + 1_000,
+          () =>
+            new SinkError({
+              reason: "timeout",
+              message: `kafka ${brokers}: batch of ${batch.length} not acknowledged within ${config.sendTimeoutMs} ms`
+            }),
+          (id) => {
+            const send = packBatch(id, batch)
+            return { message: send, transfer: [send.data] }
+          }
+        ).pipe(
           Effect.withSpan("KafkaSink.publish", { attributes: { brokers, messages: batch.length, thread: "worker" } })
         )
       }

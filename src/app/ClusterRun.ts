@@ -1,10 +1,12 @@
 /**
  * `run` on a cluster: every connector stream is an `@effect/cluster` `Singleton`, so it runs on exactly
- * one of the runners that share the state database. A runner that starts a stream first claims it in
+ * one of the runners that share the state database. A runner that starts a stream first waits for its
+ * hold (`StreamHolds`: the cluster hands a shard over before the old runner's job has stopped, and that
+ * job lets go only after its last save), then claims it in
  * the stream locks (the checkpoint saves of any earlier holder are refused from then on: the fence for
  * the moment shard ownership moves), then logs that it holds it. When its shard moves away (another
  * runner joined, or this one stops) the stream is interrupted: the in-flight batch finishes and its
- * checkpoint is saved (the pipeline makes that part uninterruptible) before the shard is released.
+ * checkpoint is saved (the pipeline makes that part uninterruptible) before its hold is let go.
  *
  * Each run and each publish is fenced too: before a run starts (and is recorded) and before a batch goes
  * out, the runner checks that its claim is still the stream's last one. A runner that lost the stream
@@ -14,12 +16,12 @@
  */
 import { type Sharding, Singleton } from "@effect/cluster"
 import { Duration, Effect, Layer, Schedule } from "effect"
-import { SinkError } from "../domain/Errors.js"
+import { type CheckpointError, SinkError } from "../domain/Errors.js"
 import type { ScheduledStream } from "../pipeline/Scheduler.js"
 import type { CheckpointKey } from "../services/CheckpointStore.js"
 import { EventSink } from "../services/EventSink.js"
 import { RunnerName, RunStore } from "../services/RunStore.js"
-import { StreamLock } from "../services/StreamLock.js"
+import { StreamHolds, StreamLock } from "../services/StreamLock.js"
 
 /** The singleton's name: stable across runners and restarts (its shard follows from it). */
 export const jobName = (connectorId: string, stream: string) => `verity/${connectorId}/${stream}`
@@ -54,11 +56,17 @@ export const streamJob = <R>(job: ScheduledStream<R>) =>
     const runner = yield* RunnerName
     const sink = yield* EventSink
     const runs = yield* RunStore
+    const holds = yield* StreamHolds
     const key = { connectorId: job.connector.id, stream: job.stream }
-    const epoch = yield* locks.claim(key, runner).pipe(
-      Effect.tapError((e) => Effect.logError(`could not claim the stream, retrying: ${e.message}`)),
-      Effect.retry(claimRetry)
-    )
+    // first wait until no living runner holds the stream (a handed-over job is still finishing its
+    // in-flight batch), then take it over: the checkpoint the job loads next is the last one saved
+    const retrying = <A, R>(claim: Effect.Effect<A, CheckpointError, R>) =>
+      claim.pipe(
+        Effect.tapError((e) => Effect.logError(`could not claim the stream, retrying: ${e.message}`)),
+        Effect.retry(claimRetry)
+      )
+    yield* retrying(holds.hold(key, runner))
+    const epoch = yield* retrying(locks.claim(key, runner))
     yield* Effect.logInfo("holding job").pipe(Effect.annotateLogs({ runner, claim: epoch }))
     return yield* job.run.pipe(
       Effect.provideService(EventSink, fencedSink(sink, locks, key)),
@@ -70,7 +78,9 @@ export const streamJob = <R>(job: ScheduledStream<R>) =>
         )
       )
     )
+    // the hold is let go as this scope closes: after the job's last save
   }).pipe(
+    Effect.scoped,
     Effect.catchAll((e) => Effect.logError(`job stopped: ${e.message}`)),
     Effect.annotateLogs({ connector: job.connector.id, stream: job.stream, job: jobName(job.connector.id, job.stream) })
   )
@@ -80,6 +90,6 @@ export const runOnCluster = <R>(streams: ReadonlyArray<ScheduledStream<R>>) =>
   Layer.launch(
     streams.reduce(
       (all, s) => Layer.merge(all, Singleton.make(jobName(s.connector.id, s.stream), streamJob(s))),
-      Layer.empty as Layer.Layer<never, never, Sharding.Sharding | StreamLock | RunnerName | EventSink | RunStore | R>
+      Layer.empty as Layer.Layer<never, never, Sharding.Sharding | StreamLock | StreamHolds | RunnerName | EventSink | RunStore | R>
     )
   )

@@ -19,6 +19,7 @@ import { RunnerName } from "../services/RunStore.js"
 import type { EventSink } from "../services/EventSink.js"
 import type { MetricsShape } from "../services/Metrics.js"
 import type { RunTriggersShape } from "../services/RunTriggers.js"
+import type { StreamHolds } from "../services/StreamLock.js"
 import { type ApiConfig, type AppConfig, describeDsn } from "./AppConfig.js"
 import { reportingSourceResponses } from "./SourceMetrics.js"
 import { type LogFormat, loggingLayer, type LogLevelName } from "./Logging.js"
@@ -98,16 +99,20 @@ const retryingStartup = <A, E extends CheckpointError | SinkError>(what: string,
  * frozen runner's locks are freed, `clusterDsn`); the pool closes its idle connections sooner, so the
  * server never ends one the pool is about to hand out. `run` waits for it the way it waits for the stores.
  */
-export const cluster = (config: AppConfig): Layer.Layer<Sharding.Sharding, CheckpointError> =>
+export const cluster = (config: AppConfig): Layer.Layer<Sharding.Sharding | StreamHolds, CheckpointError> =>
   retryingStartup(
     "cluster",
-    lazy(() => import("../adapters/ClusterRunner.js"), (m) =>
-      m.clusterRunnerLayer({
-        address: config.cluster.address,
-        port: config.cluster.port,
-        shards: config.cluster.shards,
-        lockExpiration: config.cluster.lockExpiration
-      }).pipe(Layer.provide(sqlClient(config, 4, {
+    lazy(() => Promise.all([import("../adapters/ClusterRunner.js"), import("../adapters/SqlStreamLock.js")]), ([m, holds]) =>
+      Layer.merge(
+        m.clusterRunnerLayer({
+          address: config.cluster.address,
+          port: config.cluster.port,
+          shards: config.cluster.shards,
+          lockExpiration: config.cluster.lockExpiration
+        }),
+        // the stream holds on the same pool: their session ends with a frozen runner's, as its shard locks do
+        holds.sqlStreamHoldsLayer({ heartbeat: Duration.millis(Duration.toMillis(Duration.decode(config.cluster.lockExpiration)) / 4) })
+      ).pipe(Layer.provide(sqlClient(config, 4, {
         dsn: (dsn) => m.clusterDsn(dsn, config.cluster.lockExpiration),
         idleTimeout: Duration.millis(Duration.toMillis(Duration.decode(config.cluster.lockExpiration)) / 3)
       }))))

@@ -25,8 +25,12 @@ export class Dedup {
     this.generation = Math.floor(capacity / 2)
   }
 
+  /**
+   * The event's Kafka key (`RawEvent.key`): a platform name has no `:`, so it is unambiguous, and the
+   * pipeline uses the message's key string itself (one string per event, hashed once).
+   */
   static key(platform: string, eventId: string): string {
-    return `${platform}\u0000${eventId}`
+    return `${platform}:${eventId}`
   }
 
   /** Was this key published (and acknowledged) already, recently enough to be remembered? */

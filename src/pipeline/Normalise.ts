@@ -36,7 +36,7 @@ export const normaliseEvent = (event: RawEvent, options: NormaliseOptions): Eith
   const [operationCategory, operationVerb] = splitOperation(event.operation)
   // validated field by field above: skip the constructor's second pass on this hot path
   return Either.right(
-    new RawEvent({
+    RawEvent.fromChecked({
       platform: event.platform,
       eventId: eventId as RawEvent["eventId"],
       occurredAt: event.occurredAt,
@@ -46,7 +46,7 @@ export const normaliseEvent = (event: RawEvent, options: NormaliseOptions): Eith
       operationCategory,
       operationVerb,
       rawPayload: event.rawPayload
-    }, true)
+    })
   )
 }
 

@@ -16,6 +16,7 @@ import { CheckpointStore } from "../services/CheckpointStore.js"
 import type { EventSink, WireMessage } from "../services/EventSink.js"
 import type { GrantStore } from "../services/GrantStore.js"
 import type { RunStore } from "../services/RunStore.js"
+import { batchesWithin } from "./Batches.js"
 import { Dedup } from "./Dedup.js"
 import { normaliseEvent } from "./Normalise.js"
 import { defaultPipelineOptions, type PipelineOptions } from "./Options.js"
@@ -25,7 +26,7 @@ import { runPermissions } from "./Permissions.js"
 import type { RefreshQueueShape, RefreshRequest } from "../services/RefreshQueue.js"
 import { recordedRun } from "./RunRecording.js"
 import type { ConnectorSummary, StreamSummary } from "./Summaries.js"
-import { eventMessage } from "./Wire.js"
+import { eventMessages } from "./Wire.js"
 
 export { runPermissions } from "./Permissions.js"
 
@@ -52,7 +53,6 @@ interface InFlight {
 
 interface PreparedBatch {
   readonly items: ReadonlyArray<PreparedItem>
-  readonly duplicates: number
   readonly dead: number
   readonly size: number
   readonly last: Checkpoint
@@ -86,12 +86,12 @@ export const runAudit = (
     const normaliseOptions = { caseInsensitivePrincipals: connector.caseInsensitivePrincipals }
     const scopeOf = refreshes === undefined ? undefined : connector.refresh?.scopeOf
 
-    // Stage 1 (pure, runs ahead while the previous batch is in flight): normalise, encode, and drop
-    // what dedup already knows or what repeats inside the batch.
+    // Stage 1 (pure, runs ahead while the previous batch is in flight): normalise and encode. Repeats
+    // (known to dedup, pending, or earlier in the same batch) are dropped by `register`, which must
+    // look anyway: one set of lookups per event instead of two.
+    const encode = eventMessages(connector.id)
     const prepare = (batch: Chunk.Chunk<AuditRecord>): PreparedBatch => {
       const items: Array<PreparedItem> = []
-      const inBatch = new Set<string>()
-      let duplicates = 0
       let dead = 0
       for (const { record } of batch) {
         if (record._tag === "Invalid") {
@@ -105,25 +105,22 @@ export const runAudit = (
           dead++
           continue
         }
-        const k = Dedup.key(normal.right.platform, normal.right.eventId)
-        if (dedup.has(k) || inBatch.has(k)) {
-          duplicates++
-          continue
-        }
-        inBatch.add(k)
-        const scope = scopeOf === undefined ? Option.none() : scopeOf(normal.right)
-        items.push({
-          key: k,
-          message: eventMessage(normal.right, connector.id),
-          ...(Option.isSome(scope) ? { request: { scope: scope.value, occurredAt: normal.right.occurredAt.getTime() } } : {})
-        })
+        const event = normal.right
+        const scope = scopeOf === undefined ? undefined : scopeOf(event)
+        // the message's key is the dedup key (Dedup.key)
+        const message = encode(event)
+        items.push(
+          scope !== undefined && Option.isSome(scope)
+            ? { key: message.key, message, request: { scope: scope.value, occurredAt: event.occurredAt.getTime() } }
+            : { key: message.key, message }
+        )
       }
-      return { items, duplicates, dead, size: batch.length, last: Chunk.unsafeLast(batch).position }
+      return { items, dead, size: batch.length, last: Chunk.unsafeLast(batch).position }
     }
 
     // Stage 2: up to `inFlight` batches are published at once, acknowledged in any order. A batch's keys
-    // are "pending" from the moment it is registered (in stream order), so a later batch does not send
-    // them again; keys acknowledged since stage 1 looked are dropped here too. Commits (dedup keys, the
+    // are "pending" from the moment it is registered (in stream order), so neither a later batch nor a
+    // repeat later in the same batch sends them again; keys already acknowledged are dropped here too. Commits (dedup keys, the
     // checkpoint, the counters) happen strictly in order: a batch's only once it and every batch before
     // it are acknowledged, so the checkpoint never passes an unacknowledged record. Whichever publish
     // completes that prefix commits it, inside its own uninterruptible attempt (Publish.ts), so a
@@ -136,7 +133,7 @@ export const runAudit = (
       const messages: Array<WireMessage> = []
       const keys: Array<string> = []
       const requests: Array<RefreshRequest> = []
-      let duplicates = batch.duplicates
+      let duplicates = 0
       for (const item of batch.items) {
         if (item.key !== undefined) {
           if (dedup.has(item.key) || pending.has(item.key)) {
@@ -191,9 +188,11 @@ export const runAudit = (
         return commitAcked
       }), options, labels)
 
-    yield* connector.auditEvents(before).pipe(
-      Stream.bufferChunks({ capacity: prefetchChunks(options) }),
-      Stream.groupedWithin(options.batchSize, options.batchWindow),
+    yield* batchesWithin(connector.auditEvents(before), {
+      size: options.batchSize,
+      window: options.batchWindow,
+      prefetchChunks: prefetchChunks(options)
+    }).pipe(
       Stream.map(prepare),
       // one prepared batch waits while the previous one is in flight: CPU work overlaps the ack wait
       Stream.buffer({ capacity: 1 }),

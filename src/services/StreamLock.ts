@@ -4,7 +4,7 @@
  * checkpoint store refuses every save by an earlier holder, so two runners never both advance one
  * stream, even in the moment a cluster moves it. Implementations: memory (tests) and SQL.
  */
-import { Context, Effect, Layer, Ref } from "effect"
+import { Context, Effect, Layer, Ref, type Scope } from "effect"
 import type { CheckpointStream } from "../domain/Checkpoint.js"
 import type { CheckpointError } from "../domain/Errors.js"
 import type { CheckpointKey } from "./CheckpointStore.js"
@@ -53,3 +53,18 @@ const makeMemory = (ref: Ref.Ref<ReadonlyMap<string, StreamHolder>>) =>
     verify: () => Effect.void,
     holders: Ref.get(ref).pipe(Effect.map((all) => [...all.values()]))
   })
+
+/**
+ * Who may run a stream right now, across runners: a runner holds a stream for as long as it runs it and
+ * lets go only after its last checkpoint save. `hold` waits while a living runner (or another job of
+ * this process) holds the stream; a runner that died or froze loses its holds with its database
+ * session. It closes the gap a cluster leaves when it hands a shard over before the jobs on it have
+ * stopped: the next holder starts (claims, loads the checkpoint) only once the old one has saved.
+ */
+export class StreamHolds extends Context.Tag("verity/StreamHolds")<StreamHolds, {
+  /** Wait until `key` is free, then hold it until the scope closes. `runner` names the waiter in logs. */
+  readonly hold: (key: CheckpointKey, runner: string) => Effect.Effect<void, CheckpointError, Scope.Scope>
+}>() {
+  /** One process holds every stream: nothing to wait for. */
+  static readonly none: Layer.Layer<StreamHolds> = Layer.succeed(StreamHolds, StreamHolds.of({ hold: () => Effect.void }))
+}

@@ -24,6 +24,9 @@ export interface DrainedMessage {
   readonly headers: Readonly<Record<string, string>>
 }
 
+/** How long a fetch waits on the broker for messages (its answer comes at once when there are some). */
+const fetchWaitMs = 100
+
 export const drainTopics = (brokers: ReadonlyArray<string>, topics: ReadonlyArray<string>, timeoutMs = 120_000) =>
   Effect.tryPromise({
     try: async () => {
@@ -52,7 +55,8 @@ export const drainTopics = (brokers: ReadonlyArray<string>, topics: ReadonlyArra
       }
       const out: Array<DrainedMessage> = []
       if (remaining.size === 0) return out
-      const consumer = kafka.consumer({ groupId: `verity-test-drain-${randomUUID()}`, maxBytes: 50 * 1024 * 1024 })
+      // a short fetch wait: kafkajs's default (5 s) is how long `disconnect` waits for the last, empty fetch
+      const consumer = kafka.consumer({ groupId: `verity-test-drain-${randomUUID()}`, maxBytes: 50 * 1024 * 1024, maxWaitTimeInMs: fetchWaitMs })
       await consumer.connect()
       try {
         for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true })

@@ -24,7 +24,8 @@ export const readTopics = (
 ) =>
   Effect.promise(async () => {
     const kafka = new Kafka({ clientId: "verity-test-reader", brokers: [...brokers], logLevel: logLevel.NOTHING })
-    const consumer = kafka.consumer({ groupId: `verity-test-${randomUUID()}` })
+    // a short fetch wait: kafkajs's default (5 s) is how long `disconnect` waits for the last, empty fetch
+    const consumer = kafka.consumer({ groupId: `verity-test-${randomUUID()}`, maxWaitTimeInMs: 100 })
     const out: Array<ReadMessage> = []
     await consumer.connect()
     try {

@@ -1,11 +1,20 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Layer } from "effect"
+import { Deferred, Effect, Exit, Fiber, Layer, Option } from "effect"
 import { Schema } from "effect"
 import { KafkaConfig } from "../../src/adapters/KafkaConfig.js"
+import { SqlStateStoresLive } from "../../src/adapters/SqlStateStores.js"
+import { defaultPipelineOptions, type PipelineOptions } from "../../src/pipeline/Options.js"
+import { runAudit } from "../../src/pipeline/Pipeline.js"
+import { topics } from "../../src/pipeline/Wire.js"
+import { makeScriptedConnector } from "../../src/sdk/ScriptedConnector.js"
+import { CheckpointStore } from "../../src/services/CheckpointStore.js"
 import { EventSink, type WireMessage } from "../../src/services/EventSink.js"
 import { kafkaSinkLayer } from "../../src/adapters/KafkaSink.js"
+import { drainTopics } from "../../src/testkit/KafkaDrain.js"
 import { startKafkaMock } from "../../src/testkit/KafkaMock.js"
 import { readTopics } from "../../src/testkit/KafkaRead.js"
+import { sqlLayerFor, testDatabase } from "../../src/testkit/Postgres.js"
+import { duplicatesOf } from "../support/Program.js"
 
 const config = (brokers: ReadonlyArray<string>, overrides: Record<string, unknown> = {}) =>
   Schema.decodeUnknownSync(KafkaConfig)({ brokers, clientId: "verity-test", logLevel: "nothing", ...overrides })
@@ -84,4 +93,57 @@ describe("KafkaSink (librdkafka mock cluster)", () => {
       const error = yield* Effect.flip(Effect.scoped(Layer.build(kafkaSinkLayer(config(["127.0.0.1:1"], { compression: "zstd" })))))
       expect(error.message).toMatch(/compression "zstd" needs a codec/)
     }))
+
+  // a cluster job stopped on a handover (or SIGTERM) is interrupted from outside while a batch is in flight
+  it.live.each(["worker", "main"] as const)("an outside interrupt during a slow send: the batch is acknowledged AND checkpointed, and a restart publishes no duplicate (producer thread: %s)", (producerThread) =>
+    Effect.gen(function*() {
+      const [kafka, db] = yield* Effect.all([startKafkaMock, testDatabase], { concurrency: 2 })
+      const connector = makeScriptedConnector({
+        id: "gh-handover",
+        platform: "github",
+        entries: Array.from({ length: 200 }, (_, i) => ({ id: `e${i + 1}`, ts: 1000 * (i + 1), actor: "alice", asset: "acme/api", action: "repo.access" }))
+      })
+      const options: PipelineOptions = { ...defaultPipelineOptions, batchSize: 50, batchWindow: "1 hour", inFlight: 1 }
+      const key = { connectorId: "gh-handover", stream: "audit" } as const
+      const stores = SqlStateStoresLive.pipe(Layer.provide(sqlLayerFor(db)), Layer.orDie)
+      const sink = kafkaSinkLayer(config(kafka.brokers, { producerThread, sendTimeoutMs: 15_000 })).pipe(Layer.orDie)
+
+      // the third batch goes out to a broker that stopped answering (frozen): its ack comes once it is thawed
+      const inFlight = yield* Deferred.make<void>()
+      let publishes = 0
+      const slowThird = Layer.effect(
+        EventSink,
+        Effect.map(EventSink, (inner) =>
+          EventSink.of({
+            ...inner,
+            publish: (batch) =>
+              Effect.suspend(() => {
+                publishes++
+                if (publishes !== 3) return inner.publish(batch)
+                return kafka.freeze.pipe(Effect.zipRight(Deferred.succeed(inFlight, undefined)), Effect.zipRight(inner.publish(batch)))
+              })
+          }))
+      ).pipe(Layer.provide(sink))
+
+      const stopped = yield* Effect.gen(function*() {
+        const run = yield* Effect.fork(runAudit(connector, options))
+        yield* Deferred.await(inFlight)
+        yield* Effect.sleep("300 millis")
+        const thaw = yield* Effect.fork(Effect.sleep("1500 millis").pipe(Effect.zipRight(kafka.thaw)))
+        const exit = yield* Fiber.interrupt(run)
+        yield* Fiber.join(thaw)
+        return { exit, saved: yield* (yield* CheckpointStore).load(key) }
+      }).pipe(Effect.provide(Layer.merge(slowThird, stores)))
+      expect(Exit.isInterrupted(stopped.exit)).toBe(true)
+      // the interrupted job waited for the in-flight batch's ack and saved its checkpoint
+      expect(Option.map(stopped.saved, (c) => c.timestamp)).toEqual(Option.some(150_000))
+
+      // the next holder resumes from there: the stream's end, and nothing published twice
+      const resumed = yield* runAudit(connector, options).pipe(Effect.provide(Layer.merge(sink, stores)))
+      expect(Option.map(resumed.checkpointAfter, (c) => c.timestamp)).toEqual(Option.some(200_000))
+      const read = yield* drainTopics(kafka.brokers, [topics.events("github")])
+      const ids = read.map((m) => m.key)
+      expect(new Set(ids).size).toBe(200)
+      expect([...duplicatesOf(ids)]).toEqual([])
+    }).pipe(Effect.scoped), 120_000)
 })

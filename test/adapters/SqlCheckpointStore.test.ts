@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
-import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Option } from "effect"
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, ManagedRuntime, Option } from "effect"
 import { Checkpoint } from "../../src/domain/Checkpoint.js"
 import { CheckpointStore } from "../../src/services/CheckpointStore.js"
 import { SqlCheckpointStoreLive } from "../../src/adapters/SqlCheckpointStore.js"
@@ -13,10 +13,24 @@ const permissions = { connectorId: "github-acme", stream: "permissions" as const
 
 type Backend = "PostgreSQL" | "embedded PGlite"
 
-/** A fresh database for each test (PostgreSQL, or an in-memory PGlite served on loopback), the store on it, and the raw SQL client. */
+/**
+ * One in-memory PGlite, served on loopback, for the file: starting one costs seconds of CPU. Each test
+ * still gets a fresh database: its schema is dropped and made again before the store (and its
+ * migrations) start on it.
+ */
+const pglite = ManagedRuntime.make(Layer.orDie(pgliteClientLayer(undefined)))
+afterAll(() => pglite.dispose())
+
+const freshPglite = Effect.gen(function*() {
+  const sql = yield* Effect.promise(() => pglite.runPromise(SqlClient.SqlClient))
+  yield* sql`DROP SCHEMA public CASCADE`.pipe(Effect.zipRight(sql`CREATE SCHEMA public`), Effect.orDie)
+  return Layer.succeed(SqlClient.SqlClient, sql)
+})
+
+/** A fresh database for each test (PostgreSQL, or the file's PGlite), the store on it, and the raw SQL client. */
 const withStoreOn = (backend: Backend) => <A, E>(f: Effect.Effect<A, E, CheckpointStore | SqlClient.SqlClient>) =>
   Effect.gen(function*() {
-    const sql = backend === "PostgreSQL" ? sqlLayerFor(yield* testDatabase) : Layer.orDie(pgliteClientLayer(undefined))
+    const sql = backend === "PostgreSQL" ? sqlLayerFor(yield* testDatabase) : yield* freshPglite
     return yield* f.pipe(Effect.provide(Layer.provideMerge(SqlCheckpointStoreLive, sql)))
   }).pipe(Effect.scoped)
 

@@ -1,6 +1,8 @@
 /**
- * Acceptance: `npm start` in a clean clone (no .verity/) prints the summary; a second `npm start` resumes
- * from the checkpoints and publishes zero duplicate audit events.
+ * Acceptance: `npm start` in a clean clone (no .verity/) prints the summary; a second run resumes from the
+ * checkpoints and publishes zero duplicate audit events. The first run is `npm start` itself; the later
+ * ones run the command it runs (`demo`, in the clone) on a compiled copy of the clone
+ * (test/support/ProgramBuild.ts), which starts without tsx and the heap limits' re-launch.
  */
 import { execFileSync, spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs"
@@ -8,10 +10,12 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
+import { demoOrg } from "../../src/platforms/github/simulator/Command.js"
 import { startGitHubSimulator } from "../../src/platforms/github/simulator/Server.js"
-import { collect, projectRoot } from "../support/Cli.js"
+import { collect, projectRoot, runCli } from "../support/Cli.js"
 import { removedKeys, truthDiff } from "../support/GrantTruth.js"
 import { startProgram, tempDir, waitUntil } from "../support/Program.js"
+import { compileProgram } from "../support/ProgramBuild.js"
 
 const npmStart = (cwd: string, extra: Record<string, string> = {}) =>
   Effect.suspend(() => {
@@ -40,11 +44,14 @@ const auditKeys = (dir: string) =>
 describe("npm start (the demo) in a clean clone", () => {
   it.live("prints the summary; a second run resumes and publishes no audit event twice; after the org changes, a third reports exactly the drift (PGlite)", () =>
     Effect.gen(function*() {
-      const clone = join(mkdtempSync(join(tmpdir(), "verity-demo-")), "verity")
-      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(clone, { recursive: true, force: true })))
+      const parent = mkdtempSync(join(tmpdir(), "verity-demo-"))
+      const clone = join(parent, "verity")
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(parent, { recursive: true, force: true })))
       execFileSync("git", ["clone", "--quiet", projectRoot, clone])
       symlinkSync(join(projectRoot, "node_modules"), join(clone, "node_modules"), "dir")
       expect(existsSync(join(clone, ".verity"))).toBe(false)
+      // the clone's own program (its commit, not the working tree's)
+      const compiled = yield* Effect.promise(() => compileProgram(clone, join(parent, "compiled")))
 
       const first = yield* npmStart(clone)
       expect(first.code).toBe(0)
@@ -58,7 +65,7 @@ describe("npm start (the demo) in a clean clone", () => {
       const keysAfterFirst = auditKeys(clone)
       expect(keysAfterFirst.length).toBe(published[0]! + published[1]!)
 
-      const second = yield* npmStart(clone)
+      const second = yield* runCli(["demo"], { cwd: clone, compiled, timeoutMs: 240_000 })
       expect(second.code).toBe(0)
       expect(second.stdout).toContain("Resumed from stored checkpoints")
       expect([...second.stdout.matchAll(/audit events\s+(\d+) published/g)].map((m) => Number(m[1]))).toEqual([0, 0])
@@ -68,11 +75,11 @@ describe("npm start (the demo) in a clean clone", () => {
       // the org was the same both times: no grant changed
       expect(lines(clone, "verity.permissions.changes.github")).toEqual([])
 
-      // a third run, after seeded changes to the demo's org (the same simulator, seed 42, in-process here for its truth)
-      const third = yield* npmStart(clone, { VERITY_DEMO_CHANGES: "4" })
+      // a third run, after seeded changes to the demo's org (the same simulator, in-process here for its truth)
+      const third = yield* runCli(["demo"], { cwd: clone, compiled, timeoutMs: 240_000, env: { VERITY_DEMO_CHANGES: "4" } })
       expect(third.code).toBe(0)
-      const before = yield* (yield* startGitHubSimulator({ seed: 42 })).truthGrants
-      const after = yield* (yield* startGitHubSimulator({ seed: 42, changesAtStart: 4 })).truthGrants
+      const before = yield* (yield* startGitHubSimulator(demoOrg)).truthGrants
+      const after = yield* (yield* startGitHubSimulator({ ...demoOrg, changesAtStart: 4 })).truthGrants
       const expected = truthDiff(before, after)
       expect(expected.length).toBeGreaterThan(0)
       const changes = lines(clone, "verity.permissions.changes.github").map((l) =>

@@ -1,8 +1,11 @@
 /**
  * `scaffold acme` in a temporary copy of the repository (node_modules symlinked in) yields a platform
  * that works with no other edit: its generated test passes untouched, it typechecks, `simulate acme`
- * serves, `connector acme info` lists its capabilities, and `npm start` (the demo) runs it. Existing
- * folders and bad names are refused and write nothing.
+ * serves, `connector acme info` lists its capabilities, and the demo (`npm start`'s command) runs it.
+ * Existing folders and bad names are refused and write nothing.
+ *
+ * `scaffold acme` runs as the README has it (`node --import tsx main.ts`); the commands after it run on a
+ * compiled copy of the scaffolded repository (test/support/ProgramBuild.ts), which starts without tsx.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
@@ -10,7 +13,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { projectRoot } from "../support/Cli.js"
+import { projectRoot, runCli, spawnCli } from "../support/Cli.js"
+import { compileProgram } from "../support/ProgramBuild.js"
 
 interface Result {
   readonly code: number | null
@@ -38,11 +42,11 @@ const run = (cwd: string, command: string, args: ReadonlyArray<string>) =>
     return Effect.sync(() => child.kill("SIGKILL"))
   })
 
-/** `simulate acme --port 0`, killed when the scope closes: the URL it says it listens on. */
-const simulate = (cwd: string) =>
+/** `simulate acme --port 0` on the compiled copy, killed when the scope closes: the URL it says it listens on. */
+const simulate = (cwd: string, compiled: string) =>
   Effect.gen(function*() {
     const child = yield* Effect.acquireRelease(
-      Effect.sync(() => start(cwd, process.execPath, ["--import", "tsx", "main.ts", "simulate", "acme", "--port", "0", "--token", "acme-token"])),
+      Effect.sync(() => spawnCli(["simulate", "acme", "--port", "0", "--token", "acme-token"], { cwd, compiled })),
       (child) => Effect.sync(() => child.kill("SIGKILL"))
     )
     return yield* Effect.async<string, Error>((resume) => {
@@ -77,6 +81,13 @@ const copyOfRepo = Effect.acquireRelease(
   (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
 )
 
+/** The scaffolded copy compiled (test/support/ProgramBuild.ts), removed when the scope closes: its main.js. */
+const compiledCopy = (dir: string) =>
+  Effect.acquireRelease(
+    Effect.sync(() => mkdtempSync(join(tmpdir(), "verity-scaffold-compiled-"))),
+    (out) => Effect.sync(() => rmSync(out, { recursive: true, force: true }))
+  ).pipe(Effect.flatMap((out) => Effect.promise(() => compileProgram(dir, out))))
+
 /**
  * The project's compiler options over what the scaffold wrote (the new platform, its test, the registry
  * that now lists it) and everything they import. The registry erases its plugins' types, so nothing that
@@ -93,9 +104,7 @@ describe("scaffold", () => {
   it.live("scaffold acme yields a registered platform that simulates, answers info, runs in the demo and passes its test", () =>
     Effect.scoped(Effect.gen(function*() {
       const dir = yield* copyOfRepo
-      const cli = (...args: ReadonlyArray<string>) => run(dir, process.execPath, ["--import", "tsx", "main.ts", ...args])
-
-      const created = yield* cli("scaffold", "acme")
+      const created = yield* run(dir, process.execPath, ["--import", "tsx", "main.ts", "scaffold", "acme"])
       expect(created.stderr).toBe("")
       expect(created.code).toBe(0)
       for (const file of ["Settings.ts", "Payloads.ts", "Client.ts", "Connector.ts", "Plugin.ts", "capabilities/Integration.ts", "simulator/Server.ts", "simulator/Command.ts"]) {
@@ -105,14 +114,17 @@ describe("scaffold", () => {
       expect(registry).toContain(`import { acmePlugin } from "./acme/Plugin.js"`)
       expect(registry).toMatch(/^\s*acmePlugin,$/m)
 
+      const compiled = yield* compiledCopy(dir)
+      const cli = (...args: ReadonlyArray<string>) => runCli(args, { cwd: dir, compiled, timeoutMs: 240_000 })
+
       const [again, badName, tests, typecheck, info, demo, served] = yield* Effect.all([
         cli("scaffold", "acme"),
         cli("scaffold", "Acme-Corp"),
         run(dir, process.execPath, [join(dir, "node_modules/vitest/vitest.mjs"), "run", "test/platforms/acme/acme.test.ts"]),
         run(dir, process.execPath, [join(dir, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", typecheckedScaffold(dir)]),
         cli("connector", "acme", "info"),
-        run(dir, "npm", ["start", "--silent"]),
-        simulate(dir).pipe(
+        cli("demo"),
+        simulate(dir, compiled).pipe(
           Effect.flatMap((url) =>
             Effect.promise(async () => {
               const health = await fetch(`${url}/api/health`)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Arbitrary, FastCheck, Schema } from "effect"
+import { Arbitrary, Equal, FastCheck, Schema } from "effect"
 import { RawEvent } from "../../src/domain/RawEvent.js"
 
 // Dates the wire can carry (ISO-8601 has four-digit years)
@@ -13,6 +13,23 @@ describe("wire format", () => {
         expect(event.toWire()).toEqual(encode(event))
       }),
       { numRuns: 300 }
+    )
+  })
+
+  it("RawEvent.fromChecked builds the same event as the constructor, for any event", () => {
+    const encode = Schema.encodeSync(RawEvent)
+    FastCheck.assert(
+      FastCheck.property(Arbitrary.make(RawEvent).filter(sane), (event) => {
+        const fields = { ...event }
+        const fast = RawEvent.fromChecked(fields)
+        const made = new RawEvent(fields)
+        expect(fast).toBeInstanceOf(RawEvent)
+        expect(Object.entries(fast)).toEqual(Object.entries(made))
+        expect(Equal.equals(fast, made)).toBe(true)
+        expect(fast.key).toBe(made.key)
+        expect(encode(fast)).toEqual(encode(made))
+      }),
+      { numRuns: 200 }
     )
   })
 })

@@ -29,13 +29,21 @@ import {
   writeConfig
 } from "../support/Program.js"
 
-const EVENTS = 20_000
+// enough that the run is still publishing when the broker freezes at a quarter (20,000 before: the
+// freeze, not the log's length, is what the suite is about, and each event costs CPU)
+const EVENTS = 10_000
 const BATCH_SIZE = 500
 /** batches published at once (the pipeline's default): each may be abandoned at its timeout and sent again */
 const IN_FLIGHT = 4
 const FREEZE_MS = 30_000
 const CONNECTOR = "gh-outage"
 const TOKEN = "ghp_brokerOutageToken_51c0de"
+/**
+ * GitHub's 900 points a minute per endpoint would pace the 100 audit pages to about 5 s of waiting;
+ * pacing has its own suite (Pacing.test.ts), so here the simulator and the connector agree on a limit
+ * the pull never reaches (what an operator with a raised limit would configure)
+ */
+const REST_POINTS_PER_MINUTE = 100_000
 
 /** The truth events at or before a stored position (what the checkpoint claims was published). */
 const coveredBy = (truth: ReadonlyArray<TruthEvent>, cp: CheckpointSample) =>
@@ -48,7 +56,8 @@ describe("broker outage: the cluster frozen for 30 s mid-run", () => {
   it.live("the same process recovers and finishes; zero lost; the checkpoint never passes what Kafka acknowledged", () =>
     Effect.gen(function*() {
       const [sim, kafka, db] = yield* Effect.all([
-        startGitHubSimulator({ events: EVENTS, repos: 6, members: 8, teams: 2, outsideCollaborators: 2, seed: 606, token: TOKEN, latencyMs: 2 }),
+        startGitHubSimulator({ events: EVENTS, repos: 6, members: 8, teams: 2, outsideCollaborators: 2, seed: 606, token: TOKEN, latencyMs: 2,
+          secondaryLimits: { restPointsPerEndpoint: REST_POINTS_PER_MINUTE } }),
         startKafkaMock,
         testDatabase
       ], { concurrency: 3 })
@@ -64,7 +73,7 @@ describe("broker outage: the cluster frozen for 30 s mid-run", () => {
         connectors: [{
           id: CONNECTOR,
           platform: "github",
-          settings: { org: sim.org, token: TOKEN, apiUrl: sim.url, pageSize: 100, concurrency: 4 }
+          settings: { org: sim.org, token: TOKEN, apiUrl: sim.url, pageSize: 100, concurrency: 4, restPointsPerMinute: REST_POINTS_PER_MINUTE }
         }]
       })
 

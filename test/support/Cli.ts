@@ -1,12 +1,18 @@
 /**
- * Run the real program (`node --import tsx main.ts ...`) as a child process, as a user would; or, for the
- * many cases that only check what the program says and its exit code, the same program in this process.
+ * Run the real program as a child process, as a user would; or, for the many cases that only check what
+ * the program says and its exit code, the same program in this process.
+ *
+ * A child runs the compiled copy of main.ts and src/ (test/support/ProgramBuild.ts, vitest's globalSetup):
+ * plain node starts it in about a third of the CPU `node --import tsx main.ts` takes. A child that asks
+ * for the README's launch (`readme`, or the heap limits' re-launch with `VERITY_MAX_OLD_SPACE_MB: ""`) runs
+ * `node --import tsx main.ts` itself, as do the children of a run without that globalSetup.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { Console as NodeConsole } from "node:console"
 import { Writable } from "node:stream"
 import { fileURLToPath } from "node:url"
 import { ConfigProvider, Console, Effect } from "effect"
+import { inject } from "vitest"
 
 export const projectRoot = fileURLToPath(new URL("../..", import.meta.url))
 const mainTs = `${projectRoot}main.ts`
@@ -23,6 +29,10 @@ export interface CliOptions {
   readonly cwd?: string
   readonly env?: Readonly<Record<string, string>>
   readonly timeoutMs?: number
+  /** launch as the README says, `node --import tsx main.ts`, rather than the compiled copy */
+  readonly readme?: boolean
+  /** main.js of another compiled copy (test/support/ProgramBuild.ts compileProgram), e.g. a clone's */
+  readonly compiled?: string
 }
 
 /**
@@ -37,8 +47,15 @@ const childEnv = (env: Readonly<Record<string, string>> = {}) => {
   return { ...base, NO_COLOR: "1", VERITY_MAX_OLD_SPACE_MB: "0", ...env }
 }
 
+/** node's arguments before the program's own: the compiled copy, or tsx and main.ts as the README has them. */
+const programArgs = (options: CliOptions): ReadonlyArray<string> => {
+  const compiled = options.compiled ?? inject("verityProgram")
+  const readme = options.readme ?? options.env?.["VERITY_MAX_OLD_SPACE_MB"] === ""
+  return readme || compiled === undefined ? ["--import", tsxLoader, mainTs] : [compiled]
+}
+
 export const spawnCli = (args: ReadonlyArray<string>, options: CliOptions = {}): ChildProcess =>
-  spawn(process.execPath, ["--import", tsxLoader, mainTs, ...args], {
+  spawn(process.execPath, [...programArgs(options), ...args], {
     cwd: options.cwd ?? projectRoot,
     env: childEnv(options.env),
     stdio: ["ignore", "pipe", "pipe"]

@@ -38,6 +38,7 @@ export const connectorFor = (
     readonly org?: string
     readonly since?: string
     readonly include?: "web" | "git" | "all"
+    readonly restPointsPerMinute?: number
   } = {},
   options: GitHubConnectorOptions = fastOptions
 ) =>
@@ -48,7 +49,8 @@ export const connectorFor = (
     pageSize: settings.pageSize ?? 100,
     concurrency: settings.concurrency ?? 4,
     ...(settings.since !== undefined ? { since: settings.since } : {}),
-    ...(settings.include !== undefined ? { include: settings.include } : {})
+    ...(settings.include !== undefined ? { include: settings.include } : {}),
+    ...(settings.restPointsPerMinute !== undefined ? { restPointsPerMinute: settings.restPointsPerMinute } : {})
   }, options)
 
 export const limiterLayer = (config: Partial<RateLimiterConfig> = {}) =>

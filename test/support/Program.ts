@@ -9,7 +9,7 @@ import { join } from "node:path"
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Cause, Context, Deferred, Duration, Effect, Fiber, Layer, type Scope } from "effect"
-import type { CliResult } from "./Cli.js"
+import type { CliOptions, CliResult } from "./Cli.js"
 import { spawnCli } from "./Cli.js"
 import type { TestDatabase } from "../../src/testkit/Postgres.js"
 
@@ -32,12 +32,12 @@ export interface RunningProgram {
 }
 
 /**
- * Start `node --import tsx main.ts <args>` for the scope's life (a child still running when the scope
- * closes is SIGKILLed).
+ * Start the program with `<args>` (test/support/Cli.ts spawnCli: the compiled copy, or `node --import tsx
+ * main.ts` when `readme`) for the scope's life (a child still running when the scope closes is SIGKILLed).
  */
 export const startProgram = (
   args: ReadonlyArray<string>,
-  options: { readonly cwd?: string; readonly env?: Readonly<Record<string, string>> } = {}
+  options: Pick<CliOptions, "cwd" | "env" | "readme"> = {}
 ): Effect.Effect<RunningProgram, never, Scope.Scope> =>
   Effect.gen(function*() {
     const done = yield* Deferred.make<CliResult>()

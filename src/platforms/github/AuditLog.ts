@@ -102,7 +102,7 @@ export const decodeAuditEntry = decodeRecord(AuditEntry, (entry, original) => {
   // the constructor's own checks, when they cannot fail, are skipped on this hot path; otherwise it
   // runs them and its ParseError says what is wrong
   const checked = eventId.length > 0 && !Number.isNaN(occurredAt.getTime()) && assetRef.length > 0 && entry.action.length > 0
-  return new RawEvent({
+  const fields = {
     platform: githubPlatform,
     eventId: eventId as RawEvent["eventId"],
     occurredAt,
@@ -110,7 +110,8 @@ export const decodeAuditEntry = decodeRecord(AuditEntry, (entry, original) => {
     assetRef,
     operation: entry.action,
     rawPayload: original
-  }, checked)
+  }
+  return checked ? RawEvent.fromChecked(fields) : new RawEvent(fields)
 }, isAuditEntry)
 
 /** `created:>=` takes seconds: floor the checkpoint's ms (the skipped sub-second part is filtered here). */

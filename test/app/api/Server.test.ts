@@ -237,12 +237,26 @@ describe("the HTTP API served by run", () => {
       const auditRuns = yield* completeRuns("audit")
       // only the revocation's own audit entry is new
       expect(auditRuns[0]).toMatchObject({ published: 1, duplicates: 150 })
+      // the revocation's audit entry also has the refresher re-read its repository (after a debounce,
+      // possibly after the runs above completed), publishing that repository's grants on the permissions
+      // stream: wait until that round ended, so the counters are read at rest and compared like with like
+      yield* waitUntil(
+        "the audit-driven refresh of the revoked repository",
+        failIfExited.pipe(
+          Effect.zipRight(api("GET", "/metrics")),
+          Effect.map((m) => sample(m.text, "verity_refreshes_total", { connector: "gh" }) >= 1)
+        ),
+        "30 seconds",
+        "250 millis"
+      )
       const second = yield* api("GET", "/metrics")
+      expect(sample(second.text, "verity_refreshes_total", { connector: "gh", outcome: "complete" })).toBe(1)
       expect(sample(second.text, "verity_duplicates_total", { connector: "gh", stream: "audit" })).toBe(150)
       expect(sample(second.text, "verity_records_published_total", { connector: "gh", stream: "audit" })).toBe(151)
       const allPermissionRuns = yield* completeRuns("permissions")
+      const refreshedGrants = (yield* sim.truthGrants).filter((g) => g.asset_ref === direct.asset_ref).length
       expect(sample(second.text, "verity_records_published_total", { connector: "gh", stream: "permissions" }))
-        .toBe(allPermissionRuns.reduce((n, r) => n + r.published, 0))
+        .toBe(allPermissionRuns.reduce((n, r) => n + r.published, 0) + refreshedGrants)
 
       // the OpenAPI document validates and lists every endpoint; the docs page is served
       const doc = yield* api("GET", "/openapi.json")

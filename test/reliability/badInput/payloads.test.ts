@@ -21,7 +21,7 @@ import { runConnectorOnce } from "../../../src/pipeline/Pipeline.js"
 import { type ConnectorSummary } from "../../../src/pipeline/Summaries.js"
 import { topics } from "../../../src/pipeline/Wire.js"
 import { startAuditStub } from "../../support/AuditStub.js"
-import { capturingLogger, cli, leaks, makeWorkDir, secrets } from "../../support/Collected.js"
+import { capturingLogger, cliInProcess, leaks, makeWorkDir, secrets } from "../../support/Collected.js"
 import { memoryStateStores } from "../../../src/services/StateStores.js"
 
 const org = "acme"
@@ -148,7 +148,9 @@ beforeAll(async () => {
       runAgainst([page1, page2], "mixed pages"),
       // a good page, then a page that is an object instead of an array
       runAgainst([JSON.stringify([good.plain, good.emoji]), `{"message":"this is not a list"}`], "not an array"),
-      cli("run --once with the simulator's malformed entries", ["run", "--once", "--config", config], { cwd: work.dir }),
+      // the same program as main.ts, in this process (a child costs seconds of CPU to start; the
+      // process wiring has its own suites: badInput/cli, integration/kafka)
+      cliInProcess("run --once with the simulator's malformed entries", ["run", "--once", "--config", config], { cwd: work.dir }),
       sim.truthEvents
     ], { concurrency: "unbounded" })
     mixed = a

@@ -7,19 +7,40 @@
  *   2. `RepoCheck`: REST, conditionally (ETags), is the change detector and says WHICH privileges a user
  *      holds (`permissions` flags, cumulative);
  *   3. `Sources`: GraphQL `permissionSources` says WHERE each comes from, asked only for repositories
- *      whose inputs changed, up to 100 repositories per query (about 1 rate-limit point);
+ *      whose inputs changed, 100 repositories per query (about 1 rate-limit point; see `queryBatches`);
  *   4. `Grants`: the grants derived from both, cached per repository keyed by the ETags they came from.
  */
-import { Clock, Effect, Stream } from "effect"
+import { Chunk, Clock, Effect, Option, Stream } from "effect"
 import type { ConnectorError } from "../../../domain/Errors.js"
 import type { PermissionSnapshot } from "../../../domain/PermissionSnapshot.js"
 import type { SourceRecord } from "../../../sdk/Connector.js"
 import type { GitHubClient } from "../Client.js"
 import { fullRefreshDue, orgInputsChanged } from "./OrgInputs.js"
 import { conditionalPages, loginsOf } from "./Pages.js"
-import { checkRepo } from "./RepoCheck.js"
+import { checkRepo, type RepoCheck } from "./RepoCheck.js"
 import { resolveRepos } from "./Resolve.js"
 import { defaultPermissionsOptions, type PermissionsOptions, type PermissionsState } from "./State.js"
+
+/**
+ * Groups for `resolveRepos`, cut by count only: a query costs a point whatever its size, so a partial
+ * batch leaves only when the repository listing ends. A timer would cut batches short whenever REST is
+ * slower than it (GitHub's 900 points/min on the collaborators endpoint makes 100 repositories take
+ * about 14 s), spending queries beyond `ceil(changed/100)`. A repository whose cached grants hold
+ * needs no query and passes at once, so neither memory nor a changed repository waits on it.
+ */
+export const queryBatches = (size: number) =>
+<E>(checks: Stream.Stream<RepoCheck, E>): Stream.Stream<Chunk.Chunk<RepoCheck>, E> =>
+  checks.pipe(
+    Stream.map(Option.some),
+    Stream.concat(Stream.succeed(Option.none<RepoCheck>())),
+    Stream.mapAccum([] as ReadonlyArray<RepoCheck>, (pending, next): readonly [ReadonlyArray<RepoCheck>, ReadonlyArray<Chunk.Chunk<RepoCheck>>] => {
+      if (Option.isNone(next)) return [[], pending.length > 0 ? [Chunk.unsafeFromArray(pending)] : []]
+      if (Option.isSome(next.value.cached)) return [pending, [Chunk.of(next.value)]]
+      const grown = [...pending, next.value]
+      return grown.length >= size ? [[], [Chunk.unsafeFromArray(grown)]] : [grown, []]
+    }),
+    Stream.flattenIterables
+  )
 
 export const permissionsStream = (
   client: GitHubClient,
@@ -49,7 +70,7 @@ export const permissionsStream = (
         Stream.mapEffect(checkRepo(client, state, full), { concurrency }),
         // REST checks go on while a GraphQL query resolves (bounded: at most two batches ahead)
         Stream.buffer({ capacity: 2 * graphqlBatch }),
-        Stream.groupedWithin(graphqlBatch, options.graphqlBatchWindow),
+        queryBatches(graphqlBatch),
         // two queries in flight at most; order is kept
         Stream.mapEffect(resolveBatch, { concurrency: 2 }),
         Stream.flattenIterables,

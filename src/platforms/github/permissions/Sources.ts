@@ -41,6 +41,25 @@ export interface Sources {
   readonly fromRest: ReadonlySet<string>
 }
 
+/**
+ * REST sources for the collaborators of a repository GraphQL said nothing usable of (`logins`, lower-cased),
+ * set in `perUser`. REST's view of the org is read once per fallback made, and only when first needed.
+ */
+export const makeRestFallback = (client: GitHubClient) => {
+  let facts: OrgFacts | undefined
+  const orgFacts = Effect.suspend(() => facts !== undefined ? Effect.succeed(facts) : Effect.tap(readOrgFacts(client), (f) => { facts = f }))
+  return (repo: RepoCheck, logins: ReadonlySet<string>, perUser: SourcesByLogin): Effect.Effect<void, ConnectorError> =>
+    Effect.gen(function*() {
+      const known = yield* orgFacts
+      const direct = yield* directCollaborators(client, repo.name)
+      for (const c of repo.collaborators) {
+        if (c._tag !== "ok" || !logins.has(c.login.toLowerCase())) continue
+        const effective = Option.match(Option.fromNullable(c.held[0]), { onNone: () => 0, onSome: levelOf })
+        perUser.set(c.login.toLowerCase(), Either.right(restSourcesOf(known, repo.name, direct, c.login, effective)))
+      }
+    })
+}
+
 /** One GraphQL query for up to 100 repositories; follow-ups for collaborator lists over 100. */
 
 export const fetchSources = (client: GitHubClient) => (repos: ReadonlyArray<RepoCheck>): Effect.Effect<Sources, ConnectorError> => {
@@ -76,20 +95,7 @@ export const fetchSources = (client: GitHubClient) => (repos: ReadonlyArray<Repo
           "their grant mechanisms come from REST (direct collaborators, teams, owners, base permission)"
       )
     }
-    // REST's view of the org, read once and only when some repository or collaborator needs it
-    let facts: OrgFacts | undefined
-    const orgFacts = Effect.suspend(() => facts !== undefined ? Effect.succeed(facts) : Effect.tap(readOrgFacts(client), (f) => { facts = f }))
-    /** REST sources for the collaborators of `repo` GraphQL said nothing of (`logins`), lower-cased */
-    const restFallback = (repo: RepoCheck, logins: ReadonlySet<string>, perUser: SourcesByLogin) =>
-      Effect.gen(function*() {
-        const known = yield* orgFacts
-        const direct = yield* directCollaborators(client, repo.name)
-        for (const c of repo.collaborators) {
-          if (c._tag !== "ok" || !logins.has(c.login.toLowerCase())) continue
-          const effective = Option.match(Option.fromNullable(c.held[0]), { onNone: () => 0, onSome: levelOf })
-          perUser.set(c.login.toLowerCase(), Either.right(restSourcesOf(known, repo.name, direct, c.login, effective)))
-        }
-      })
+    const restFallback = makeRestFallback(client)
     for (const repo of repos) {
       const perUser: SourcesByLogin = new Map()
       result.set(repo.name, perUser)

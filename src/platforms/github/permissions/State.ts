@@ -41,17 +41,11 @@ export const makePermissionsState = (): PermissionsState => ({
 export interface PermissionsOptions {
   /** repositories per GraphQL query (1..100); bounds the REST collaborators held while waiting */
   readonly graphqlBatch: number
-  /**
-   * how long a partial GraphQL batch waits for more changed repositories. Each query costs at least
-   * one point whatever its size, so batches are cut by count; the window only bounds the wait.
-   */
-  readonly graphqlBatchWindow: Duration.DurationInput
   /** ask GraphQL for every repository at least this often, whatever the ETags say (see README) */
   readonly fullRefreshEvery: Duration.DurationInput
 }
 
 export const defaultPermissionsOptions: PermissionsOptions = {
   graphqlBatch: 100,
-  graphqlBatchWindow: "10 seconds",
   fullRefreshEvery: "24 hours"
 }

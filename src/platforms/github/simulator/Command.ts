@@ -93,6 +93,12 @@ const options = Options.all({
   liveSeed
 })
 
+/**
+ * The demo's org (`npm start`): teams, outside collaborators and a base permission like the default org
+ * of `simulate github`, at a quarter of its grants (554, not 2,170), so the demo's pull takes seconds.
+ */
+export const demoOrg = { seed: 42, repos: 15, members: 15, teams: 4, outsideCollaborators: 3 } as const
+
 const demoChanges = () => {
   const n = Number(process.env["VERITY_DEMO_CHANGES"] ?? 0)
   return Number.isInteger(n) && n > 0 ? n : 0
@@ -160,10 +166,10 @@ export const githubSimulator = defineSimulator({
       }
     }),
   // VERITY_DEMO_CHANGES=n: n seeded access changes before the demo's run, so a second `npm start` shows drift
-  demo: startGitHubSimulator({ seed: 42, changesAtStart: demoChanges() }).pipe(
+  demo: startGitHubSimulator({ ...demoOrg, changesAtStart: demoChanges() }).pipe(
     Effect.map((sim) => ({ url: sim.url, settings: { org: sim.org, token: sim.token, apiUrl: sim.url } }))
   ),
-  liveDemo: startGitHubSimulator({ seed: 42, live: { eventsPerSec: 2, changesPerMin: 12 } }).pipe(
+  liveDemo: startGitHubSimulator({ ...demoOrg, live: { eventsPerSec: 2, changesPerMin: 12 } }).pipe(
     Effect.map((sim) => ({ url: sim.url, settings: { org: sim.org, token: sim.token, apiUrl: sim.url } }))
   )
 })

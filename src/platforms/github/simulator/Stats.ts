@@ -5,19 +5,23 @@ export interface Stats {
   readonly counters: { requests: number; rateLimited: number; secondaryLimited: number; notModified: number; serverErrors: number; malformed: number }
   /** rate budget spent per resource (REST requests, GraphQL points) */
   readonly spent: Map<string, number>
+  /** secondary-limit points of the requests served, per endpoint */
+  readonly points: Map<string, number>
   readonly log: Array<RequestLogEntry>
   readonly snapshot: () => SimulatorStats
   /** zero the counters and the request log */
   readonly reset: () => void
 }
 
-export const makeStats = (): Stats => {
+export const makeStats = (secondaryLimits: SimulatorStats["secondaryLimits"]): Stats => {
   const counters = { requests: 0, rateLimited: 0, secondaryLimited: 0, notModified: 0, serverErrors: 0, malformed: 0 }
   const spent = new Map<string, number>()
+  const points = new Map<string, number>()
   const log: Array<RequestLogEntry> = []
   return {
     counters,
     spent,
+    points,
     log,
     snapshot: () => ({
       requests: counters.requests,
@@ -27,7 +31,9 @@ export const makeStats = (): Stats => {
       budgetByResource: Object.fromEntries(spent),
       notModified: counters.notModified,
       serverErrors: counters.serverErrors,
-      malformed: counters.malformed
+      malformed: counters.malformed,
+      secondaryPointsByEndpoint: Object.fromEntries(points),
+      secondaryLimits
     }),
     reset: () => {
       counters.requests = 0
@@ -37,6 +43,7 @@ export const makeStats = (): Stats => {
       counters.serverErrors = 0
       counters.malformed = 0
       spent.clear()
+      points.clear()
       log.length = 0
     }
   }

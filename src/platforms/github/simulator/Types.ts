@@ -120,6 +120,10 @@ export interface SimulatorStats {
   readonly notModified: number
   readonly serverErrors: number
   readonly malformed: number
+  /** secondary-limit points of the requests served, per endpoint (`GET /repos/{owner}/{repo}/collaborators`; GraphQL is `POST /graphql`) */
+  readonly secondaryPointsByEndpoint: Readonly<Record<string, number>>
+  /** the secondary limits enforced: points per window on each REST endpoint and on GraphQL */
+  readonly secondaryLimits: { readonly restPointsPerEndpoint: number; readonly graphqlPoints: number; readonly windowSeconds: number }
 }
 
 export interface GitHubSimulator {

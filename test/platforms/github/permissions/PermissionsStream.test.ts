@@ -1,10 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Option, Stream } from "effect"
+import { Effect, Option, Schema, Stream } from "effect"
 import { startGitHubSimulator } from "../../../../src/platforms/github/simulator/Server.js"
 import type { TruthGrant } from "../../../../src/platforms/github/simulator/Types.js"
 import { MemorySink } from "../../../../src/services/EventSink.js"
 import { runPermissions } from "../../../../src/pipeline/Pipeline.js"
-import { captureLogs, connectorFor, pipelineOptions, publishedDeadLetters, publishedSnapshots, runtimeLayer, sortedKeys } from "../../../support/GitHub.js"
+import { captureLogs, connectorFor, fastOptions, pipelineOptions, publishedDeadLetters, publishedSnapshots, runtimeLayer, sortedKeys } from "../../../support/GitHub.js"
 
 /**
  * `user|repo` pairs where a direct grant is weaker than a team or org grant of the same user: REST sees
@@ -171,4 +171,64 @@ describe("GitHub permissions against the simulator", () => {
       expect(yield* publishedDeadLetters).toEqual([])
       expect(sortedKeys((yield* publishedSnapshots) as never)).toEqual(sortedKeys(yield* sim.truthGrants))
     }).pipe(Effect.scoped, Effect.provide(runtimeLayer())))
+
+  it.live("collaborator reads slowed by the per-endpoint limit: a pull of 100 repositories still asks GraphQL exactly once", () =>
+    Effect.gen(function*() {
+      // 40 points per 2 s on each REST endpoint: about 17 collaborator reads a second, so the 200 lists
+      // take about 12 s, more than the 10 s a batch used to wait before it left partly full
+      const limits = { restPointsPerEndpoint: 40, windowSeconds: 2 }
+      const sim = yield* startGitHubSimulator({ repos: 100, members: 30, teams: 4, outsideCollaborators: 5, events: 0, seed: 11, secondaryLimits: limits })
+      const connector = yield* connectorFor(sim, { restPointsPerMinute: limits.restPointsPerEndpoint }, {
+        ...fastOptions,
+        pacingWindow: `${limits.windowSeconds} seconds`
+      })
+      const started = Date.now()
+      const result = yield* runPermissions(connector, pipelineOptions)
+      const log = yield* sim.requestLog
+      expect(result.deadLettered).toBe(0)
+      expect(sortedKeys((yield* publishedSnapshots) as never)).toEqual(sortedKeys(yield* sim.truthGrants))
+      expect((yield* sim.stats).secondaryLimitedResponses).toBe(0)
+      const collaboratorReads = log.filter((e) => /^\/repos\/[^/]+\/[^/]+\/collaborators/.test(e.path)).length
+      expect(collaboratorReads).toBe(200)
+      // the pacing, not a timer, set the pace: the reads outlasted the old 10 s batch window
+      expect(Date.now() - started).toBeGreaterThan(10_000)
+      // no list has over 100 collaborators, so no follow-up query: ceil(100 / 100) = 1
+      expect(log.filter((e) => e.resource === "graphql").length).toBe(1)
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer())), 90_000)
+
+  it.live("changed repositories far apart in the listing share one GraphQL query; unchanged ones ask none", () =>
+    Effect.gen(function*() {
+      // 10 repositories per query keeps the org small; the per-endpoint limit is raised on both sides
+      // (this test is about batching, not pacing)
+      const limits = { restPointsPerEndpoint: 20_000, windowSeconds: 60 }
+      const sim = yield* startGitHubSimulator({ repos: 30, members: 20, teams: 3, outsideCollaborators: 6, events: 0, seed: 29, secondaryLimits: limits })
+      const connector = yield* connectorFor(sim, { restPointsPerMinute: limits.restPointsPerEndpoint }, {
+        ...fastOptions,
+        permissions: { graphqlBatch: 10 }
+      })
+      yield* runPermissions(connector, pipelineOptions)
+      expect((yield* sim.requestLog).filter((e) => e.resource === "graphql").length).toBe(3)
+      // the listing's order, as the pull read it: the first and the last repository, 29 apart
+      const names = [...connector.state.repoPages.values()].flatMap((page) => page.value)
+      expect(names.length).toBe(30)
+      const changed = [names[0]!, names[29]!]
+      // an org member (not an owner) made a direct admin of both: no org-wide input moves (an outside
+      // collaborator would move the org's `collaborators` counter, and so its ETag, asking for every repository)
+      const logins = Schema.Array(Schema.Struct({ login: Schema.String }))
+      const members = (yield* connector.client.getJson("core", `/orgs/${sim.org}/members?per_page=100`, logins, "list members")).body
+      const owners = new Set((yield* connector.client.getJson("core", `/orgs/${sim.org}/members?role=admin&per_page=100`, logins, "list owners")).body.map((m) => m.login))
+      const member = members.map((m) => m.login).find((l) => !owners.has(l))!
+      const before = yield* sim.truthGrants
+      for (const repo of changed) {
+        yield* connector.client.write("PUT", `/repos/${sim.org}/${repo}/collaborators/${member}`, { permission: "admin" }, "add collaborator")
+      }
+      const truth = yield* sim.truthGrants
+      const grantsOf = (gs: ReadonlyArray<TruthGrant>, repo: string) => sortedKeys(gs.filter((g) => g.principal_ref === member.toLowerCase() && g.asset_ref === `${sim.org}/${repo}`))
+      for (const repo of changed) expect(grantsOf(truth, repo)).not.toEqual(grantsOf(before, repo))
+      yield* sim.resetStats
+      yield* (yield* MemorySink).clear
+      yield* runPermissions(connector, pipelineOptions)
+      expect(sortedKeys((yield* publishedSnapshots) as never)).toEqual(sortedKeys(truth))
+      expect((yield* sim.requestLog).filter((e) => e.resource === "graphql").length).toBe(1)
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer())), 60_000)
 })

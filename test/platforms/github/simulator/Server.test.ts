@@ -257,6 +257,21 @@ describe("GitHub simulator", () => {
       expect((yield* sim.stats).secondaryLimitedResponses).toBe(3)
     }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici)))
 
+  it.live("its counters, over HTTP, say the secondary-limit points each endpoint was charged (refused requests not) and the limits enforced", () =>
+    Effect.gen(function*() {
+      const sim = yield* startGitHubSimulator({ repos: 3, members: 6, teams: 1, events: 0, seed: 4, secondaryLimits: { restPointsPerEndpoint: 6, windowSeconds: 60 } })
+      const statuses: Array<number> = []
+      for (let i = 0; i < 7; i++) statuses.push((yield* call(`${sim.url}/repos/acme-corp/${i % 2 ? "backend" : "BACKEND"}/collaborators`, sim.token)).status)
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 403])
+      expect((yield* call(`${sim.url}/orgs/acme-corp`, sim.token, { method: "PATCH", body: { default_repository_permission: "read" } })).status).toBe(200)
+      expect((yield* call(`${sim.url}/graphql`, sim.token, { method: "POST", body: { query: "query { rateLimit { cost remaining resetAt } }" } })).status).toBe(200)
+      const stats = yield* Effect.promise(() => fetch(`${sim.url}/_simulator/stats`).then((r) => r.json() as Promise<Record<string, unknown>>))
+      expect(stats["secondaryPointsByEndpoint"]).toEqual({ "GET /repos/{owner}/{repo}/collaborators": 6, "PATCH /orgs/{}": 5, "POST /graphql": 1 })
+      expect(stats["secondaryLimits"]).toEqual({ restPointsPerEndpoint: 6, graphqlPoints: 2000, windowSeconds: 60 })
+      yield* sim.resetStats
+      expect((yield* sim.stats).secondaryPointsByEndpoint).toEqual({})
+    }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici)))
+
   it.live("the audit log pages by `after` cursor (no last), filters by created phrase, and is deterministic from the seed", () =>
     Effect.gen(function*() {
       const sim = yield* startGitHubSimulator({ repos: 3, members: 4, teams: 1, events: 30, seed: 8 })
