@@ -26,12 +26,6 @@ import type { RefreshRequest } from "../services/RefreshQueue.js"
 
 export type { RefreshRequest }
 
-/**
- * A snapshot that started this long after an event is taken to have seen it (the event's time is the
- * platform's clock, the snapshot's ours): older requests are dropped, newer ones re-read.
- */
-export const clockMargin = Duration.minutes(1)
-
 /** After a failed round its requests wait this long before the next try (or a snapshot covers them). */
 export const failedRoundPause = Duration.seconds(30)
 
@@ -77,10 +71,12 @@ export interface RoundResult {
 }
 
 /**
- * One round of requests: drop what the last complete snapshot already saw, hand an org-wide one to the
- * snapshot (run now: it runs in this process, with the refresher; and a restarted permissions stream
- * starts with a snapshot anyway), else re-read the assets the rest covers. None before the connector's first complete snapshot: there is nothing to compare
- * against, and that snapshot sees everything.
+ * One round of requests: hand an org-wide one to the snapshot (run now: it runs in this process, with the
+ * refresher; and a restarted permissions stream starts with a snapshot anyway), else re-read the assets
+ * the rest covers. None before the connector's first complete snapshot: there is nothing to compare
+ * against, and that snapshot sees everything. A request older than the last snapshot is still re-read:
+ * a snapshot may reuse grants the connector cached (GitHub's, for a repository whose collaborator lists
+ * did not change), and a direct grant raised under an equal team grant changes only its mechanism.
  */
 export const refreshRound = (
   connector: Connector,
@@ -93,10 +89,8 @@ export const refreshRound = (
     if (refresh === undefined || requests.length === 0) return nothing
     const store = yield* CheckpointStore
     const last = yield* store.load({ connectorId: connector.id, stream: "permissions" })
-    const seenSince = Option.flatMap(last, (cp: Checkpoint) => Option.fromNullable(cp.timestamp))
-    if (Option.isNone(seenSince)) return nothing
-    const fresh = requests.filter((r) => r.occurredAt >= seenSince.value - Duration.toMillis(clockMargin))
-    if (fresh.length === 0) return nothing
+    if (Option.isNone(Option.flatMap(last, (cp: Checkpoint) => Option.fromNullable(cp.timestamp)))) return nothing
+    const fresh = requests
     if (fresh.some((r) => r.scope._tag === "Org")) {
       yield* Effect.logInfo("org-wide access change in the audit log: a full snapshot now").pipe(Effect.annotateLogs("connector", connector.id))
       yield* Effect.flatMap(RunTriggers, (t) => t.runNow(connector.id, "permissions"))
@@ -154,3 +148,20 @@ export const refresher = (
   )
   return Effect.forever(round)
 }
+
+/**
+ * Before a snapshot: re-read what waiting requests name, and take them. The snapshot then reuses no
+ * grant the audit log already said changed (its cache holds what the re-read found). An org-wide request
+ * is only taken: the snapshot that follows reads the org's inputs itself. Run under the snapshot's permit.
+ */
+export const refreshBeforeSnapshot = (
+  connector: Connector,
+  queue: RefreshQueueShape,
+  options: PipelineOptions
+): Effect.Effect<void, ConnectorError | SinkError | CheckpointError, EventSink | GrantStore | CheckpointStore> =>
+  Effect.gen(function*() {
+    const batch = yield* queue.pending(connector.id)
+    if (batch.length === 0) return
+    yield* refreshRound(connector, batch.filter((r) => r.scope._tag !== "Org"), options)
+    yield* queue.remove(connector.id, batch)
+  }).pipe(Effect.annotateLogs({ connector: connector.id, stream: "permissions" }))

@@ -18,7 +18,7 @@ import { RunTriggers } from "../services/RunTriggers.js"
 import { Dedup } from "./Dedup.js"
 import { defaultRefreshOptions, type PipelineOptions } from "./Options.js"
 import { runAudit, runPermissions } from "./Pipeline.js"
-import { refresher } from "./Refresh.js"
+import { refreshBeforeSnapshot, refresher } from "./Refresh.js"
 import type { StreamSummary } from "./Summaries.js"
 
 export interface ConnectorSchedule {
@@ -112,9 +112,11 @@ export const scheduledStreams = (
     const dedup = new Dedup(options.dedupCapacity)
     const refreshing = connector.refresh !== undefined && (options.refresh ?? defaultRefreshOptions).enabled
     const gate = Effect.unsafeMakeSemaphore(1)
-    const snapshots = every(connector, "permissions", gate.withPermits(1)(runPermissions(connector, options)), schedule.permissions, backoff)
-    const permissions = !refreshing ? snapshots : Effect.flatMap(RefreshQueue, (queue) =>
-      Effect.all([snapshots, refresher(connector, queue, gate, options)], { concurrency: 2, discard: true }).pipe(Effect.zipRight(Effect.never)))
+    const snapshots = <E, R>(before: Effect.Effect<void, E, R>) =>
+      every(connector, "permissions", gate.withPermits(1)(Effect.zipRight(before, runPermissions(connector, options))), schedule.permissions, backoff)
+    const permissions = !refreshing ? snapshots(Effect.void) : Effect.flatMap(RefreshQueue, (queue) =>
+      Effect.all([snapshots(refreshBeforeSnapshot(connector, queue, options)), refresher(connector, queue, gate, options)], { concurrency: 2, discard: true })
+        .pipe(Effect.zipRight(Effect.never)))
     const audit = !refreshing
       ? every(connector, "audit", runAudit(connector, options, dedup), schedule.audit, backoff)
       : Effect.flatMap(RefreshQueue, (queue) => every(connector, "audit", runAudit(connector, options, dedup, queue), schedule.audit, backoff))

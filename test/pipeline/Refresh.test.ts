@@ -16,7 +16,7 @@ import { Metrics } from "../../src/services/Metrics.js"
 import { RunTriggers } from "../../src/services/RunTriggers.js"
 import { memoryStateStores } from "../../src/services/StateStores.js"
 import type { PipelineOptions } from "../../src/pipeline/Options.js"
-import { refreshAssets, refresher } from "../../src/pipeline/Refresh.js"
+import { refreshAssets, refreshBeforeSnapshot, refresher } from "../../src/pipeline/Refresh.js"
 import { runAudit } from "../../src/pipeline/Pipeline.js"
 import { RefreshQueue } from "../../src/services/RefreshQueue.js"
 import { runPermissions } from "../../src/pipeline/Permissions.js"
@@ -27,7 +27,7 @@ import type { RequestLogEntry } from "../../src/platforms/github/simulator/Types
 import { watchTopics, type WatchedMessage } from "../../src/testkit/KafkaWatch.js"
 import { startKafkaMock } from "../../src/testkit/KafkaMock.js"
 import { testDatabase } from "../../src/testkit/Postgres.js"
-import { adminRequest, connectorFor, limiterLayer, pipelineOptions, kafkaAndSqlLayer } from "../support/GitHub.js"
+import { adminRequest, connectorFor, limiterLayer, pipelineOptions, kafkaAndSqlLayer, publishedSnapshots, sortedKeys } from "../support/GitHub.js"
 import { readChanges, removedKeys, truthDiff } from "../support/GrantTruth.js"
 
 
@@ -194,6 +194,60 @@ describe("audit-driven refresh", () => {
       expect(change.after_snapshot_id).not.toBe(second.refreshId) // the first refresh's, kept across the failure
       expect(change.change_id).toBe(`outbox:${change.after_snapshot_id}:mockapp:alice:acme/api:PUSH`)
     }).pipe(Effect.provide(Layer.merge(EventSink.memoryFailing((attempt) => attempt === 3), memoryStateStores))))
+
+  it.live("GitHub: a direct grant raised under an equal team grant changes only its mechanism, which REST cannot see; the next snapshot re-reads what the audit log queued before it, so it publishes the new mechanism, not the cached one", () =>
+    Effect.gen(function*() {
+      const sim = yield* startGitHubSimulator({ repos: 6, members: 10, teams: 3, outsideCollaborators: 0, basePermission: "read", events: 0, seed: 5 })
+      const connector = yield* connectorFor(sim)
+      const queue = yield* RefreshQueue
+      const options: PipelineOptions = { ...pipelineOptions, refresh: { enabled: true, debounce: "10 millis" } }
+      // the scheduler's permissions cycle where the connector can refresh
+      const cycle = refreshBeforeSnapshot(connector, queue, options).pipe(Effect.zipRight(runPermissions(connector, options)))
+      const lastSnapshot = Effect.map(publishedSnapshots, (all) => {
+        const id = all[all.length - 1]!["snapshot_id"]
+        return sortedKeys(all.filter((r) => r["snapshot_id"] === id).map((r) => ({
+          principal_ref: r["principal_ref"],
+          asset_ref: r["asset_ref"],
+          privilege: r["privilege"],
+          grant_mechanism: r["grant_mechanism"]
+        })))
+      })
+      // a member (not an owner) of a team, on a repository where only the base permission reaches them,
+      // then the team given PUSH there
+      const owners = ((yield* adminRequest(sim, "GET", `/orgs/${sim.org}/members?role=admin`)) as ReadonlyArray<{ login: string }>).map((o) => o.login.toLowerCase())
+      const teams = (yield* adminRequest(sim, "GET", `/orgs/${sim.org}/teams`)) as ReadonlyArray<{ slug: string }>
+      const truth0 = yield* sim.truthGrants
+      let picked: { slug: string; login: string; repo: string } | undefined
+      for (const { slug } of teams) {
+        const members = ((yield* adminRequest(sim, "GET", `/orgs/${sim.org}/teams/${slug}/members`)) as ReadonlyArray<{ login: string }>).map((m) => m.login.toLowerCase())
+        for (const login of members.filter((m) => !owners.includes(m))) {
+          const repo = ((yield* adminRequest(sim, "GET", `/orgs/${sim.org}/repos`)) as ReadonlyArray<{ name: string }>).map((r) => r.name)
+            .find((name) => truth0.every((h) => h.principal_ref !== login || h.asset_ref !== `${sim.org}/${name}` || (h.privilege === "PULL" && h.grant_mechanism === "role")))
+          if (picked === undefined && repo !== undefined) picked = { slug, login, repo }
+        }
+      }
+      expect(picked).toBeDefined()
+      yield* adminRequest(sim, "PUT", `/orgs/${sim.org}/teams/${picked!.slug}/repos/${sim.org}/${picked!.repo}`, { permission: "push" })
+      const g = { principal_ref: picked!.login, asset_ref: `${sim.org}/${picked!.repo}` }
+      const repo = g.asset_ref.split("/")[1]!
+      yield* adminRequest(sim, "PUT", `/repos/${sim.org}/${repo}/collaborators/${g.principal_ref}`, { permission: "triage" })
+      yield* runAudit(connector, options, undefined, queue)
+      yield* cycle
+      expect(yield* lastSnapshot).toEqual(sortedKeys(yield* sim.truthGrants))
+
+      // raised to the team's level: REST's lists (effective permissions, all and direct) stay as they were
+      yield* sim.resetStats
+      yield* adminRequest(sim, "PUT", `/repos/${sim.org}/${repo}/collaborators/${g.principal_ref}`, { permission: "push" })
+      const truth1 = yield* sim.truthGrants
+      expect(truth1.filter((h) => h.principal_ref === g.principal_ref && h.asset_ref === g.asset_ref && h.privilege === "PUSH").map((h) => h.grant_mechanism)).toEqual(["direct"])
+      yield* runAudit(connector, options, undefined, queue)
+      expect((yield* queue.pending(connector.id)).map((r) => r.scope)).toEqual([AccessScope.Asset({ asset: g.asset_ref })])
+      yield* cycle
+      const log = yield* sim.requestLog
+      expect(log.filter((e) => e.path.startsWith(`/repos/${sim.org}/${repo}/collaborators?`)).map((e) => e.status)).toEqual([304, 304, 304, 304])
+      expect(yield* lastSnapshot).toEqual(sortedKeys(truth1))
+      expect(yield* queue.pending(connector.id)).toEqual([])
+    }).pipe(Effect.scoped, Effect.provide(Layer.mergeAll(EventSink.memory, memoryStateStores, NodeHttpClient.layerUndici, limiterLayer()))), 60_000)
 
   it.live("GitHub, PostgreSQL, Kafka: a collaborator removed, a team member removed, the base permission lowered: exactly their changes and tombstones, without waiting for the snapshot; a refresh reads only the touched repositories", () =>
     Effect.gen(function*() {
