@@ -26,6 +26,15 @@ import type { RefreshRequest } from "../services/RefreshQueue.js"
 
 export type { RefreshRequest }
 
+/**
+ * A snapshot that started this long after an event is taken to have seen it (the event's time is the
+ * platform's clock, the snapshot's ours): older requests are dropped, newer ones re-read. This spares
+ * the audit log's history (read on a connector's first pull) a re-read of every repository it names.
+ * A snapshot re-reads what was waiting when it started (`refreshBeforeSnapshot`), so this only matters
+ * for an event the audit stream read more than this after a snapshot began.
+ */
+export const clockMargin = Duration.minutes(1)
+
 /** After a failed round its requests wait this long before the next try (or a snapshot covers them). */
 export const failedRoundPause = Duration.seconds(30)
 
@@ -73,10 +82,8 @@ export interface RoundResult {
 /**
  * One round of requests: hand an org-wide one to the snapshot (run now: it runs in this process, with the
  * refresher; and a restarted permissions stream starts with a snapshot anyway), else re-read the assets
- * the rest covers. None before the connector's first complete snapshot: there is nothing to compare
- * against, and that snapshot sees everything. A request older than the last snapshot is still re-read:
- * a snapshot may reuse grants the connector cached (GitHub's, for a repository whose collaborator lists
- * did not change), and a direct grant raised under an equal team grant changes only its mechanism.
+ * the rest covers, less what the last complete snapshot already saw (`clockMargin`). None before the
+ * connector's first complete snapshot: there is nothing to compare against, and that snapshot sees everything.
  */
 export const refreshRound = (
   connector: Connector,
@@ -89,8 +96,10 @@ export const refreshRound = (
     if (refresh === undefined || requests.length === 0) return nothing
     const store = yield* CheckpointStore
     const last = yield* store.load({ connectorId: connector.id, stream: "permissions" })
-    if (Option.isNone(Option.flatMap(last, (cp: Checkpoint) => Option.fromNullable(cp.timestamp)))) return nothing
-    const fresh = requests
+    const seenSince = Option.flatMap(last, (cp: Checkpoint) => Option.fromNullable(cp.timestamp))
+    if (Option.isNone(seenSince)) return nothing
+    const fresh = requests.filter((r) => r.occurredAt >= seenSince.value - Duration.toMillis(clockMargin))
+    if (fresh.length === 0) return nothing
     if (fresh.some((r) => r.scope._tag === "Org")) {
       yield* Effect.logInfo("org-wide access change in the audit log: a full snapshot now").pipe(Effect.annotateLogs("connector", connector.id))
       yield* Effect.flatMap(RunTriggers, (t) => t.runNow(connector.id, "permissions"))
@@ -134,9 +143,13 @@ export const refresher = (
     yield* queue.wait(connector.id, poll)
     if ((yield* queue.pending(connector.id)).length === 0) return
     yield* Effect.sleep(settings.debounce)
-    const batch = yield* queue.pending(connector.id)
-    yield* gate.withPermits(1)(refreshRound(connector, batch, options))
-    yield* queue.remove(connector.id, batch)
+    // taken under the permit: a snapshot that ran meanwhile took (and re-read) what it found waiting
+    yield* gate.withPermits(1)(Effect.gen(function*() {
+      const batch = yield* queue.pending(connector.id)
+      if (batch.length === 0) return
+      yield* refreshRound(connector, batch, options)
+      yield* queue.remove(connector.id, batch)
+    }))
   }).pipe(
     Effect.catchAll((e) =>
       Effect.logError(`audit-driven refresh failed; retried in ${Duration.format(failedRoundPause)} unless a snapshot covers it first: ${e.message}`).pipe(
@@ -151,7 +164,9 @@ export const refresher = (
 
 /**
  * Before a snapshot: re-read what waiting requests name, and take them. The snapshot then reuses no
- * grant the audit log already said changed (its cache holds what the re-read found). An org-wide request
+ * grant the audit log already said changed (its cache holds what the re-read found): a connector may
+ * reuse grants it cached where its cheap checks saw no change (GitHub's collaborator lists show effective
+ * permissions, so a direct grant raised to an equal team grant changes only the mechanism). An org-wide request
  * is only taken: the snapshot that follows reads the org's inputs itself. Run under the snapshot's permit.
  */
 export const refreshBeforeSnapshot = (
