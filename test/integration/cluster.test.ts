@@ -310,6 +310,12 @@ describe("cluster: several runners", () => {
         const extra = got.filter((g) => !truth.includes(g))
         if (missing.length > 0 || extra.length > 0 || got.length !== truth.length) {
           wrongGrants.push(`gh-${org} snapshot ${run.run_id}: ${got.length} records for ${truth.length} true grants; missing ${missing.join(", ")}; not true ${extra.join(", ")}`)
+          // what the org's audit log says about those grants, and what the runners did with it
+          const touched = [...missing, ...extra].map((k) => k.split(":").slice(1, 3))
+          const events = ghTruth[i]!.filter((e) => touched.some(([who, asset]) => JSON.stringify(e.raw_payload).includes(who!.split("-")[0]!) && (e.asset_ref === asset || e.asset_ref === org)))
+          console.log(`--- gh-${org}: events on ${JSON.stringify(touched)}\n${events.slice(-10).map((e) => `${e.occurred_at} ${e.operation} ${JSON.stringify(e.raw_payload)}`).join("\n")}\n` +
+            `quiesced ${new Date(quiescedAt).toISOString()}, snapshot run ${JSON.stringify(run)}\n` +
+            runners.flatMap((p) => p.output().stderr.split("\n").filter((l) => l.includes(`gh-${org}`) && l.includes("stream=permissions") && !l.includes("cycle done")).map((l) => `${nameOf(p)} ${l}`)).slice(-40).join("\n"))
         }
       }
 

@@ -27,7 +27,7 @@ import type { RequestLogEntry } from "../../src/platforms/github/simulator/Types
 import { watchTopics, type WatchedMessage } from "../../src/testkit/KafkaWatch.js"
 import { startKafkaMock } from "../../src/testkit/KafkaMock.js"
 import { testDatabase } from "../../src/testkit/Postgres.js"
-import { adminRequest, connectorFor, limiterLayer, pipelineOptions, kafkaAndSqlLayer, publishedSnapshots, sortedKeys } from "../support/GitHub.js"
+import { adminRequest, connectorFor, limiterLayer, pipelineOptions, kafkaAndSqlLayer, publishedSnapshots, sortedKeys, teamPushGrant } from "../support/GitHub.js"
 import { readChanges, removedKeys, truthDiff } from "../support/GrantTruth.js"
 
 
@@ -212,23 +212,7 @@ describe("audit-driven refresh", () => {
           grant_mechanism: r["grant_mechanism"]
         })))
       })
-      // a member (not an owner) of a team, on a repository where only the base permission reaches them,
-      // then the team given PUSH there
-      const owners = ((yield* adminRequest(sim, "GET", `/orgs/${sim.org}/members?role=admin`)) as ReadonlyArray<{ login: string }>).map((o) => o.login.toLowerCase())
-      const teams = (yield* adminRequest(sim, "GET", `/orgs/${sim.org}/teams`)) as ReadonlyArray<{ slug: string }>
-      const truth0 = yield* sim.truthGrants
-      let picked: { slug: string; login: string; repo: string } | undefined
-      for (const { slug } of teams) {
-        const members = ((yield* adminRequest(sim, "GET", `/orgs/${sim.org}/teams/${slug}/members`)) as ReadonlyArray<{ login: string }>).map((m) => m.login.toLowerCase())
-        for (const login of members.filter((m) => !owners.includes(m))) {
-          const repo = ((yield* adminRequest(sim, "GET", `/orgs/${sim.org}/repos`)) as ReadonlyArray<{ name: string }>).map((r) => r.name)
-            .find((name) => truth0.every((h) => h.principal_ref !== login || h.asset_ref !== `${sim.org}/${name}` || (h.privilege === "PULL" && h.grant_mechanism === "role")))
-          if (picked === undefined && repo !== undefined) picked = { slug, login, repo }
-        }
-      }
-      expect(picked).toBeDefined()
-      yield* adminRequest(sim, "PUT", `/orgs/${sim.org}/teams/${picked!.slug}/repos/${sim.org}/${picked!.repo}`, { permission: "push" })
-      const g = { principal_ref: picked!.login, asset_ref: `${sim.org}/${picked!.repo}` }
+      const g = yield* teamPushGrant(sim)
       const repo = g.asset_ref.split("/")[1]!
       yield* adminRequest(sim, "PUT", `/repos/${sim.org}/${repo}/collaborators/${g.principal_ref}`, { permission: "triage" })
       yield* runAudit(connector, options, undefined, queue)

@@ -141,6 +141,30 @@ export const adminRequest = (sim: GitHubSimulator, method: string, path: string,
     return text === "" ? undefined : (JSON.parse(text) as unknown)
   })
 
+/**
+ * A member (not an owner) of a team, on a repository where only the base permission reached them, with
+ * that team given PUSH there: their PUSH is a group grant, with no direct grant beside it.
+ */
+export const teamPushGrant = (sim: GitHubSimulator) =>
+  Effect.gen(function*() {
+    const owners = ((yield* adminRequest(sim, "GET", `/orgs/${sim.org}/members?role=admin`)) as ReadonlyArray<{ login: string }>).map((o) => o.login.toLowerCase())
+    const teams = (yield* adminRequest(sim, "GET", `/orgs/${sim.org}/teams`)) as ReadonlyArray<{ slug: string }>
+    const repos = ((yield* adminRequest(sim, "GET", `/orgs/${sim.org}/repos`)) as ReadonlyArray<{ name: string }>).map((r) => r.name)
+    const truth = yield* sim.truthGrants
+    for (const { slug } of teams) {
+      const members = ((yield* adminRequest(sim, "GET", `/orgs/${sim.org}/teams/${slug}/members`)) as ReadonlyArray<{ login: string }>).map((m) => m.login.toLowerCase())
+      for (const login of members.filter((m) => !owners.includes(m))) {
+        const repo = repos.find((name) =>
+          truth.every((h) => h.principal_ref !== login || h.asset_ref !== `${sim.org}/${name}` || (h.privilege === "PULL" && h.grant_mechanism === "role"))
+        )
+        if (repo === undefined) continue
+        yield* adminRequest(sim, "PUT", `/orgs/${sim.org}/teams/${slug}/repos/${sim.org}/${repo}`, { permission: "push" })
+        return { principal_ref: login, asset_ref: `${sim.org}/${repo}` }
+      }
+    }
+    return yield* Effect.dieMessage("no team member without access beyond the base permission on some repository")
+  })
+
 /** The product's Kafka sink and SQL state stores, on a test broker and a throwaway database. */
 export const kafkaAndSqlLayer = (brokers: ReadonlyArray<string>, db: TestDatabase) =>
   Layer.mergeAll(

@@ -10,7 +10,7 @@ import type { Connector } from "../../sdk/Connector.js"
 import type { ConnectorServices } from "../../sdk/Plugin.js"
 import { auditStream } from "./AuditLog.js"
 import { type GitHubClient, type GitHubClientOptions, makeGitHubClient } from "./Client.js"
-import { persisted } from "./permissions/Persisted.js"
+import { makePersistence } from "./permissions/Persisted.js"
 import { permissionsStream } from "./permissions/PermissionsStream.js"
 import { makeAccessRefresh } from "./permissions/Refresh.js"
 import {
@@ -43,13 +43,15 @@ export const makeGitHubConnector = (
     // the state database's cache where the program has one (a restart keeps its ETags), else memory only
     const cache = yield* Effect.serviceOption(ConditionalCache)
     const permissionOptions: PermissionsOptions = { ...defaultPermissionsOptions, ...options.permissions }
+    const persistence = makePersistence(cache, id, state)
+    const refresh = makeAccessRefresh(client, state, permissionOptions)
     return {
       id,
       platform: makePlatform(platform),
       caseInsensitivePrincipals: true,
-      permissions: persisted(cache, id, state, permissionsStream(client, state, permissionOptions)),
+      permissions: persistence.around(permissionsStream(client, state, permissionOptions)),
       auditEvents: auditStream(client),
-      refresh: makeAccessRefresh(client, state, permissionOptions),
+      refresh: { ...refresh, permissionsOf: (assets) => persistence.around(refresh.permissionsOf(assets)) },
       client,
       state
     }

@@ -39,11 +39,16 @@ const PersistedState = Schema.Struct({
   collaboratorPages: entries(Page(Schema.Array(RestCollaborator))),
   slugPages: entries(Page(Names)),
   repos: entries(Schema.Struct({ signature: Schema.String, grants: Schema.Array(CachedGrant) })),
-  lastFullRefresh: Schema.NullOr(Schema.Number)
+  lastFullRefresh: Schema.NullOr(Schema.Number),
+  /** a fresh id per save: a process whose state was saved under another id reloads it */
+  token: Schema.optional(Schema.String)
 })
 type PersistedState = typeof PersistedState.Type
 
 const decode = Schema.decodeUnknownOption(PersistedState)
+
+const tokenOf = (stored: unknown): unknown =>
+  typeof stored === "object" && stored !== null && "token" in stored ? stored.token : undefined
 
 const pagesOut = <V>(map: Map<string, CachedPage<V>>): Array<readonly [string, { etag: string; value: V; next: string | null }]> =>
   [...map].map(([url, p]) => [url, { etag: p.etag, value: p.value, next: Option.getOrNull(p.next) }] as const)
@@ -62,6 +67,11 @@ export const toPersisted = (state: PermissionsState): PersistedState => ({
 })
 
 export const restore = (state: PermissionsState, stored: PersistedState): void => {
+  state.pages.clear()
+  state.repoPages.clear()
+  state.collaboratorPages.clear()
+  state.slugPages.clear()
+  state.repos.clear()
   pagesIn(state.pages, stored.pages)
   pagesIn(state.repoPages, stored.repoPages)
   pagesIn(state.collaboratorPages, stored.collaboratorPages)
@@ -71,29 +81,48 @@ export const restore = (state: PermissionsState, stored: PersistedState): void =
 }
 
 /**
- * `pull` with the state loaded from `cache` before the process's first pull, and saved after each pull
- * that completes. A cache that cannot be read or written costs budget, never the pull: it is logged.
+ * The state kept in `cache` across processes: `around` runs a read (a pull, or a refresh's re-read) with
+ * the state loaded first when another process saved it since this one last loaded or saved it (on a
+ * cluster the permissions stream moves between runners, and a grant cached for a repository whose lists
+ * did not change is reused: it must be the latest any runner derived), and saves it after a read that
+ * completes. A cache that cannot be read or written costs budget, never the read: it is logged.
  */
-export const persisted = <A, E>(
+export const makePersistence = (
   cache: Option.Option<ConditionalCache["Type"]>,
   connector: ConnectorId,
-  state: PermissionsState,
-  pull: Stream.Stream<A, E>
-): Stream.Stream<A, E> => {
-  if (Option.isNone(cache)) return pull
-  let loaded = false
-  const load = Effect.suspend(() => {
-    if (loaded) return Effect.void
-    loaded = true
-    return cache.value.get(connector, permissionsCacheKey).pipe(
-      Effect.map(Option.flatMap(decode)),
-      Effect.tap((stored) => Option.isSome(stored) ? Effect.sync(() => restore(state, stored.value)) : Effect.void),
+  state: PermissionsState
+) => {
+  // the token of the state this process holds, as it last loaded or saved it
+  let held: string | undefined
+  const load = (store: ConditionalCache["Type"]) =>
+    store.get(connector, permissionsCacheKey).pipe(
+      Effect.tap((raw) =>
+        Effect.sync(() => {
+          // what this process saved last: nothing to decode
+          if (held !== undefined && Option.isSome(raw) && tokenOf(raw.value) === held) return
+          const stored = Option.flatMap(raw, decode)
+          if (Option.isNone(stored)) return
+          restore(state, stored.value)
+          held = stored.value.token ?? "loaded"
+        })
+      ),
       Effect.catchAll((e) => Effect.logWarning(`github: the ETag cache could not be read; this pull asks for everything: ${e.message}`)),
       Effect.asVoid
     )
-  })
-  const save = Effect.suspend(() => cache.value.put(connector, permissionsCacheKey, toPersisted(state))).pipe(
-    Effect.catchAll((e) => Effect.logWarning(`github: the ETag cache could not be saved; the next restart pays a full pull: ${e.message}`))
-  )
-  return Stream.unwrap(Effect.as(load, pull)).pipe(Stream.concat(Stream.drain(Stream.fromEffect(save))))
+  const save = (store: ConditionalCache["Type"]) =>
+    Effect.suspend(() => {
+      const token = crypto.randomUUID()
+      return store.put(connector, permissionsCacheKey, { ...toPersisted(state), token }).pipe(
+        Effect.tap(() => Effect.sync(() => {
+          held = token
+        }))
+      )
+    }).pipe(
+      Effect.catchAll((e) => Effect.logWarning(`github: the ETag cache could not be saved; the next restart pays a full pull: ${e.message}`))
+    )
+  const around = <A, E>(read: Stream.Stream<A, E>): Stream.Stream<A, E> => {
+    if (Option.isNone(cache)) return read
+    return Stream.unwrap(Effect.as(load(cache.value), read)).pipe(Stream.concat(Stream.drain(Stream.fromEffect(save(cache.value)))))
+  }
+  return { around }
 }

@@ -1,6 +1,6 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Option, Stream } from "effect"
 import { SqlStateStoresLive } from "../../../../src/adapters/SqlStateStores.js"
 import { makeConnectorId } from "../../../../src/domain/Ids.js"
 import { permissionsCacheKey } from "../../../../src/platforms/github/permissions/Persisted.js"
@@ -9,7 +9,7 @@ import { runPermissions } from "../../../../src/pipeline/Pipeline.js"
 import { ConditionalCache } from "../../../../src/sdk/ConditionalCache.js"
 import { EventSink, MemorySink } from "../../../../src/services/EventSink.js"
 import { sqlLayerFor, testDatabase } from "../../../../src/testkit/Postgres.js"
-import { connectorFor, limiterLayer, pipelineOptions, publishedDeadLetters, publishedSnapshots, sortedKeys } from "../../../support/GitHub.js"
+import { adminRequest, connectorFor, limiterLayer, pipelineOptions, publishedDeadLetters, publishedSnapshots, sortedKeys, teamPushGrant } from "../../../support/GitHub.js"
 
 describe("the GitHub ETag and grant cache in the state database", () => {
   it.live("a new connector instance on the same database pulls an unchanged org for at most 10% of the first pull's budget, with the same grants", () =>
@@ -42,6 +42,49 @@ describe("the GitHub ETag and grant cache in the state database", () => {
         expect(second.budgetByResource["graphql"] ?? 0).toBe(0)
         expect(sortedKeys((yield* publishedSnapshots) as never)).toEqual(firstGrants)
         expect(yield* publishedDeadLetters).toEqual([])
+      })
+      yield* program.pipe(Effect.provide(Layer.mergeAll(
+        NodeHttpClient.layerUndici,
+        limiterLayer(),
+        EventSink.memory,
+        SqlStateStoresLive.pipe(Layer.provide(sqlLayerFor(db)), Layer.orDie)
+      )))
+    }).pipe(Effect.scoped))
+  it.live("a runner that takes the permissions stream over reuses the grants another runner derived last, its refreshes included, not its own older copy", () =>
+    Effect.gen(function*() {
+      const db = yield* testDatabase
+      const sim = yield* startGitHubSimulator({ repos: 6, members: 10, teams: 3, outsideCollaborators: 0, basePermission: "read", events: 0, seed: 5 })
+      const program = Effect.gen(function*() {
+        const sink = yield* MemorySink
+        const lastSnapshot = Effect.gen(function*() {
+          const all = yield* publishedSnapshots
+          const id = all[all.length - 1]!["snapshot_id"]
+          return sortedKeys(all.filter((r) => r["snapshot_id"] === id) as never)
+        })
+        // two runners' instances of one connector, on one database
+        const a = yield* connectorFor(sim)
+        const b = yield* connectorFor(sim)
+        const g = yield* teamPushGrant(sim)
+        const [owner, repo] = g.asset_ref.split("/")
+        yield* runPermissions(a, pipelineOptions)
+        yield* adminRequest(sim, "PUT", `/repos/${owner}/${repo}/collaborators/${g.principal_ref}`, { permission: "triage" })
+        yield* runPermissions(b, pipelineOptions)
+        expect(yield* lastSnapshot).toEqual(sortedKeys(yield* sim.truthGrants))
+
+        // raised to the team's level: only the mechanism changes, which the collaborator lists do not show;
+        // runner a holds the stream now and re-reads the repository, as its audit log asks
+        yield* adminRequest(sim, "PUT", `/repos/${owner}/${repo}/collaborators/${g.principal_ref}`, { permission: "push" })
+        const truth = sortedKeys(yield* sim.truthGrants)
+        expect(truth).toContain(`${g.principal_ref}|${g.asset_ref}|PUSH|direct`)
+        yield* Stream.runDrain(a.refresh!.permissionsOf([g.asset_ref]))
+
+        // the stream back on runner b: its own copy of that repository is older than a's
+        yield* sink.clear
+        yield* runPermissions(b, pipelineOptions)
+        expect(yield* lastSnapshot).toEqual(truth)
+        // a new process
+        yield* runPermissions(yield* connectorFor(sim), pipelineOptions)
+        expect(yield* lastSnapshot).toEqual(truth)
       })
       yield* program.pipe(Effect.provide(Layer.mergeAll(
         NodeHttpClient.layerUndici,
