@@ -68,6 +68,12 @@ export const KafkaConfig = Schema.Struct({
    * heap
    */
   producerThread: Schema.optionalWith(Schema.Literal("worker", "main"), { default: () => "main" as const }),
+  /**
+   * with `producerThread: "worker"`, how many producer threads: each message goes to the one its key
+   * hashes to (a key's messages stay in order on one producer), and a batch is acknowledged when every
+   * thread acknowledged its part. More than one pays where kafkajs's encoding is what limits throughput
+   */
+  producerThreads: Schema.optionalWith(PositiveInt.pipe(Schema.lessThanOrEqualTo(8)), { default: () => 1 }),
   /** kafkajs's own log lines at or above this level reach our logs */
   logLevel: Schema.optionalWith(Schema.Literal("nothing", "error", "warn", "info", "debug"), { default: () => "warn" as const })
 })

@@ -13,8 +13,7 @@
  *   one extra copy at-least-once delivery allows.
  */
 import type { Kafka, Producer, ProducerBatch } from "kafkajs"
-// kafkajs is CommonJS whose named exports Node's ESM loader cannot see: take them off the default export
-import Kafkajs from "kafkajs"
+import { javaCompatiblePartitioner } from "./KafkaPartitioner.js"
 import { Effect, Schedule, Scope } from "effect"
 import { SinkError } from "../domain/Errors.js"
 
@@ -151,7 +150,7 @@ export const makeProducers = (
         // the idempotent producer needs retries (the broker drops its repeats); ours never re-sends by itself
         retry: options.idempotent ? { retries: 3, maxRetryTime: bounds.requestTimeout } : { retries: 0 },
         ...(options.idempotent ? { maxInFlightRequests: 1 } : {}),
-        createPartitioner: Kafkajs.Partitioners.DefaultPartitioner
+        createPartitioner: javaCompatiblePartitioner
       })
       const live: Live = { producer, pending: new Set() }
       yield* awaitWithin<void, SinkError>(

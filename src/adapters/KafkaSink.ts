@@ -12,6 +12,7 @@ import { EventSink } from "../services/EventSink.js"
 import { makeKafkaPublisher, type TopicMessages } from "./KafkaClient.js"
 import type { KafkaConfig } from "./KafkaConfig.js"
 import { makeWorkerSink } from "./KafkaWorkerSink.js"
+import { shardedSink } from "./ShardedSink.js"
 
 /** The producer in the program's own thread. */
 const inThread = (config: KafkaConfig) =>
@@ -42,4 +43,11 @@ const inThread = (config: KafkaConfig) =>
   })
 
 export const kafkaSinkLayer = (config: KafkaConfig): Layer.Layer<EventSink, SinkError> =>
-  Layer.scoped(EventSink, config.producerThread === "main" ? inThread(config) : makeWorkerSink(config))
+  Layer.scoped(
+    EventSink,
+    config.producerThread === "main"
+      ? inThread(config)
+      : config.producerThreads === 1
+      ? makeWorkerSink(config)
+      : Effect.map(Effect.all(Array.from({ length: config.producerThreads }, () => makeWorkerSink(config)), { concurrency: "unbounded" }), shardedSink)
+  )

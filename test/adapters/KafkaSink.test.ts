@@ -28,7 +28,11 @@ const message = (topic: string, i: number): WireMessage => ({
 
 describe("KafkaSink (librdkafka mock cluster)", () => {
   // the producer in its worker thread and in the program's thread (the default)
-  it.live.each(["worker", "main"] as const)("publishes a batch across topics; a consumer reads back the same keys, values and headers (producer thread: %s)", (producerThread) =>
+  it.live.each([
+    { producerThread: "worker", producerThreads: 1 },
+    { producerThread: "main", producerThreads: 1 },
+    { producerThread: "worker", producerThreads: 2 }
+  ] as const)("publishes a batch across topics; a consumer reads back the same keys, values and headers (producer thread: $producerThread, threads: $producerThreads)", ({ producerThread, producerThreads }) =>
     Effect.gen(function*() {
       const kafka = yield* startKafkaMock
       const batch = [
@@ -38,9 +42,10 @@ describe("KafkaSink (librdkafka mock cluster)", () => {
       yield* Effect.gen(function*() {
         const sink = yield* EventSink
         expect(sink.describe).toContain("kafka ")
+        if (producerThreads > 1) expect(sink.describe).toContain(`(${producerThreads} producer threads)`)
         yield* sink.publish(batch.slice(0, 10))
         yield* sink.publish(batch.slice(10))
-      }).pipe(Effect.provide(kafkaSinkLayer(config(kafka.brokers, { producerThread }))))
+      }).pipe(Effect.provide(kafkaSinkLayer(config(kafka.brokers, { producerThread, producerThreads }))))
       const read = yield* readTopics(kafka.brokers, ["verity.events.raw.github", "verity.permissions.snapshots.github"], {
         expected: batch.length
       })
