@@ -24,7 +24,7 @@ import { restartBudget } from "./restart.js"
 import { throughput } from "./throughput.js"
 
 const all = {
-  throughput: () => throughput(200_000, 2),
+  throughput: () => throughput(200_000, 3),
   memory: () => memory(250_000, 1_000_000),
   connector: () => connectorEfficiency(500, 20),
   freshness: () => freshness(60).pipe(Effect.map((f) => [f])),
