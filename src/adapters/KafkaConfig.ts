@@ -63,9 +63,9 @@ export const KafkaConfig = Schema.Struct({
   /**
    * where the kafkajs producer runs: "main" (default) the program's own thread; "worker" a worker thread,
    * so that kafkajs's encoding and compression can use a second core while the pipeline decodes and
-   * normalises on the first. The worker only pays where that core is free: on the shared 2-core bench
-   * machine (CPU shared per session) it was slower (bench/RESULTS.md has both rows), and it costs a second
-   * heap
+   * normalises on the first. It pays only where that core is free, and costs a heap per thread; with
+   * `producerThreads: 2` and `pipeline.inFlight: 4` it was the fastest setting on the 2-core bench machine
+   * (bench/RESULTS.md has every setting)
    */
   producerThread: Schema.optionalWith(Schema.Literal("worker", "main"), { default: () => "main" as const }),
   /**
