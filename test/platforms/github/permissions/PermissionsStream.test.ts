@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, Schema, Stream } from "effect"
 import { startGitHubSimulator } from "../../../../src/platforms/github/simulator/Server.js"
 import type { TruthGrant } from "../../../../src/platforms/github/simulator/Types.js"
+import type { GitHubConnectorOptions } from "../../../../src/platforms/github/Connector.js"
 import { MemorySink } from "../../../../src/services/EventSink.js"
 import { runPermissions } from "../../../../src/pipeline/Pipeline.js"
 import { captureLogs, connectorFor, fastOptions, pipelineOptions, publishedDeadLetters, publishedSnapshots, runtimeLayer, sortedKeys } from "../../../support/GitHub.js"
@@ -18,6 +19,18 @@ const hiddenDirect = (truth: ReadonlyArray<TruthGrant>): ReadonlySet<string> => 
   }
   return new Set([...mechanisms].filter(([, m]) => m.has("direct") && m.size > 1).map(([k]) => k))
 }
+
+/** An org whose simulator enforces these per-endpoint limits, and a connector paced to them. */
+const limitedOrg = (
+  org: { readonly repos: number; readonly members: number; readonly teams: number; readonly outsideCollaborators: number; readonly seed: number },
+  limits: { readonly restPointsPerEndpoint: number; readonly windowSeconds: number },
+  options: GitHubConnectorOptions
+) =>
+  Effect.gen(function*() {
+    const sim = yield* startGitHubSimulator({ ...org, events: 0, secondaryLimits: limits })
+    const connector = yield* connectorFor(sim, { restPointsPerMinute: limits.restPointsPerEndpoint }, { ...fastOptions, ...options })
+    return { sim, connector }
+  })
 
 describe("GitHub permissions against the simulator", () => {
   it.live("snapshots equal the simulator's truth; a second pull of the unchanged org is nearly free; a change shows up", () =>
@@ -177,9 +190,7 @@ describe("GitHub permissions against the simulator", () => {
       // 40 points per 2 s on each REST endpoint: about 17 collaborator reads a second, so the 200 lists
       // take about 12 s, more than the 10 s a batch used to wait before it left partly full
       const limits = { restPointsPerEndpoint: 40, windowSeconds: 2 }
-      const sim = yield* startGitHubSimulator({ repos: 100, members: 30, teams: 4, outsideCollaborators: 5, events: 0, seed: 11, secondaryLimits: limits })
-      const connector = yield* connectorFor(sim, { restPointsPerMinute: limits.restPointsPerEndpoint }, {
-        ...fastOptions,
+      const { sim, connector } = yield* limitedOrg({ repos: 100, members: 30, teams: 4, outsideCollaborators: 5, seed: 11 }, limits, {
         pacingWindow: `${limits.windowSeconds} seconds`
       })
       const started = Date.now()
@@ -201,9 +212,7 @@ describe("GitHub permissions against the simulator", () => {
       // 10 repositories per query keeps the org small; the per-endpoint limit is raised on both sides
       // (this test is about batching, not pacing)
       const limits = { restPointsPerEndpoint: 20_000, windowSeconds: 60 }
-      const sim = yield* startGitHubSimulator({ repos: 30, members: 20, teams: 3, outsideCollaborators: 6, events: 0, seed: 29, secondaryLimits: limits })
-      const connector = yield* connectorFor(sim, { restPointsPerMinute: limits.restPointsPerEndpoint }, {
-        ...fastOptions,
+      const { sim, connector } = yield* limitedOrg({ repos: 30, members: 20, teams: 3, outsideCollaborators: 6, seed: 29 }, limits, {
         permissions: { graphqlBatch: 10 }
       })
       yield* runPermissions(connector, pipelineOptions)

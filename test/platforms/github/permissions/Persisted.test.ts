@@ -8,8 +8,12 @@ import { startGitHubSimulator } from "../../../../src/platforms/github/simulator
 import { runPermissions } from "../../../../src/pipeline/Pipeline.js"
 import { ConditionalCache } from "../../../../src/sdk/ConditionalCache.js"
 import { EventSink, MemorySink } from "../../../../src/services/EventSink.js"
-import { sqlLayerFor, testDatabase } from "../../../../src/testkit/Postgres.js"
+import { sqlLayerFor, type TestDatabase, testDatabase } from "../../../../src/testkit/Postgres.js"
 import { adminRequest, connectorFor, limiterLayer, pipelineOptions, publishedDeadLetters, publishedSnapshots, sortedKeys, teamPushGrant } from "../../../support/GitHub.js"
+
+/** HTTP, the rate limiter, a memory sink, and the state stores on this database (what two processes share). */
+const onDatabase = (db: TestDatabase) =>
+  Layer.mergeAll(NodeHttpClient.layerUndici, limiterLayer(), EventSink.memory, SqlStateStoresLive.pipe(Layer.provide(sqlLayerFor(db)), Layer.orDie))
 
 describe("the GitHub ETag and grant cache in the state database", () => {
   it.live("a new connector instance on the same database pulls an unchanged org for at most 10% of the first pull's budget, with the same grants", () =>
@@ -43,12 +47,7 @@ describe("the GitHub ETag and grant cache in the state database", () => {
         expect(sortedKeys((yield* publishedSnapshots) as never)).toEqual(firstGrants)
         expect(yield* publishedDeadLetters).toEqual([])
       })
-      yield* program.pipe(Effect.provide(Layer.mergeAll(
-        NodeHttpClient.layerUndici,
-        limiterLayer(),
-        EventSink.memory,
-        SqlStateStoresLive.pipe(Layer.provide(sqlLayerFor(db)), Layer.orDie)
-      )))
+      yield* program.pipe(Effect.provide(onDatabase(db)))
     }).pipe(Effect.scoped))
   it.live("a runner that takes the permissions stream over reuses the grants another runner derived last, its refreshes included, not its own older copy", () =>
     Effect.gen(function*() {
@@ -86,11 +85,6 @@ describe("the GitHub ETag and grant cache in the state database", () => {
         yield* runPermissions(yield* connectorFor(sim), pipelineOptions)
         expect(yield* lastSnapshot).toEqual(truth)
       })
-      yield* program.pipe(Effect.provide(Layer.mergeAll(
-        NodeHttpClient.layerUndici,
-        limiterLayer(),
-        EventSink.memory,
-        SqlStateStoresLive.pipe(Layer.provide(sqlLayerFor(db)), Layer.orDie)
-      )))
+      yield* program.pipe(Effect.provide(onDatabase(db)))
     }).pipe(Effect.scoped))
 })
