@@ -15,7 +15,7 @@ import { CheckpointStore } from "../services/CheckpointStore.js"
 import type { EventSink } from "../services/EventSink.js"
 import type { DiffResult, GrantStore, GrantView } from "../services/GrantStore.js"
 import { Metrics } from "../services/Metrics.js"
-import type { RefreshQueueShape } from "../services/RefreshQueue.js"
+import type { QueuedRefresh, RefreshQueueShape } from "../services/RefreshQueue.js"
 import { RunTriggers } from "../services/RunTriggers.js"
 import { diffAndPublish, publishPendingChanges } from "./GrantChanges.js"
 import { defaultRefreshOptions, defaultRefreshPoll, type PipelineOptions } from "./Options.js"
@@ -123,6 +123,20 @@ export const refreshRound = (
     return { summary: Option.some(summary) }
   })
 
+/** Take every waiting request, run `toRun` of them as one round, and remove what was taken once it is done. */
+const takeWaiting = (
+  connector: Connector,
+  queue: RefreshQueueShape,
+  options: PipelineOptions,
+  toRun: (batch: ReadonlyArray<QueuedRefresh>) => ReadonlyArray<QueuedRefresh>
+) =>
+  Effect.gen(function*() {
+    const batch = yield* queue.pending(connector.id)
+    if (batch.length === 0) return
+    yield* refreshRound(connector, toRun(batch), options)
+    yield* queue.remove(connector.id, batch)
+  })
+
 /**
  * The refresher of one connector: forever, wait for requests in the queue (offered in this process, or
  * by the audit stream on another runner, seen within `poll`), `debounce` longer for more, and run them
@@ -144,12 +158,7 @@ export const refresher = (
     if ((yield* queue.pending(connector.id)).length === 0) return
     yield* Effect.sleep(settings.debounce)
     // taken under the permit: a snapshot that ran meanwhile took (and re-read) what it found waiting
-    yield* gate.withPermits(1)(Effect.gen(function*() {
-      const batch = yield* queue.pending(connector.id)
-      if (batch.length === 0) return
-      yield* refreshRound(connector, batch, options)
-      yield* queue.remove(connector.id, batch)
-    }))
+    yield* gate.withPermits(1)(takeWaiting(connector, queue, options, (batch) => batch))
   }).pipe(
     Effect.catchAll((e) =>
       Effect.logError(`audit-driven refresh failed; retried in ${Duration.format(failedRoundPause)} unless a snapshot covers it first: ${e.message}`).pipe(
@@ -174,9 +183,6 @@ export const refreshBeforeSnapshot = (
   queue: RefreshQueueShape,
   options: PipelineOptions
 ): Effect.Effect<void, ConnectorError | SinkError | CheckpointError, EventSink | GrantStore | CheckpointStore> =>
-  Effect.gen(function*() {
-    const batch = yield* queue.pending(connector.id)
-    if (batch.length === 0) return
-    yield* refreshRound(connector, batch.filter((r) => r.scope._tag !== "Org"), options)
-    yield* queue.remove(connector.id, batch)
-  }).pipe(Effect.annotateLogs({ connector: connector.id, stream: "permissions" }))
+  takeWaiting(connector, queue, options, (batch) => batch.filter((r) => r.scope._tag !== "Org")).pipe(
+    Effect.annotateLogs({ connector: connector.id, stream: "permissions" })
+  )
