@@ -41,7 +41,8 @@ describe("cluster: clean handovers", () => {
           id: `gh-${ORGS[i]}`,
           platform: "github",
           settings: { org: sim.org, token: sim.token, apiUrl: sim.url, pageSize: 50 },
-          schedule: { audit: "500 millis", permissions: "5 seconds" }
+          // both streams busy: whichever moves while Kafka is frozen has a batch in flight
+          schedule: { audit: "500 millis", permissions: "1 second" }
         }))
       })
       const connectorIds = orgs.map((_, i) => `gh-${ORGS[i]}`)
@@ -64,15 +65,21 @@ describe("cluster: clean handovers", () => {
       yield* waitUntil("the first runner holds every stream", holdsOf(first).pipe(Effect.map((n) => n === connectorIds.length * 2)), "90 seconds", "200 millis")
       yield* Effect.sleep("1 second")
 
-      // a joiner: the ring is re-hashed and part of the streams move. Kafka is slow to acknowledge right
-      // then (the broker frozen for 4 s once the joiner has joined): the first runner's batches are in flight
-      // as the cluster hands their shards over. It finishes them and saves; the joiner, which gets the
-      // shards at once, must wait for that before it claims the streams and loads their checkpoints.
-      const joiner = yield* run
-      yield* waitUntil("the joiner joined the cluster", Effect.sync(() => joiner.output().stderr.includes("joined the cluster")), "90 seconds", "50 millis")
+      // a joiner: the ring is re-hashed and part of the streams move while the first runner's batches are in
+      // flight (Kafka frozen before the joiner starts, for as long as a second of cycles takes to reach a
+      // send, and thawed once one of the joiner's claims has found the first runner still holding a stream).
+      // The first runner finishes those batches and saves; the joiner, which gets the shards at once, must
+      // wait for that before it claims the streams and loads their checkpoints. Shards can move within
+      // milliseconds of the join, so freezing after it would often catch the streams between cycles.
       yield* kafka.freeze
-      yield* Effect.sleep("4 seconds")
-      yield* kafka.thaw
+      yield* Effect.sleep("1 second")
+      const joiner = yield* run.pipe(Effect.tapDefect(() => kafka.thaw))
+      yield* waitUntil(
+        "a claim of the joiner waits for the first runner (Kafka frozen)",
+        Effect.sync(() => joiner.output().stderr.includes("waiting for the stream's holder to release it")),
+        "60 seconds",
+        "50 millis"
+      ).pipe(Effect.ensuring(kafka.thaw))
       yield* waitUntil("the joiner holds a share", holdsOf(joiner).pipe(Effect.map((n) => n > 0)), "90 seconds", "200 millis")
       const moved = yield* holdsOf(joiner)
       yield* Effect.sleep("2 seconds")
