@@ -22,6 +22,14 @@ export const fastOptions: GitHubConnectorOptions = {
   malformedDelay: "10 millis"
 }
 
+/**
+ * Per-endpoint REST points a minute for tests that are not about pacing, on both sides: the simulator
+ * enforces it (`secondaryLimits.restPointsPerEndpoint`) and the connector paces to it
+ * (`restPointsPerMinute`). Ten times GitHub's 900, so a pull of 60 repositories takes a second, not ten.
+ * Pacing itself is tested at the documented limits (Pacing.test, bench).
+ */
+export const roomyRestPoints = 9_000
+
 export const pipelineOptions: PipelineOptions = {
   ...defaultPipelineOptions,
   batchSize: 200,

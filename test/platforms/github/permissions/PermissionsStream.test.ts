@@ -5,7 +5,7 @@ import type { TruthGrant } from "../../../../src/platforms/github/simulator/Type
 import type { GitHubConnectorOptions } from "../../../../src/platforms/github/Connector.js"
 import { MemorySink } from "../../../../src/services/EventSink.js"
 import { runPermissions } from "../../../../src/pipeline/Pipeline.js"
-import { captureLogs, connectorFor, fastOptions, pipelineOptions, publishedDeadLetters, publishedSnapshots, runtimeLayer, sortedKeys } from "../../../support/GitHub.js"
+import { captureLogs, connectorFor, fastOptions, pipelineOptions, publishedDeadLetters, publishedSnapshots, roomyRestPoints, runtimeLayer, sortedKeys } from "../../../support/GitHub.js"
 
 /**
  * `user|repo` pairs where a direct grant is weaker than a team or org grant of the same user: REST sees
@@ -35,9 +35,11 @@ const limitedOrg = (
 describe("GitHub permissions against the simulator", () => {
   it.live("snapshots equal the simulator's truth; a second pull of the unchanged org is nearly free; a change shows up", () =>
     Effect.gen(function*() {
-      const sim = yield* startGitHubSimulator({ repos: 64, members: 50, teams: 8, outsideCollaborators: 8, seed: 7 })
+      const sim = yield* startGitHubSimulator({
+        repos: 64, members: 50, teams: 8, outsideCollaborators: 8, seed: 7, secondaryLimits: { restPointsPerEndpoint: roomyRestPoints }
+      })
       const truth = yield* sim.truthGrants
-      const connector = yield* connectorFor(sim, { pageSize: 30 })
+      const connector = yield* connectorFor(sim, { pageSize: 30, restPointsPerMinute: roomyRestPoints })
 
       const first = yield* runPermissions(connector, pipelineOptions)
       const snapshots = yield* publishedSnapshots

@@ -9,7 +9,7 @@ import { runPermissions } from "../../../../src/pipeline/Pipeline.js"
 import { ConditionalCache } from "../../../../src/sdk/ConditionalCache.js"
 import { EventSink, MemorySink } from "../../../../src/services/EventSink.js"
 import { sqlLayerFor, type TestDatabase, testDatabase } from "../../../../src/testkit/Postgres.js"
-import { adminRequest, connectorFor, limiterLayer, pipelineOptions, publishedDeadLetters, publishedSnapshots, sortedKeys, teamPushGrant } from "../../../support/GitHub.js"
+import { adminRequest, connectorFor, limiterLayer, pipelineOptions, publishedDeadLetters, publishedSnapshots, roomyRestPoints, sortedKeys, teamPushGrant } from "../../../support/GitHub.js"
 
 /** HTTP, the rate limiter, a memory sink, and the state stores on this database (what two processes share). */
 const onDatabase = (db: TestDatabase) =>
@@ -19,13 +19,15 @@ describe("the GitHub ETag and grant cache in the state database", () => {
   it.live("a new connector instance on the same database pulls an unchanged org for at most 10% of the first pull's budget, with the same grants", () =>
     Effect.gen(function*() {
       const db = yield* testDatabase
-      const sim = yield* startGitHubSimulator({ repos: 40, members: 30, teams: 6, outsideCollaborators: 6, seed: 11 })
+      const sim = yield* startGitHubSimulator({
+        repos: 40, members: 30, teams: 6, outsideCollaborators: 6, seed: 11, secondaryLimits: { restPointsPerEndpoint: roomyRestPoints }
+      })
       const truth = yield* sim.truthGrants
       const program = Effect.gen(function*() {
         const sink = yield* MemorySink
 
         // first process: a full pull, which leaves its ETags and grants in the database
-        const first = yield* connectorFor(sim, { pageSize: 20 })
+        const first = yield* connectorFor(sim, { pageSize: 20, restPointsPerMinute: roomyRestPoints })
         yield* runPermissions(first, pipelineOptions)
         const firstGrants = sortedKeys((yield* publishedSnapshots) as never)
         const firstStats = yield* sim.stats
@@ -37,7 +39,7 @@ describe("the GitHub ETag and grant cache in the state database", () => {
         // "restart": a new connector instance (empty memory) on the same database; the org is unchanged
         yield* sim.resetStats
         yield* sink.clear
-        const restarted = yield* connectorFor(sim, { pageSize: 20 })
+        const restarted = yield* connectorFor(sim, { pageSize: 20, restPointsPerMinute: roomyRestPoints })
         expect(restarted.state.repos.size).toBe(0)
         yield* runPermissions(restarted, pipelineOptions)
         const second = yield* sim.stats
