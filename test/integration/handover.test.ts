@@ -32,8 +32,8 @@ describe("cluster: clean handovers", () => {
         )
       ], { concurrency: "unbounded" })
       const dir = tempDir("handover")
-      const config = writeConfig(dir, "handover.json", {
-        kafka: { brokers: kafka.brokers, sendTimeoutMs: 10_000, logLevel: "nothing" },
+      const configWith = (name: string, sendTimeoutMs: number) => writeConfig(dir, name, {
+        kafka: { brokers: kafka.brokers, sendTimeoutMs, logLevel: "nothing" },
         postgres: { dsn: Redacted.value(db.dsn) },
         // small pages and batches: a stream always has a batch in flight when it moves
         pipeline: { batchSize: 50, batchWindow: "50 millis", progressEvery: "30 seconds" },
@@ -45,6 +45,11 @@ describe("cluster: clean handovers", () => {
           schedule: { audit: "500 millis", permissions: "1 second" }
         }))
       })
+      // The joiner connects to Kafka before it joins, so it joins only once its connect to the frozen broker
+      // has timed out (its send timeout, 10 s). The first runner's sends outlast that freeze (30 s): a send
+      // given up on may still land after the thaw, and this suite is about handovers, not outages.
+      const firstConfig = configWith("first.json", 30_000)
+      const joinerConfig = configWith("joiner.json", 10_000)
       const connectorIds = orgs.map((_, i) => `gh-${ORGS[i]}`)
 
       // the orgs keep writing while streams move
@@ -59,21 +64,21 @@ describe("cluster: clean handovers", () => {
       )
       const nameOf = (p: RunningProgram) => /message=running .*?runner=(\S+)/.exec(p.output().stderr)?.[1] ?? `pid ${p.pid}?`
       const holdsOf = (p: RunningProgram) => locks.pipe(Effect.map((rows) => rows.filter((r) => r.runner === nameOf(p)).length))
-      const run = startProgram(["run", "--config", config], { cwd: dir })
+      const run = (config: string) => startProgram(["run", "--config", config], { cwd: dir })
 
-      const first = yield* run
+      const first = yield* run(firstConfig)
       yield* waitUntil("the first runner holds every stream", holdsOf(first).pipe(Effect.map((n) => n === connectorIds.length * 2)), "90 seconds", "200 millis")
       yield* Effect.sleep("1 second")
 
       // a joiner: the ring is re-hashed and part of the streams move while the first runner's batches are in
-      // flight (Kafka frozen before the joiner starts, for as long as a second of cycles takes to reach a
-      // send, and thawed once one of the joiner's claims has found the first runner still holding a stream).
+      // flight (Kafka frozen a second before the joiner starts, so every stream's cycle has reached a send,
+      // and thawed once one of the joiner's claims has found the first runner still holding a stream).
       // The first runner finishes those batches and saves; the joiner, which gets the shards at once, must
       // wait for that before it claims the streams and loads their checkpoints. Shards can move within
       // milliseconds of the join, so freezing after it would often catch the streams between cycles.
       yield* kafka.freeze
       yield* Effect.sleep("1 second")
-      const joiner = yield* run.pipe(Effect.tapDefect(() => kafka.thaw))
+      const joiner = yield* run(joinerConfig).pipe(Effect.tapDefect(() => kafka.thaw))
       yield* waitUntil(
         "a claim of the joiner waits for the first runner (Kafka frozen)",
         Effect.sync(() => joiner.output().stderr.includes("waiting for the stream's holder to release it")),
