@@ -2,24 +2,32 @@ import { BaseSequencer, type TestSpecification } from "vitest/node"
 import { defineConfig } from "vitest/config"
 
 /**
- * The files that take longest (wall time, most of it waiting: a frozen broker, a crashed runner's
- * takeover, retry-after, the demo's three runs), longest first. They start first, so that none is left
- * running alone at the end while the other workers idle; a clean clone has no timings from an earlier run
- * (vitest's own order would start them alphabetically, the reliability suites last).
+ * The files that take longest (wall time, much of it waiting: a frozen broker, a crashed runner's
+ * takeover, retry-after, rate-limit windows, the demo's three runs), longest first, each CPU-heavy one
+ * (the demo, the crash and cluster suites, the scaffold) beside one that mostly waits. They start first,
+ * so that none is left running alone at the end while the other workers idle; a clean clone has no
+ * timings from an earlier run (vitest's own order would start them alphabetically, the reliability
+ * suites last). Measured 2026-11-22 on a quiet machine and with two CPU hogs beside it.
  */
 const slowFirst = [
   "test/app/Demo.test.ts",
-  "test/reliability/crash.test.ts",
-  "test/reliability/grantCrash.test.ts",
-  "test/integration/cluster.test.ts",
-  "test/reliability/httpChaos.test.ts",
   "test/reliability/brokerOutage.test.ts",
-  "test/app/Scaffold.test.ts",
+  "test/reliability/crash.test.ts",
+  "test/platforms/github/Client.test.ts",
+  "test/integration/cluster.test.ts",
   "test/reliability/databaseOutage.test.ts",
-  "test/reliability/badInput/cli.test.ts",
-  "test/reliability/badInput/payloads.test.ts",
+  "test/reliability/grantCrash.test.ts",
+  "test/adapters/KafkaSink.test.ts",
+  "test/reliability/httpChaos.test.ts",
+  "test/app/Scaffold.test.ts",
+  "test/integration/handover.test.ts",
   "test/integration/kafka.test.ts",
-  "test/adapters/SqlCheckpointStore.test.ts"
+  "test/integration/grantChanges.test.ts",
+  "test/platforms/github/permissions/PermissionsStream.test.ts",
+  "test/platforms/github/Pacing.test.ts",
+  "test/adapters/SqlCheckpointStore.test.ts",
+  "test/adapters/SqlStreamLock.test.ts",
+  "test/pipeline/Refresh.test.ts"
 ]
 
 class SlowFirst extends BaseSequencer {
