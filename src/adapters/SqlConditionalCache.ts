@@ -36,14 +36,27 @@ export const makeSqlConditionalCache = Effect.gen(function*() {
       const row = rows[0]
       return row === undefined ? Option.none() : Option.some(yield* parseValue(row.value, connector, key))
     }),
+    // the row's revision is its xmin (the transaction that last wrote it): a new one per put, no column
+    // to add, and the comparison happens in the database, so an unchanged value never crosses the wire
+    getChanged: Effect.fn("ConditionalCache.getChanged")(function*(connector, key, known) {
+      const rows = yield* sql<{ readonly value: unknown; readonly revision: string }>`
+        SELECT value, xmin::text AS revision FROM conditional_cache
+        WHERE connector_id = ${connector} AND cache_key = ${key} AND xmin::text IS DISTINCT FROM ${known ?? null}`.pipe(
+        Effect.mapError(queryError(`read ${key}`))
+      )
+      const row = rows[0]
+      return row === undefined ? Option.none() : Option.some({ value: yield* parseValue(row.value, connector, key), revision: row.revision })
+    }),
     put: Effect.fn("ConditionalCache.put")(function*(connector, key, value) {
       const text = JSON.stringify(value)
-      yield* sql`
+      const rows = yield* sql<{ readonly revision: string }>`
         INSERT INTO conditional_cache (connector_id, cache_key, value, updated_at)
         VALUES (${connector}, ${key}, ${text}::jsonb, now())
-        ON CONFLICT (connector_id, cache_key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`.pipe(
+        ON CONFLICT (connector_id, cache_key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()
+        RETURNING xmin::text AS revision`.pipe(
         Effect.mapError(queryError(`write ${key}`))
       )
+      return rows[0]?.revision ?? ""
     })
   })
 })

@@ -19,6 +19,15 @@ const contract = Effect.gen(function*() {
   expect(yield* cache.get(a, "other")).toEqual(Option.none())
   yield* cache.put(a, "k", { replaced: true })
   expect(yield* cache.get(a, "k")).toEqual(Option.some({ replaced: true }))
+  // revisions: a new one per put; the value is handed out only when its revision is not the one known
+  const first = yield* cache.put(b, "r", { n: 1 })
+  expect(yield* cache.getChanged(b, "r", undefined)).toEqual(Option.some({ value: { n: 1 }, revision: first }))
+  expect(yield* cache.getChanged(b, "r", first)).toEqual(Option.none())
+  const second = yield* cache.put(b, "r", { n: 2 })
+  expect(second).not.toBe(first)
+  expect(yield* cache.getChanged(b, "r", first)).toEqual(Option.some({ value: { n: 2 }, revision: second }))
+  expect(yield* cache.getChanged(b, "r", second)).toEqual(Option.none())
+  expect(yield* cache.getChanged(b, "absent", undefined)).toEqual(Option.none())
 })
 
 describe("ConditionalCache", () => {

@@ -39,16 +39,11 @@ const PersistedState = Schema.Struct({
   collaboratorPages: entries(Page(Schema.Array(RestCollaborator))),
   slugPages: entries(Page(Names)),
   repos: entries(Schema.Struct({ signature: Schema.String, grants: Schema.Array(CachedGrant) })),
-  lastFullRefresh: Schema.NullOr(Schema.Number),
-  /** a fresh id per save: a process whose state was saved under another id reloads it */
-  token: Schema.optional(Schema.String)
+  lastFullRefresh: Schema.NullOr(Schema.Number)
 })
 type PersistedState = typeof PersistedState.Type
 
 const decode = Schema.decodeUnknownOption(PersistedState)
-
-const tokenOf = (stored: unknown): unknown =>
-  typeof stored === "object" && stored !== null && "token" in stored ? stored.token : undefined
 
 const pagesOut = <V>(map: Map<string, CachedPage<V>>): Array<readonly [string, { etag: string; value: V; next: string | null }]> =>
   [...map].map(([url, p]) => [url, { etag: p.etag, value: p.value, next: Option.getOrNull(p.next) }] as const)
@@ -82,42 +77,38 @@ export const restore = (state: PermissionsState, stored: PersistedState): void =
 
 /**
  * The state kept in `cache` across processes: `around` runs a read (a pull, or a refresh's re-read) with
- * the state loaded first when another process saved it since this one last loaded or saved it (on a
- * cluster the permissions stream moves between runners, and a grant cached for a repository whose lists
- * did not change is reused: it must be the latest any runner derived), and saves it after a read that
- * completes. A cache that cannot be read or written costs budget, never the read: it is logged.
+ * the state loaded first when another process saved it since this one last loaded or saved it (the
+ * cache's revision says so, and the value is read only then), and saves it after a read that completes.
+ * On a cluster the permissions stream moves between runners, and a grant cached for a repository whose
+ * lists did not change is reused: it must be the latest any runner derived. A cache that cannot be read
+ * or written costs budget, never the read: it is logged.
  */
 export const makePersistence = (
   cache: Option.Option<ConditionalCache["Type"]>,
   connector: ConnectorId,
   state: PermissionsState
 ) => {
-  // the token of the state this process holds, as it last loaded or saved it
+  // the cache's revision of the state this process holds, as it last loaded or saved it
   let held: string | undefined
   const load = (store: ConditionalCache["Type"]) =>
-    store.get(connector, permissionsCacheKey).pipe(
-      Effect.tap((raw) =>
-        Effect.sync(() => {
-          // what this process saved last: nothing to decode
-          if (held !== undefined && Option.isSome(raw) && tokenOf(raw.value) === held) return
-          const stored = Option.flatMap(raw, decode)
-          if (Option.isNone(stored)) return
-          restore(state, stored.value)
-          held = stored.value.token ?? "loaded"
-        })
-      ),
+    store.getChanged(connector, permissionsCacheKey, held).pipe(
+      Effect.tap(Option.match({
+        onNone: () => Effect.void,
+        onSome: (kept) =>
+          Effect.sync(() => {
+            const stored = decode(kept.value)
+            if (Option.isSome(stored)) restore(state, stored.value)
+            // an undecodable value is not asked for again: this process's next save replaces it
+            held = kept.revision
+          })
+      })),
       Effect.catchAll((e) => Effect.logWarning(`github: the ETag cache could not be read; this pull asks for everything: ${e.message}`)),
       Effect.asVoid
     )
   const save = (store: ConditionalCache["Type"]) =>
-    Effect.suspend(() => {
-      const token = crypto.randomUUID()
-      return store.put(connector, permissionsCacheKey, { ...toPersisted(state), token }).pipe(
-        Effect.tap(() => Effect.sync(() => {
-          held = token
-        }))
-      )
-    }).pipe(
+    Effect.suspend(() => store.put(connector, permissionsCacheKey, toPersisted(state))).pipe(
+      Effect.tap((revision) => Effect.sync(() => (held = revision))),
+      Effect.asVoid,
       Effect.catchAll((e) => Effect.logWarning(`github: the ETag cache could not be saved; the next restart pays a full pull: ${e.message}`))
     )
   const around = <A, E>(read: Stream.Stream<A, E>): Stream.Stream<A, E> => {
