@@ -47,7 +47,5 @@ export const kafkaSinkLayer = (config: KafkaConfig): Layer.Layer<EventSink, Sink
     EventSink,
     config.producerThread === "main"
       ? inThread(config)
-      : config.producerThreads === 1
-      ? makeWorkerSink(config)
       : Effect.map(Effect.all(Array.from({ length: config.producerThreads }, () => makeWorkerSink(config)), { concurrency: "unbounded" }), shardedSink)
   )

@@ -17,11 +17,12 @@ export const shardOf = (key: string, shards: number): number => {
 
 export const shardedSink = (sinks: ReadonlyArray<EventSink["Type"]>): EventSink["Type"] => {
   const n = sinks.length
+  // one sink is itself: no split, no second fiber per batch
+  if (n === 1) return sinks[0]!
   return {
     describe: `${sinks[0]?.describe ?? "nothing"} (${n} producer threads)`,
     check: Effect.forEach(sinks, (s) => s.check ?? Effect.void, { concurrency: "unbounded", discard: true }),
     publish: (batch) => {
-      if (n === 1) return sinks[0]!.publish(batch)
       const parts: Array<Array<WireMessage>> = sinks.map(() => [])
       for (const m of batch) parts[shardOf(m.key, n)]!.push(m)
       return Effect.forEach(
