@@ -30,11 +30,14 @@ export interface WorkerSinkOptions {
 const defaultEntry = new URL("./kafkaWorker.mjs", import.meta.url)
 
 /**
- * The producer thread's heap: kafkajs's state and a few batches (their bytes live outside the heap). The
- * young generation is not squeezed: kafkajs allocates a small Buffer per field it encodes, and at 4 MB
- * the thread spent 30% of its time collecting them.
+ * The producer thread's heap. Its live set is small (about 30 MB: kafkajs, Effect and a few batches;
+ * their bytes live outside the heap), but V8 sizes the old generation's growth steps by this cap: at
+ * 128 MB it grew the heap by a factor of 1.3 and collected it every few megabytes, and those collections
+ * took the collector's helper threads as much CPU as the producer itself. At 2048 MB it grows by 4: the
+ * heap swings between about 30 and 90 MB, a tenth of the collections (bench/README.md). The young
+ * generation is not squeezed: at 4 MB the thread spent 30% of its time collecting.
  */
-const resourceLimits = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16 }
+const resourceLimits = { maxOldGenerationSizeMb: 2048, maxYoungGenerationSizeMb: 16 }
 
 const levels = { Debug: LogLevel.Debug, Info: LogLevel.Info, Warning: LogLevel.Warning, Error: LogLevel.Error } as const
 

@@ -3,4 +3,7 @@
 // program): it loads the TypeScript side through tsx's API, resolved from this file, not the cwd.
 import { tsImport } from "tsx/esm/api"
 
+// before anything in this thread loads kafkajs (KafkajsEncoder.ts says why)
+const { installPooledEncoder } = await tsImport("./KafkajsEncoder.ts", import.meta.url)
+installPooledEncoder()
 await tsImport("./KafkaWorkerMain.ts", import.meta.url)
