@@ -24,7 +24,7 @@ import { restartBudget } from "./restart.js"
 import { throughput } from "./throughput.js"
 
 const all = {
-  throughput: () => throughput(200_000, 3),
+  throughput: () => throughput(200_000, 5),
   memory: () => memory(250_000, 1_000_000),
   connector: () => connectorEfficiency(500, 20),
   freshness: () => freshness(60).pipe(Effect.map((f) => [f])),
@@ -77,6 +77,12 @@ const stored = (name: Name): Stored | undefined =>
 const line = (f: Figure) =>
   `| ${f.name} | ${f.ours} | ${f.baseline} | ${f.ratio} | ${f.target} | ${f.met === "n/a" ? "n/a" : f.met ? "yes" : "**no**"} |`
 
+/** What a figure adds beyond its row (CPU per event, say), under the table. */
+const notesSection = (latest: ReadonlyArray<Stored>) => {
+  const notes = latest.flatMap((r) => r.figures.flatMap((f) => (f.notes === undefined ? [] : [`- ${f.name}: ${f.notes}`])))
+  return notes.length === 0 ? [] : ["## Notes", "", ...notes, ""]
+}
+
 const program = Effect.gen(function*() {
   const results: Array<Stored> = []
   const started = Date.now()
@@ -93,7 +99,7 @@ const program = Effect.gen(function*() {
     }
     results.push({ name, figures: outcome.right, seconds, date: new Date(t0).toISOString(), load })
     for (const f of outcome.right) {
-      process.stdout.write(`   ${f.name}\n     ours:     ${f.ours}\n     baseline: ${f.baseline}\n     ratio:    ${f.ratio}  (target ${f.target}: ${f.met === "n/a" ? "n/a" : f.met ? "met" : "MISSED"})\n`)
+      process.stdout.write(`   ${f.name}\n     ours:     ${f.ours}\n     baseline: ${f.baseline}\n     ratio:    ${f.ratio}  (target ${f.target}: ${f.met === "n/a" ? "n/a" : f.met ? "met" : "MISSED"})\n${f.notes === undefined ? "" : `     notes:    ${f.notes}\n`}`)
     }
   }
   const total = Math.round((Date.now() - started) / 1000)
@@ -127,6 +133,7 @@ const program = Effect.gen(function*() {
     "|---|---|---|---|---|---|",
     ...latest.flatMap((r) => r.error !== undefined ? [`| ${r.name} | FAILED: ${r.error.replaceAll("|", "/")} | | | | **no** |`] : r.figures.map(line)),
     "",
+    ...notesSection(latest),
     "## Time per benchmark",
     "",
     "Each row above is its benchmark's latest run (bench/results/<name>.json):",
