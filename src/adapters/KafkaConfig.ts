@@ -61,17 +61,17 @@ export const KafkaConfig = Schema.Struct({
   /** our own bound on one `send` (kafkajs can hang) */
   sendTimeoutMs: Schema.optionalWith(PositiveInt, { default: () => 30_000 }),
   /**
-   * where the kafkajs producer runs: "main" (default) the program's own thread; "worker" a worker thread,
-   * so that kafkajs's encoding and compression can use a second core while the pipeline decodes and
-   * normalises on the first. It pays only where that core is free, and costs a heap per thread; with
-   * `producerThreads: 2` and `pipeline.inFlight: 4` it was the fastest setting on the 2-core bench machine
-   * (bench/RESULTS.md has every setting)
+   * where the kafkajs producer runs: "main" (default) the program's own thread; "worker" a worker thread
+   * (with kafkajs's encoder swapped for KafkajsEncoder.ts's), so that kafkajs's encoding and compression
+   * use a second core while the pipeline decodes and normalises on the first. With `pipeline.inFlight: 4`
+   * it was the fastest setting on the 2-core bench machine (bench/RESULTS.md); it costs that core and a
+   * heap of its own, which is why it is not the default (the memory budget of a default run)
    */
   producerThread: Schema.optionalWith(Schema.Literal("worker", "main"), { default: () => "main" as const }),
   /**
    * with `producerThread: "worker"`, how many producer threads: each message goes to the one its key
    * hashes to (a key's messages stay in order on one producer), and a batch is acknowledged when every
-   * thread acknowledged its part. More than one pays where kafkajs's encoding is what limits throughput
+   * thread acknowledged its part. More than one pays where more than two cores are free
    */
   producerThreads: Schema.optionalWith(PositiveInt.pipe(Schema.lessThanOrEqualTo(8)), { default: () => 1 }),
   /** kafkajs's own log lines at or above this level reach our logs */
