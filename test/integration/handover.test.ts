@@ -46,9 +46,12 @@ describe("cluster: clean handovers", () => {
         }))
       })
       // The joiner connects to Kafka before it joins, so it joins only once its connect to the frozen broker
-      // has timed out (its send timeout, 10 s). The first runner's sends outlast that freeze (30 s): a send
-      // given up on may still land after the thaw, and this suite is about handovers, not outages.
-      const firstConfig = configWith("first.json", 30_000)
+      // has timed out (its send timeout, 10 s). The first runner's sends outlast the longest freeze this
+      // suite allows (the joiner's start, its connect, and at most 60 s for its claim to wait): kafkajs's
+      // request timeout is 0.8 of the send timeout, and a request given up on may still land after the
+      // thaw (on a loaded machine a 30 s send timeout gave one batch again per stream). This suite is about
+      // handovers; the outage suites cover sends given up on.
+      const firstConfig = configWith("first.json", 120_000)
       const joinerConfig = configWith("joiner.json", 10_000)
       const connectorIds = orgs.map((_, i) => `gh-${ORGS[i]}`)
 
