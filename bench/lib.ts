@@ -4,6 +4,8 @@ import { cpus, freemem, loadavg, totalmem, type as osType, release } from "node:
 import { Chunk, Option, Stream } from "effect"
 import type { AuditRecord, Connector } from "../src/sdk/Connector.js"
 import { decodeAuditEntry } from "../src/platforms/github/AuditLog.js"
+import { normaliseEvent } from "../src/pipeline/Normalise.js"
+import { eventMessage } from "../src/pipeline/Wire.js"
 import { Checkpoint } from "../src/domain/Checkpoint.js"
 import { makeConnectorId, makePlatform } from "../src/domain/Ids.js"
 import { mulberry32 } from "../src/sdk/simulator/SeededRandom.js"
@@ -88,6 +90,17 @@ export const auditConnector = (id: string, entries: () => Iterable<unknown>): Co
       })
     )
 })
+
+/** The Kafka messages the pipeline would send for these entries, for a bare producer to send. */
+export const bareMessages = (entries: ReadonlyArray<unknown>) =>
+  entries.flatMap((entry) => {
+    const record = decodeAuditEntry(entry)
+    if (record._tag === "Invalid") return []
+    const normal = normaliseEvent(record.value, { caseInsensitivePrincipals: true })
+    if (normal._tag === "Left") return []
+    const m = eventMessage(normal.right, "bench")
+    return [{ key: m.key, value: m.value, headers: { ...m.headers } }]
+  })
 
 export const rate = (count: number, ms: number) => Math.round((count / ms) * 1000)
 export const fmt = (n: number) => n.toLocaleString("en-US")

@@ -11,15 +11,12 @@ import { Effect, Layer, Logger, LogLevel, Schema } from "effect"
 import { CompressionTypes, Kafka, logLevel } from "kafkajs"
 import { defaultPipelineOptions } from "../src/pipeline/Options.js"
 import { runAudit } from "../src/pipeline/Pipeline.js"
-import { normaliseEvent } from "../src/pipeline/Normalise.js"
-import { eventMessage } from "../src/pipeline/Wire.js"
-import { decodeAuditEntry } from "../src/platforms/github/AuditLog.js"
 import { KafkaConfig } from "../src/adapters/KafkaConfig.js"
 import { kafkaSinkLayer } from "../src/adapters/KafkaSink.js"
 import { SqlStateStoresLive } from "../src/adapters/SqlStateStores.js"
 import { startKafkaMock } from "../src/testkit/KafkaMock.js"
 import { sqlLayerFor, testDatabase } from "../src/testkit/Postgres.js"
-import { auditConnector, githubAuditEntries } from "./lib.js"
+import { auditConnector, bareMessages, githubAuditEntries } from "./lib.js"
 
 /** CPU milliseconds per thread id (utime + stime, in clock ticks of 10 ms). */
 const threadTimes = (): Map<string, number> => {
@@ -53,12 +50,7 @@ const program = Effect.gen(function*() {
   const kafka = yield* startKafkaMock
   const entries = Array.from(githubAuditEntries(events))
   if (mode === "bare") {
-    const messages = entries.flatMap((entry) => {
-      const record = decodeAuditEntry(entry)
-      if (record._tag === "Invalid") return []
-      const normal = normaliseEvent(record.value, { caseInsensitivePrincipals: true })
-      return normal._tag === "Left" ? [] : [eventMessage(normal.right, "bench")]
-    }).map((m) => ({ key: m.key, value: m.value, headers: { ...m.headers } }))
+    const messages = bareMessages(entries)
     const producer = new Kafka({ clientId: "bench-bare", brokers: [...kafka.brokers], logLevel: logLevel.NOTHING }).producer({ allowAutoTopicCreation: true })
     yield* Effect.promise(() => producer.connect())
     yield* Effect.addFinalizer(() => Effect.promise(() => producer.disconnect()))

@@ -15,18 +15,15 @@
  */
 import { type Context, Effect, Layer, Option, Schema } from "effect"
 import { CompressionTypes, Kafka, logLevel } from "kafkajs"
-import { normaliseEvent } from "../src/pipeline/Normalise.js"
-import { eventMessage } from "../src/pipeline/Wire.js"
 import { defaultPipelineOptions } from "../src/pipeline/Options.js"
 import { runAudit } from "../src/pipeline/Pipeline.js"
 import { KafkaConfig } from "../src/adapters/KafkaConfig.js"
 import { kafkaSinkLayer } from "../src/adapters/KafkaSink.js"
 import type { EventSink } from "../src/services/EventSink.js"
 import { SqlStateStoresLive } from "../src/adapters/SqlStateStores.js"
-import { decodeAuditEntry } from "../src/platforms/github/AuditLog.js"
 import { startKafkaMock } from "../src/testkit/KafkaMock.js"
 import { sqlLayerFor, testDatabase } from "../src/testkit/Postgres.js"
-import { auditConnector, type Figure, fmt, githubAuditEntries, median, rate } from "./lib.js"
+import { auditConnector, bareMessages, type Figure, fmt, githubAuditEntries, median, rate } from "./lib.js"
 
 export const throughput = (events: number, rounds: number) =>
   Effect.gen(function*() {
@@ -36,14 +33,7 @@ export const throughput = (events: number, rounds: number) =>
     const entries = Array.from(githubAuditEntries(events))
 
     // the baseline sends exactly what the pipeline would: encode outside its timing
-    const encoded = entries.flatMap((entry) => {
-      const record = decodeAuditEntry(entry)
-      if (record._tag === "Invalid") return []
-      const normal = normaliseEvent(record.value, { caseInsensitivePrincipals: true })
-      if (normal._tag === "Left") return []
-      const m = eventMessage(normal.right, "bench")
-      return [{ key: m.key, value: m.value, headers: { ...m.headers } }]
-    })
+    const encoded = bareMessages(entries)
 
     const configFor = (producerThread: "worker" | "main", producerThreads = 1) =>
       Schema.decodeUnknownSync(KafkaConfig)({ brokers: kafka.brokers, clientId: "verity-bench", logLevel: "nothing", producerThread, producerThreads })
