@@ -10,6 +10,7 @@ import { Deferred, Effect, Exit, HashMap, Logger, LogLevel, Runtime, Schema } fr
 import { SinkError } from "../domain/Errors.js"
 import { makeKafkaPublisher } from "./KafkaClient.js"
 import { KafkaConfig } from "./KafkaConfig.js"
+import { kafkajsVersion, loadedKafkajsVersion, pooledEncoderInstalled } from "./KafkajsEncoder.js"
 import { type FromWorker, ToWorker, unpackBatch } from "./KafkaWorkerProtocol.js"
 
 const port = parentPort
@@ -71,6 +72,11 @@ const program = Effect.gen(function*() {
         return Deferred.unsafeDone(closing, Exit.void)
     }
   })
+  yield* pooledEncoderInstalled()
+    ? Effect.logDebug("kafka producer thread: kafkajs encodes with KafkajsEncoder.ts's encoder")
+    : Effect.logWarning(
+      `kafka producer thread: kafkajs ${loadedKafkajsVersion()} keeps its own encoder (KafkajsEncoder.ts is written for ${kafkajsVersion}); sends work, with more CPU`
+    )
   post({ _tag: "Ready" })
   yield* Deferred.await(closing)
 }).pipe(

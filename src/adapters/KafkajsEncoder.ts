@@ -32,6 +32,9 @@ const version: unknown = require("kafkajs/package.json").version
 /** The version whose Encoder this was written against and tested on. */
 export const kafkajsVersion = "2.2.4"
 
+/** Marks the replacement class; `Symbol.for`, so any module instance of this file recognises it. */
+const marker = Symbol.for("verity/KafkajsEncoder")
+
 const MSB = 0x80
 const LOW7 = 0x7f
 const HIGH = 0xffffff80
@@ -88,6 +91,7 @@ export const pooledEncoder = <C extends EncoderClass>(Original: C): C => {
   Object.defineProperty(prototype, "constructor", { value: Pooled })
   // the static helpers (sizeOfVarInt, encodeZigZag, ...) through the prototype chain
   Object.setPrototypeOf(Pooled, Original)
+  Object.defineProperty(Pooled, marker, { value: true })
   return Pooled
 }
 
@@ -155,6 +159,7 @@ export const directRecord = (Encoder: EncoderClass, original: RecordEncoder): Re
  * kafkajs is first loaded in this thread; another kafkajs version is left as it is.
  */
 export const installPooledEncoder = (): boolean => {
+  if (pooledEncoderInstalled()) return true
   if (version !== kafkajsVersion) return false
   const Original = require(encoderPath) as EncoderClass
   const cachedEncoder = require.cache[encoderPath]
@@ -167,3 +172,12 @@ export const installPooledEncoder = (): boolean => {
   cachedRecord.exports = directRecord(Pooled, originalRecord)
   return true
 }
+
+/** Whether this thread's kafkajs encodes with the replacement (the producer thread logs it at start). */
+export const pooledEncoderInstalled = (): boolean => {
+  const exported: unknown = require.cache[encoderPath]?.exports
+  return typeof exported === "function" && marker in exported
+}
+
+/** The kafkajs version this thread loaded. */
+export const loadedKafkajsVersion = (): string => String(version)

@@ -6,11 +6,8 @@ import { parentPort, workerData } from "node:worker_threads"
 import { tsImport } from "tsx/esm/api"
 
 const require = createRequire(import.meta.url)
-let installed = false
-if (workerData.install) {
-  const { installPooledEncoder } = await tsImport("../../src/adapters/KafkajsEncoder.ts", import.meta.url)
-  installed = installPooledEncoder()
-}
+const { installPooledEncoder, pooledEncoderInstalled } = await tsImport("../../src/adapters/KafkajsEncoder.ts", import.meta.url)
+if (workerData.install) installPooledEncoder()
 const ProduceV3 = require("kafkajs/src/protocol/requests/produce/v3/request.js")
 const { Types } = require("kafkajs/src/protocol/message/compression/index.js")
 const out = []
@@ -21,4 +18,4 @@ for (const compression of [Types.None, Types.GZIP]) {
     out.push(encoder.buffer.toString("base64"))
   }
 }
-parentPort.postMessage({ installed, requests: out })
+parentPort.postMessage({ installed: pooledEncoderInstalled(), requests: out })
