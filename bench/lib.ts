@@ -1,7 +1,8 @@
 /** Shared pieces of the benchmarks: machine facts, synthetic GitHub audit entries, a results file. */
 import { execFileSync } from "node:child_process"
 import { cpus, freemem, loadavg, totalmem, type as osType, release } from "node:os"
-import { Chunk, Option, Stream } from "effect"
+import { Chunk, Effect, Option, Stream } from "effect"
+import type { CompressionTypes, Message, Producer } from "kafkajs"
 import type { AuditRecord, Connector } from "../src/sdk/Connector.js"
 import { decodeAuditEntry } from "../src/platforms/github/AuditLog.js"
 import { normaliseEvent } from "../src/pipeline/Normalise.js"
@@ -100,6 +101,15 @@ export const bareMessages = (entries: ReadonlyArray<unknown>) =>
     if (normal._tag === "Left") return []
     const m = eventMessage(normal.right, "bench")
     return [{ key: m.key, value: m.value, headers: { ...m.headers } }]
+  })
+
+/** Send `messages` as the bare producer does in the benchmarks: `batchSize` at a time, one batch in flight, acks=-1. */
+export const sendBare = (producer: Producer, messages: ReadonlyArray<Message>, batchSize: number, compression: CompressionTypes) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < messages.length; i += batchSize) {
+      const batch = messages.slice(i, i + batchSize)
+      yield* Effect.promise(() => producer.sendBatch({ topicMessages: [{ topic: "verity.events.raw.github", messages: batch }], acks: -1, compression }))
+    }
   })
 
 export const rate = (count: number, ms: number) => Math.round((count / ms) * 1000)

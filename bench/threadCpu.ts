@@ -1,8 +1,10 @@
 /**
  * CPU per event of every thread of this process (from /proc/self/task, Linux), around runs of the
  * throughput benchmark's work: what a `--cpu-prof` profile cannot show (V8's collector threads, libuv's
- * zlib threads). bench/README.md has what it found.
+ * zlib threads). bench/README.md has what it found. With `--cpu-prof` it also writes a profile per
+ * JavaScript thread:
  *   node --import tsx bench/threadCpu.ts worker|main|bare [events]
+ *   node --cpu-prof --cpu-prof-dir=.verity/profiles --import tsx bench/threadCpu.ts main
  * `worker`: our pipeline, one producer thread, 4 in flight; `main`: the defaults; `bare`: the bare kafkajs
  * producer on the same messages. Two measured runs after a warm-up.
  */
@@ -16,7 +18,7 @@ import { kafkaSinkLayer } from "../src/adapters/KafkaSink.js"
 import { SqlStateStoresLive } from "../src/adapters/SqlStateStores.js"
 import { startKafkaMock } from "../src/testkit/KafkaMock.js"
 import { sqlLayerFor, testDatabase } from "../src/testkit/Postgres.js"
-import { auditConnector, bareMessages, githubAuditEntries } from "./lib.js"
+import { auditConnector, bareMessages, githubAuditEntries, sendBare } from "./lib.js"
 
 /** CPU milliseconds per thread id (utime + stime, in clock ticks of 10 ms). */
 const threadTimes = (): Map<string, number> => {
@@ -57,12 +59,7 @@ const program = Effect.gen(function*() {
     for (let run = 0; run < 3; run++) {
       const before = threadTimes()
       const t0 = performance.now()
-      for (let i = 0; i < messages.length; i += defaultPipelineOptions.batchSize) {
-        const batch = messages.slice(i, i + defaultPipelineOptions.batchSize)
-        yield* Effect.promise(() =>
-          producer.sendBatch({ topicMessages: [{ topic: "verity.events.raw.github", messages: batch }], acks: -1, compression: CompressionTypes.GZIP })
-        )
-      }
+      yield* sendBare(producer, messages, defaultPipelineOptions.batchSize, CompressionTypes.GZIP)
       if (run > 0) report(`bare kafkajs, run ${run}`, before, messages.length, performance.now() - t0)
     }
     return

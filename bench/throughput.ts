@@ -23,7 +23,7 @@ import type { EventSink } from "../src/services/EventSink.js"
 import { SqlStateStoresLive } from "../src/adapters/SqlStateStores.js"
 import { startKafkaMock } from "../src/testkit/KafkaMock.js"
 import { sqlLayerFor, testDatabase } from "../src/testkit/Postgres.js"
-import { auditConnector, bareMessages, type Figure, fmt, githubAuditEntries, median, rate } from "./lib.js"
+import { auditConnector, bareMessages, type Figure, fmt, githubAuditEntries, median, rate, sendBare } from "./lib.js"
 
 export const throughput = (events: number, rounds: number) =>
   Effect.gen(function*() {
@@ -77,12 +77,7 @@ export const throughput = (events: number, rounds: number) =>
     const runBaseline = Effect.gen(function*() {
       const c0 = process.cpuUsage()
       const b0 = performance.now()
-      for (let i = 0; i < encoded.length; i += batchSize) {
-        const messages = encoded.slice(i, i + batchSize)
-        yield* Effect.promise(() =>
-          producer.sendBatch({ topicMessages: [{ topic: "verity.events.raw.github", messages }], acks: -1, compression })
-        )
-      }
+      yield* sendBare(producer, encoded, batchSize, compression)
       const r = rate(encoded.length, performance.now() - b0)
       baselineCpu.push(cpuPer(c0, encoded.length))
       return r

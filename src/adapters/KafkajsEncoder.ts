@@ -23,6 +23,8 @@ export interface EncoderClass {
   new(initialSize?: number): EncoderInstance
   readonly prototype: EncoderInstance & Record<string, unknown>
   nextPowerOfTwo(value: number): number
+  sizeOfVarInt(value: number): number
+  sizeOfVarIntBytes(value: string | Buffer | null | undefined): number
 }
 
 const encoderPath = require.resolve("kafkajs/src/protocol/encoder.js")
@@ -104,21 +106,6 @@ interface Writer extends EncoderInstance {
 type RecordArgs = Readonly<Record<string, unknown>>
 type RecordEncoder = (args: RecordArgs) => unknown
 
-/** The varint length of a 32-bit zigzag value (kafkajs's `sizeOfVarInt`). */
-const sizeOfVarInt = (value: number) => {
-  let v = (value << 1) ^ (value >> 31)
-  let bytes = 1
-  while ((v & HIGH) !== 0) {
-    bytes += 1
-    v >>>= 7
-  }
-  return bytes
-}
-const sizeOfBytes = (value: string | Buffer | null | undefined) => {
-  if (value == null) return 1 // varint -1
-  const n = typeof value === "string" ? Buffer.byteLength(value, "utf8") : value.length
-  return sizeOfVarInt(n) + n
-}
 const isBytes = (value: unknown): value is string | Buffer | null | undefined =>
   value == null || typeof value === "string" || Buffer.isBuffer(value)
 /** within this range a varlong (64-bit zigzag) has the same bytes as a varint */
@@ -141,11 +128,13 @@ export const directRecord = (Encoder: EncoderClass, original: RecordEncoder): Re
   ) return original(args)
   const named = headers as Readonly<Record<string, unknown>>
   const names = Object.keys(named)
-  let size = 1 + sizeOfVarInt(timestampDelta) + sizeOfVarInt(offsetDelta) + sizeOfBytes(key) + sizeOfBytes(value) + sizeOfVarInt(names.length)
+  // kafkajs's own size helpers; in this range a varlong is as long as a varint
+  let size = 1 + Encoder.sizeOfVarInt(timestampDelta) + Encoder.sizeOfVarInt(offsetDelta) + Encoder.sizeOfVarIntBytes(key) +
+    Encoder.sizeOfVarIntBytes(value) + Encoder.sizeOfVarInt(names.length)
   for (const name of names) {
     const v = named[name]
     if (typeof v !== "string" && !Buffer.isBuffer(v)) return original(args)
-    size += sizeOfBytes(name) + sizeOfBytes(v)
+    size += Encoder.sizeOfVarIntBytes(name) + Encoder.sizeOfVarIntBytes(v)
   }
   const out = new Encoder(size + 5) as Writer
   out.writeVarInt(size).writeInt8(0).writeVarInt(timestampDelta).writeVarInt(offsetDelta).writeVarIntBytes(key).writeVarIntBytes(value)
