@@ -15,7 +15,7 @@
  *   - the rate budget a second pull of the unchanged org spends, against the first.
  */
 import { spawn } from "node:child_process"
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, Layer, Redacted, Stream } from "effect"
 import { makeGitHubConnector } from "../src/platforms/github/Connector.js"
 import type { SimulatorStats } from "../src/platforms/github/simulator/Types.js"

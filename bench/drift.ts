@@ -9,7 +9,7 @@
  * cluster, an independent consumer. Latencies are of the detected changes; a change a side never
  * reported within two snapshot intervals after the last write is counted apart.
  */
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Duration, Effect, Layer, Redacted, Schema } from "effect"
 import { KafkaConfig } from "../src/adapters/KafkaConfig.js"
 import { kafkaSinkLayer } from "../src/adapters/KafkaSink.js"

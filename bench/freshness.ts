@@ -5,7 +5,7 @@
  * poller's ideal p50 is half the interval plus the transport. The baseline, measured in the same run,
  * is that transport floor: a bare kafkajs produce -> consume through the same broker.
  */
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Duration, Effect, Fiber, Layer, Redacted, Schedule, Schema } from "effect"
 import { Kafka, logLevel } from "kafkajs"
 import { randomUUID } from "node:crypto"

@@ -5,7 +5,7 @@
  * (30 requests/s, below the default rate limiter's 50/s) so the row runs in seconds; the ratio
  * floor/ours is what the pacing keeps of the limit. Target: ≥0.9 with 0 secondary-limit answers.
  */
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, Layer, Redacted } from "effect"
 import { makeConnectorId } from "../src/domain/Ids.js"
 import { endpointOf } from "../src/platforms/github/Endpoint.js"

@@ -4,7 +4,7 @@
  * Prints one JSON line: the records the pull gave (valid and invalid). Run twice on the same database,
  * the second process starts with empty memory: only what the first left in PostgreSQL can save budget.
  */
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Redacted, Stream } from "effect"
 import { SqlStateStoresLive } from "../src/adapters/SqlStateStores.js"

@@ -5,7 +5,8 @@
  * generated. Then `simulate`, `connector`, the demo and the public API know the platform, with no other
  * edit. Nothing is written unless every check passes first.
  */
-import { FileSystem, Path } from "@effect/platform"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
 import { Data, Effect } from "effect"
 import { fileURLToPath } from "node:url"
 

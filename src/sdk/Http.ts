@@ -8,7 +8,10 @@
  *     it, at least `secondaryBackoff.base`, doubling up to `secondaryBackoff.cap`;
  *   - each request, retries included, is one `ApiClient.request` span.
  */
-import { HttpClient, HttpClientError, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Clock, Data, Duration, Effect, Option, ParseResult, Redacted, Ref, Schedule, Schema } from "effect"
 import { ConnectorError } from "../domain/Errors.js"
 import { RateLimiter } from "./RateLimiter.js"

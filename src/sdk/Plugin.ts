@@ -8,7 +8,7 @@
  * `ReadonlyArray<PlatformPlugin>`.
  */
 import { Options } from "@effect/cli"
-import type { HttpClient } from "@effect/platform"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import { Effect, type Schema, type Scope } from "effect"
 import type { ConfigError } from "../domain/Errors.js"
 import type { ConnectorId } from "../domain/Ids.js"

@@ -6,7 +6,7 @@
  * model, its error code against the SDK's mapping. The executor runs in-process against simulators
  * over real HTTP; retries and `retry-after` waits run on a clock where sleeping takes no time.
  */
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { GitHubIntegration } from "../../src/platforms/github/capabilities/Integration.js"

@@ -7,8 +7,9 @@
  * graphql, audit_log). GitHub's own example responses run through the connector's decoders. The end of the
  * first test proves the checks fail when a field is wrong, or when a request has no User-Agent.
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Layer, Option, Redacted, Schema, Stream } from "effect"
 import { generateKeyPairSync, sign } from "node:crypto"

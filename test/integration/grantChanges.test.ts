@@ -2,7 +2,7 @@
  * Access over time against real parts: the GitHub simulator over HTTP (changed through its write API),
  * PostgreSQL, the Kafka mock cluster, and an independent consumer reading the topics back.
  */
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Stream } from "effect"
 import { ConnectorError } from "../../src/domain/Errors.js"

@@ -4,7 +4,7 @@
  * PostgreSQL), against the GitHub simulator over HTTP and the Kafka mock cluster. The refresh request
  * crosses through the state database; snapshots are an hour apart, so the change arrives by it alone.
  */
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Schedule, Schema } from "effect"
 import { KafkaConfig } from "../../src/adapters/KafkaConfig.js"

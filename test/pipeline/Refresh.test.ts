@@ -4,7 +4,7 @@
  * PostgreSQL, the Kafka mock cluster, and an independent consumer, with snapshots an hour apart, so
  * every change there reaches Kafka through the audit log alone.
  */
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Option, Schedule, Stream } from "effect"
 import { makePromMetrics } from "../../src/adapters/PromMetrics.js"

@@ -1,6 +1,7 @@
 /** definePlugin erases a platform's types: settings are decoded (with their fallbacks) before `make`, simulator options parse into the effect that serves. */
 import { Command, Options } from "@effect/cli"
-import { NodeContext, NodeHttpClient } from "@effect/platform-node"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Ref, Schema, Stream } from "effect"
 import { makeConnectorId, makePlatform } from "../../src/domain/Ids.js"

@@ -6,7 +6,7 @@
  * `scripts/capability-examples.ts` writes them into src/sdk/capabilities/README.md; a test checks the
  * README still holds them.
  */
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, Layer } from "effect"
 import { GitHubIntegration } from "../../src/platforms/github/capabilities/Integration.js"
 import { startGitHubSimulator } from "../../src/platforms/github/simulator/Server.js"

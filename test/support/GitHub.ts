@@ -1,6 +1,6 @@
 /** Shared wiring for the GitHub tests: a simulator, a connector against it, the pipeline on memory layers. */
-import { HttpClient } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, Layer, Logger, LogLevel, Redacted, Schema } from "effect"
 import { KafkaConfig } from "../../src/adapters/KafkaConfig.js"
 import { kafkaSinkLayer } from "../../src/adapters/KafkaSink.js"

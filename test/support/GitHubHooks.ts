@@ -4,8 +4,9 @@
  * simulator's API between the REST and the GraphQL reads; `editJson` may rewrite a JSON answer's body
  * (e.g. a malformed item in an otherwise good page) for the URLs it names, keeping its status and headers (ETags included).
  */
-import { HttpClient, HttpClientResponse } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, Layer } from "effect"
 
 export interface ClientHooks {

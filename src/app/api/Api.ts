@@ -3,7 +3,11 @@
  * (`Server.ts`), the OpenAPI document (`/openapi.json`) and the docs page (`/docs`) all come from it.
  * JSON field names are snake_case, like the wire format.
  */
-import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
+import * as HttpApi from "@effect/platform/HttpApi"
+import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
+import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as OpenApi from "@effect/platform/OpenApi"
 import { Schema } from "effect"
 import { CheckpointStream } from "../../domain/Checkpoint.js"
 import { WriteAccess, ReadAccess } from "./Auth.js"

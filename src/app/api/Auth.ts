@@ -4,7 +4,8 @@
  * lengths and the comparison says nothing about the token's length either.
  */
 import { createHash, timingSafeEqual } from "node:crypto"
-import { HttpApiMiddleware, HttpApiSecurity } from "@effect/platform"
+import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
+import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
 import { Effect, Layer, Redacted } from "effect"
 import type { ApiConfig } from "../AppConfig.js"
 import { Unauthorized } from "./Errors.js"

@@ -2,7 +2,7 @@
  * The API's errors: each a JSON body with its `_tag` and a message an operator can act on, and an HTTP
  * status. Bad query or path parameters are `HttpApiDecodeError` (400), whose `issues` name the field.
  */
-import { HttpApiSchema } from "@effect/platform"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import { Schema } from "effect"
 
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()(

@@ -2,7 +2,9 @@
  * The guide's grants endpoints: the current grants from the grant state (with when each was first and
  * last seen), and the drift, both paged by an opaque cursor.
  */
-import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
+import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
+import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
+import * as OpenApi from "@effect/platform/OpenApi"
 import { Schema } from "effect"
 import { GrantChange, GrantRecord } from "../../domain/Grant.js"
 import { ReadAccess } from "./Auth.js"

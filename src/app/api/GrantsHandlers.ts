@@ -1,5 +1,5 @@
 /** The grants endpoints over the grant store. */
-import { HttpApiBuilder } from "@effect/platform"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import { Effect } from "effect"
 import { GrantStore } from "../../services/GrantStore.js"
 import { VerityApi } from "./Api.js"

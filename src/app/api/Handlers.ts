@@ -1,5 +1,5 @@
 /** The API's handlers, one group each, over the program's services. */
-import { HttpApiBuilder } from "@effect/platform"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import { Clock, Effect, Layer } from "effect"
 import type { CheckpointError } from "../../domain/Errors.js"
 import { CheckpointStore } from "../../services/CheckpointStore.js"

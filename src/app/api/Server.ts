@@ -4,7 +4,11 @@
  * answers 404 with a JSON body too. What it serves comes from the program: `Served`, the state stores,
  * the event sink, and the program's `Metrics` and `RunTriggers` instances.
  */
-import { HttpApiBuilder, HttpApiSwagger, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpApiSwagger from "@effect/platform/HttpApiSwagger"
+import * as HttpServer from "@effect/platform/HttpServer"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Effect, Layer } from "effect"
 import { Metrics, type MetricsShape } from "../../services/Metrics.js"
 import { RunTriggers, type RunTriggersShape } from "../../services/RunTriggers.js"

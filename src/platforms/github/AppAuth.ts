@@ -4,7 +4,8 @@
  * The token lasts an hour; it is bought again before it ends (a fifth of its life, at most five minutes,
  * ahead), one purchase at a time, and never appears in a log or an error.
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Clock, Effect, Redacted, Schema } from "effect"
 import { createSign } from "node:crypto"
 import { ConnectorError } from "../../domain/Errors.js"

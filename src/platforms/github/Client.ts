@@ -17,7 +17,9 @@
  *     scopes the token needs, 404 on the org names the org, and no message ever carries the token.
  * Exported for other capabilities (Lumos accounts/resources/entitlements, assign/unassign).
  */
-import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Chunk, Clock, type Duration, Effect, Option, Redacted, Schedule, Schema, Stream } from "effect"
 import { createHash } from "node:crypto"
 import { ConnectorError } from "../../domain/Errors.js"

@@ -4,7 +4,7 @@
  * answer decoded with the API's payload schemas. Non-2xx answers become `ConnectorError`s whose
  * message carries the API's `detail`.
  */
-import { HttpClientRequest } from "@effect/platform"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Effect, Option, type Redacted, Schema } from "effect"
 import type { ConnectorError } from "../../domain/Errors.js"
 import { getJson, makeApiClient, statusError, transportError } from "../../sdk/Http.js"

@@ -5,7 +5,7 @@
  * `ErrorResponse` for a request that fails validation, lacks auth or settings, carries a bad page
  * token, or fails in the handler. `info` and `app_info` are answered here, from the Schemas.
  */
-import type { HttpClient } from "@effect/platform"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import { Effect, ParseResult, Schema } from "effect"
 import type { RateLimiter } from "../RateLimiter.js"
 import type { AuthKind } from "./Auth.js"

@@ -1,5 +1,5 @@
 /** JSON answers: what a simulator's route decides (status, body, headers) and the HTTP response that carries it. */
-import { HttpServerResponse } from "@effect/platform"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 
 export interface JsonAnswer {
   readonly status: number

@@ -1,5 +1,5 @@
 /** Serving a simulator: its HTTP server on 127.0.0.1 for the scope's life, and the base URL it answers on. */
-import { HttpServer } from "@effect/platform"
+import * as HttpServer from "@effect/platform/HttpServer"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Context, Effect, Layer, type Scope } from "effect"
 import { createServer } from "node:http"

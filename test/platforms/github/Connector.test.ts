@@ -3,7 +3,8 @@
  * fixtures (plus the GraphQL permission sources the exact mechanism needs). The mapping rules are
  * tested beside their code (permissions/Privileges, AuditLog).
  */
-import { HttpClient, HttpClientResponse } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Clock, Effect, Fiber, Layer, Option, Redacted, Stream, TestClock } from "effect"
 import { makeGitHubConnector } from "../../../src/platforms/github/Connector.js"

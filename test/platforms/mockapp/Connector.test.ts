@@ -1,5 +1,5 @@
 /** The MockApp connector feeds the pipeline: one snapshot per association, one event per login, resumable. */
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import { makeMockAppConnector } from "../../../src/platforms/mockapp/Connector.js"

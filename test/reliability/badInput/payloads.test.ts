@@ -6,7 +6,7 @@
  * the simulator's malformed entries through `run --once` into JSON-lines files.
  */
 import { existsSync, readFileSync } from "node:fs"
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Layer, Option, Redacted, Scope, Stream } from "effect"
 import { makeGitHubConnector } from "../../../src/platforms/github/Connector.js"

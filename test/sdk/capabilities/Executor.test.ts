@@ -1,5 +1,5 @@
 /** The capability executor: what a connector lacks, requests it refuses before any handler, info. */
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Schema } from "effect"
 import { CapabilityError } from "../../../src/sdk/capabilities/Errors.js"

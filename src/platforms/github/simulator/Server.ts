@@ -8,7 +8,10 @@
  * with 304 on `If-None-Match` (free), `x-ratelimit-*` headers, and the odd truncated page.
  * The model, the routes, GraphQL, the limits and faults, and the truth each live in their own file here.
  */
-import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServer from "@effect/platform/HttpServer"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Effect, Fiber, type Scope } from "effect"
 import { createHash } from "node:crypto"
 import { chance, delay, truncate } from "../../../sdk/simulator/Faults.js"

@@ -4,7 +4,10 @@
  * `{"detail": [{"loc", "msg", "type"}]}`; an unknown route is 404 `{"detail": "Not Found"}`; a known
  * route with another method is 405 `{"detail": "Method Not Allowed"}`.
  */
-import { HttpApi, HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import * as HttpApi from "@effect/platform/HttpApi"
+import * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Effect, Option, Schema } from "effect"
 import { MockAppApi } from "./Api.js"
 

@@ -1,5 +1,5 @@
 /** The MockApp API's handlers over the simulator's state, and its bearer-token check. */
-import { HttpApiBuilder } from "@effect/platform"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import { Effect, Layer, Redacted } from "effect"
 import type { Association, User } from "../Payloads.js"
 import { Authorization, conflict, MockAppApi, notFound, unauthorized, unprocessable } from "./Api.js"

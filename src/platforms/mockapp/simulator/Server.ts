@@ -4,7 +4,11 @@
  * OpenAPI document, FastAPI's error shapes (422 `detail` list, 404 `Not Found`, 405), and fault
  * injection (503, 429 with `retry-after`, latency) on the API routes only.
  */
-import { HttpApiBuilder, HttpApiSwagger, type HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpApiSwagger from "@effect/platform/HttpApiSwagger"
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Effect, Layer, type Scope } from "effect"
 import { delay, rollFault } from "../../../sdk/simulator/Faults.js"
 import { mulberry32 } from "../../../sdk/simulator/SeededRandom.js"

@@ -1,5 +1,5 @@
 /** GitHub's capabilities on the SDK's models, against the GitHub simulator over HTTP (every answer checked against the Lumos contract). */
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { GitHubIntegration } from "../../../../src/platforms/github/capabilities/Integration.js"

@@ -1,6 +1,7 @@
 /** The simulator's documented GitHub shapes, over real HTTP (what any client, not only ours, would see). */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { startGitHubSimulator } from "../../../../src/platforms/github/simulator/Server.js"

@@ -3,7 +3,7 @@
  * server, checking what the server holds after each step (every answer checked against the Lumos
  * contract); plus the error cases a caller meets.
  */
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { MockAppIntegration } from "../../../../src/platforms/mockapp/capabilities/Integration.js"
