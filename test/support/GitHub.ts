@@ -149,18 +149,26 @@ export const adminRequest = (sim: GitHubSimulator, method: string, path: string,
     return text === "" ? undefined : (JSON.parse(text) as unknown)
   })
 
+const Logins = Schema.Array(Schema.Struct({ login: Schema.String }))
+const Slugs = Schema.Array(Schema.Struct({ slug: Schema.String }))
+const Names = Schema.Array(Schema.Struct({ name: Schema.String }))
+
+/** GET `path` from the simulator, decoded (a test's own request: a wrong shape is a defect, so it dies). */
+const adminGet = <A, I>(sim: GitHubSimulator, path: string, schema: Schema.Schema<A, I>) =>
+  Effect.flatMap(adminRequest(sim, "GET", path), Schema.decodeUnknown(schema)).pipe(Effect.orDie)
+
 /**
  * A member (not an owner) of a team, on a repository where only the base permission reached them, with
  * that team given PUSH there: their PUSH is a group grant, with no direct grant beside it.
  */
 export const teamPushGrant = (sim: GitHubSimulator) =>
   Effect.gen(function*() {
-    const owners = ((yield* adminRequest(sim, "GET", `/orgs/${sim.org}/members?role=admin`)) as ReadonlyArray<{ login: string }>).map((o) => o.login.toLowerCase())
-    const teams = (yield* adminRequest(sim, "GET", `/orgs/${sim.org}/teams`)) as ReadonlyArray<{ slug: string }>
-    const repos = ((yield* adminRequest(sim, "GET", `/orgs/${sim.org}/repos`)) as ReadonlyArray<{ name: string }>).map((r) => r.name)
+    const owners = (yield* adminGet(sim, `/orgs/${sim.org}/members?role=admin`, Logins)).map((o) => o.login.toLowerCase())
+    const teams = yield* adminGet(sim, `/orgs/${sim.org}/teams`, Slugs)
+    const repos = (yield* adminGet(sim, `/orgs/${sim.org}/repos`, Names)).map((r) => r.name)
     const truth = yield* sim.truthGrants
     for (const { slug } of teams) {
-      const members = ((yield* adminRequest(sim, "GET", `/orgs/${sim.org}/teams/${slug}/members`)) as ReadonlyArray<{ login: string }>).map((m) => m.login.toLowerCase())
+      const members = (yield* adminGet(sim, `/orgs/${sim.org}/teams/${slug}/members`, Logins)).map((m) => m.login.toLowerCase())
       for (const login of members.filter((m) => !owners.includes(m))) {
         const repo = repos.find((name) =>
           truth.every((h) => h.principal_ref !== login || h.asset_ref !== `${sim.org}/${name}` || (h.privilege === "PULL" && h.grant_mechanism === "role"))
