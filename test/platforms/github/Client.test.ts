@@ -24,7 +24,8 @@ const fullPullEqualsTruth = (simOptions: GitHubSimulatorOptions, settings: { rea
     return { sim, stats: yield* sim.stats, log: yield* sim.requestLog }
   })
 
-describe("GitHub connector as a good API citizen", () => {
+// each test has a simulator of its own and mostly waits (rate windows, retry-after): run them side by side
+describe.concurrent("GitHub connector as a good API citizen", () => {
   it.live("a budget of 100 requests per 4 s window: the full pull waits for the reset and gets no 403/429", () =>
     Effect.gen(function*() {
       const { log, stats } = yield* fullPullEqualsTruth({

@@ -11,7 +11,8 @@ import { fastOptions, pipelineOptions, runtimeLayer } from "../../support/GitHub
 // GitHub's 900 points/min per endpoint and 2,000 GraphQL points/min, scaled down to a 2 s window
 const scaled = { restPointsPerEndpoint: 60, graphqlPoints: 130, windowSeconds: 2 }
 
-describe("GitHub pacing by the secondary limits", () => {
+// each test has a simulator of its own and mostly waits (rate windows, retry-after): run them side by side
+describe.concurrent("GitHub pacing by the secondary limits", () => {
   it("an endpoint is its route template: every repository's collaborators are one endpoint", () => {
     expect(endpointOf("GET", "/repos/acme/a/collaborators")).toBe(endpointOf("get", "/repos/acme/b/collaborators"))
     expect(endpointOf("GET", "/orgs/acme/teams/x/members")).toBe("GET /orgs/{}/teams/{}/members")
