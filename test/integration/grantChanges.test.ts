@@ -13,7 +13,7 @@ import { startGitHubSimulator } from "../../src/platforms/github/simulator/Serve
 import { drainTopics } from "../../src/testkit/KafkaDrain.js"
 import { startKafkaMock } from "../../src/testkit/KafkaMock.js"
 import { testDatabase } from "../../src/testkit/Postgres.js"
-import { adminRequest, connectorFor, limiterLayer, pipelineOptions, kafkaAndSqlLayer } from "../support/GitHub.js"
+import { adminGet, adminRequest, connectorFor, limiterLayer, Members, pipelineOptions, kafkaAndSqlLayer, Teams } from "../support/GitHub.js"
 import { changeIds, readChanges, removedKeys, tombstonesOf, truthDiff } from "../support/GrantTruth.js"
 
 
@@ -51,9 +51,9 @@ describe("grant changes (GitHub simulator, PostgreSQL, Kafka)", () => {
       const direct = truth0.find((g) => g.grant_mechanism === "direct" && g.privilege === "PUSH")!
       const [, repo] = direct.asset_ref.split("/")
       yield* adminRequest(sim, "DELETE", `/repos/${sim.org}/${repo}/collaborators/${direct.principal_ref}`)
-      const teams = (yield* adminRequest(sim, "GET", `/orgs/${sim.org}/teams`)) as ReadonlyArray<{ slug: string }>
+      const teams = yield* adminGet(sim, `/orgs/${sim.org}/teams`, Teams)
       const team = teams[0]!.slug
-      const members = (yield* adminRequest(sim, "GET", `/orgs/${sim.org}/teams/${team}/members`)) as ReadonlyArray<{ login: string }>
+      const members = yield* adminGet(sim, `/orgs/${sim.org}/teams/${team}/members`, Members)
       yield* adminRequest(sim, "DELETE", `/orgs/${sim.org}/teams/${team}/memberships/${members[0]!.login}`)
       yield* adminRequest(sim, "PATCH", `/orgs/${sim.org}`, { default_repository_permission: "read" })
       const newcomer = truth0.find((g) => g.grant_mechanism === "role" && g.privilege === "PULL" && g.asset_ref !== direct.asset_ref)!

@@ -27,7 +27,7 @@ import type { RequestLogEntry } from "../../src/platforms/github/simulator/Types
 import { watchTopics, type WatchedMessage } from "../../src/testkit/KafkaWatch.js"
 import { startKafkaMock } from "../../src/testkit/KafkaMock.js"
 import { testDatabase } from "../../src/testkit/Postgres.js"
-import { adminRequest, connectorFor, limiterLayer, pipelineOptions, kafkaAndSqlLayer, publishedSnapshots, sortedKeys, teamPushGrant } from "../support/GitHub.js"
+import { adminGet, adminRequest, connectorFor, limiterLayer, pipelineOptions, kafkaAndSqlLayer, publishedSnapshots, sortedKeys, teamPushGrant, Teams, Members, Repositories } from "../support/GitHub.js"
 import { readChanges, removedKeys, truthDiff } from "../support/GrantTruth.js"
 
 
@@ -276,11 +276,11 @@ describe("audit-driven refresh", () => {
       expect(reads(yield* sim.requestLog).sort()).toEqual([...collaboratorReads(sim.org, repo), "POST /graphql"].sort())
 
       // 2. a member taken off a team: the team's repositories are re-read, and only they
-      const teams = (yield* adminRequest(sim, "GET", `/orgs/${sim.org}/teams`)) as ReadonlyArray<{ slug: string }>
+      const teams = yield* adminGet(sim, `/orgs/${sim.org}/teams`, Teams)
       let picked: { slug: string; login: string; repos: ReadonlyArray<string> } | undefined
       for (const { slug } of teams) {
-        const repos = ((yield* adminRequest(sim, "GET", `/orgs/${sim.org}/teams/${slug}/repos`)) as ReadonlyArray<{ name: string }>).map((r) => r.name)
-        const members = (yield* adminRequest(sim, "GET", `/orgs/${sim.org}/teams/${slug}/members`)) as ReadonlyArray<{ login: string }>
+        const repos = (yield* adminGet(sim, `/orgs/${sim.org}/teams/${slug}/repos`, Repositories)).map((r) => r.name)
+        const members = yield* adminGet(sim, `/orgs/${sim.org}/teams/${slug}/members`, Members)
         const login = members.find((m) =>
           truth1.some((g) => g.principal_ref === m.login.toLowerCase() && g.grant_mechanism === "group" && repos.includes(g.asset_ref.split("/")[1]!))
         )?.login

@@ -7,6 +7,7 @@ import { kafkaSinkLayer } from "../../src/adapters/KafkaSink.js"
 import { SqlStateStoresLive } from "../../src/adapters/SqlStateStores.js"
 import type { TestDatabase } from "../../src/testkit/Postgres.js"
 import { sqlLayerFor } from "../../src/testkit/Postgres.js"
+import { Member, Repository, Team } from "../../src/platforms/github/Payloads.js"
 import { makeGitHubConnector, type GitHubConnectorOptions } from "../../src/platforms/github/Connector.js"
 import type { GitHubSimulator } from "../../src/platforms/github/simulator/Types.js"
 import { makeConnectorId } from "../../src/domain/Ids.js"
@@ -149,12 +150,13 @@ export const adminRequest = (sim: GitHubSimulator, method: string, path: string,
     return text === "" ? undefined : (JSON.parse(text) as unknown)
   })
 
-const Logins = Schema.Array(Schema.Struct({ login: Schema.String }))
-const Slugs = Schema.Array(Schema.Struct({ slug: Schema.String }))
-const Names = Schema.Array(Schema.Struct({ name: Schema.String }))
+/** GitHub's lists as the connector decodes them (src/platforms/github/Payloads.ts) */
+export const Members = Schema.Array(Member)
+export const Teams = Schema.Array(Team)
+export const Repositories = Schema.Array(Repository)
 
 /** GET `path` from the simulator, decoded (a test's own request: a wrong shape is a defect, so it dies). */
-const adminGet = <A, I>(sim: GitHubSimulator, path: string, schema: Schema.Schema<A, I>) =>
+export const adminGet = <A, I>(sim: GitHubSimulator, path: string, schema: Schema.Schema<A, I>) =>
   Effect.flatMap(adminRequest(sim, "GET", path), Schema.decodeUnknown(schema)).pipe(Effect.orDie)
 
 /**
@@ -163,12 +165,12 @@ const adminGet = <A, I>(sim: GitHubSimulator, path: string, schema: Schema.Schem
  */
 export const teamPushGrant = (sim: GitHubSimulator) =>
   Effect.gen(function*() {
-    const owners = (yield* adminGet(sim, `/orgs/${sim.org}/members?role=admin`, Logins)).map((o) => o.login.toLowerCase())
-    const teams = yield* adminGet(sim, `/orgs/${sim.org}/teams`, Slugs)
-    const repos = (yield* adminGet(sim, `/orgs/${sim.org}/repos`, Names)).map((r) => r.name)
+    const owners = (yield* adminGet(sim, `/orgs/${sim.org}/members?role=admin`, Members)).map((o) => o.login.toLowerCase())
+    const teams = yield* adminGet(sim, `/orgs/${sim.org}/teams`, Teams)
+    const repos = (yield* adminGet(sim, `/orgs/${sim.org}/repos`, Repositories)).map((r) => r.name)
     const truth = yield* sim.truthGrants
     for (const { slug } of teams) {
-      const members = (yield* adminGet(sim, `/orgs/${sim.org}/teams/${slug}/members`, Logins)).map((m) => m.login.toLowerCase())
+      const members = (yield* adminGet(sim, `/orgs/${sim.org}/teams/${slug}/members`, Members)).map((m) => m.login.toLowerCase())
       for (const login of members.filter((m) => !owners.includes(m))) {
         const repo = repos.find((name) =>
           truth.every((h) => h.principal_ref !== login || h.asset_ref !== `${sim.org}/${name}` || (h.privilege === "PULL" && h.grant_mechanism === "role"))
