@@ -26,7 +26,8 @@ const message = (topic: string, i: number): WireMessage => ({
   headers: { "verity-kind": "raw_event", "verity-schema-version": "2", "verity-connector-id": "gh" }
 })
 
-describe("KafkaSink (librdkafka mock cluster)", () => {
+// each test starts a broker of its own and mostly waits on it (acks, a freeze, a drain): run them side by side
+describe.concurrent("KafkaSink (librdkafka mock cluster)", () => {
   // the producer in its worker thread and in the program's thread (the default)
   it.live.each([
     { producerThread: "worker", producerThreads: 1 },

@@ -32,7 +32,8 @@ const limitedOrg = (
     return { sim, connector }
   })
 
-describe("GitHub permissions against the simulator", () => {
+// each test has a simulator of its own and mostly waits on its rate windows and retries: run them side by side
+describe.concurrent("GitHub permissions against the simulator", () => {
   it.live("snapshots equal the simulator's truth; a second pull of the unchanged org is nearly free; a change shows up", () =>
     Effect.gen(function*() {
       const sim = yield* startGitHubSimulator({
