@@ -19,12 +19,12 @@ const slowFirst = [
   "test/integration/cluster.test.ts",
   "test/reliability/databaseOutage.test.ts",
   "test/reliability/grantCrash.test.ts",
-  "test/adapters/KafkaSink.test.ts",
   "test/reliability/httpChaos.test.ts",
   "test/app/Scaffold.test.ts",
   "test/integration/handover.test.ts",
   "test/integration/kafka.test.ts",
   "test/integration/grantChanges.test.ts",
+  "test/adapters/KafkaSink.test.ts",
   "test/platforms/github/permissions/PermissionsStream.test.ts",
   "test/platforms/github/Client.test.ts",
   "test/platforms/github/Pacing.test.ts",
@@ -45,47 +45,38 @@ class SlowFirst extends BaseSequencer {
 }
 
 /**
- * The test files that build Effect's TestContext (`it.effect`, `it.scoped`: a TestClock per test). Each
- * runs in a fresh worker thread, apart from the shared processes: in one shared process, a file's
- * TestClock once started where another file's tests had left theirs (Scheduler.test's clock began at
- * 77.1 s, the sum of Http.test's adjustments), a sharing not yet explained.
+ * @effect/vitest's `layer()` writes its own `it.effect` / `it.scoped` onto vitest's global `it` (fixed
+ * upstream only in Effect 4's @effect/vitest): in a shared process (below), every later file's
+ * `it.effect` would then run on that block's TestContext, one TestClock for all (Scheduler.test's
+ * clock once began at 77.1 s, the sum of Http.test's adjustments). Refuse it here, with the way out.
  */
 const testDir = fileURLToPath(new URL("test", import.meta.url))
-const testContextFiles = readdirSync(testDir, { recursive: true, encoding: "utf8" })
-  .filter((f) => f.endsWith(".test.ts") && /\bit\.(effect|scoped)\b|\bTestClock\b/.test(readFileSync(join(testDir, f), "utf8")))
-  .map((f) => `test/${f.split(sep).join("/")}`)
+for (const file of readdirSync(testDir, { recursive: true, encoding: "utf8" })) {
+  if (!file.endsWith(".ts")) continue
+  if (/import\s*\{[^}]*\blayer\b[^}]*\}\s*from\s*"@effect\/vitest"/.test(readFileSync(join(testDir, file), "utf8"))) {
+    throw new Error(`test/${file.split(sep).join("/")} imports layer from @effect/vitest, which rewrites the global it.effect for every later test file in its process: build the layer once in beforeAll (ManagedRuntime) and provide its context per test, as test/support/GrantStoreContract.ts does`)
+  }
+}
 
 export default defineConfig({
   test: {
+    include: ["test/**/*.test.ts"],
     // the test children's compiled copy of the program (node starts it without tsx's loader)
     globalSetup: ["test/support/ProgramBuild.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    sequence: { sequencer: SlowFirst },
     // integration suites start their own broker and simulators on random ports. Three processes on
     // these 2-core machines: the outage, crash, chaos and cluster suites spend much of their time waiting
     // (a frozen broker, retry-after, takeovers), and two left a core idle through those waits. All three
     // live for the whole run: tinypool stops a worker above the minimum the moment it idles, and with
     // isolation off that can reject the task just handed to it ("Terminating worker thread").
-    poolOptions: {
-      // Each process runs file after file on one module graph, instead of a new process loading effect,
-      // the platform modules and the program for each file (collect: about 130 s to 16 s). The program
-      // is built to be embedded (no global registries: PromMetrics.ts, the state stores' layers), so
-      // files sharing a process pass as they do alone; support/Cli.ts restores its process.chdir.
-      forks: { isolate: false, minForks: 3, maxForks: 3 },
-      threads: { isolate: true, minThreads: 1, maxThreads: 1 }
-    },
-    projects: [
-      {
-        extends: true,
-        test: {
-          name: "shared",
-          include: ["test/**/*.test.ts"],
-          exclude: testContextFiles,
-          pool: "forks"
-        }
-      },
-      { extends: true, test: { name: "test-context", include: testContextFiles, pool: "threads" } }
-    ]
+    maxWorkers: 3,
+    minWorkers: 3,
+    // Each process runs file after file on one module graph, instead of a new process loading effect,
+    // the platform modules and the program for each of the 81 files (collect: about 130 s to 16 s). The
+    // program is built to be embedded (no global registries: PromMetrics.ts, the state stores' layers),
+    // so files sharing a process pass as they do alone; support/Cli.ts restores its process.chdir.
+    poolOptions: { forks: { isolate: false } },
+    sequence: { sequencer: SlowFirst }
   }
 })

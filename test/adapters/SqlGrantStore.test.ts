@@ -1,4 +1,4 @@
-import { describe, layer } from "@effect/vitest"
+import { describe } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { pgliteClientLayer } from "../../src/adapters/Pglite.js"
 import { SqlGrantStoreLive } from "../../src/adapters/SqlGrantStore.js"
@@ -9,6 +9,6 @@ const onPostgres = SqlGrantStoreLive.pipe(Layer.provide(Layer.unwrapScoped(testD
 const onPglite = SqlGrantStoreLive.pipe(Layer.provide(pgliteClientLayer(undefined)), Layer.orDie)
 
 describe("SqlGrantStore", () => {
-  layer(onPostgres, { timeout: "30 seconds" })("PostgreSQL", (it) => grantStoreContract(it))
-  layer(onPglite, { timeout: "60 seconds" })("embedded PGlite", (it) => grantStoreContract(it))
+  grantStoreContract("PostgreSQL", onPostgres, "30 seconds")
+  grantStoreContract("embedded PGlite", onPglite, "60 seconds")
 })

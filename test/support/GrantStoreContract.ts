@@ -1,6 +1,6 @@
 /** What every GrantStore implementation must do; run against memory and SQL (PostgreSQL, PGlite). */
-import { expect, type Vitest } from "@effect/vitest"
-import { Effect } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { type Context, Duration, Effect, type Layer, ManagedRuntime } from "effect"
 import type { GrantMechanism } from "../../src/domain/Access.js"
 import { Privilege } from "../../src/domain/Access.js"
 import type { ObservedGrant } from "../../src/domain/Grant.js"
@@ -31,9 +31,26 @@ const complete = (v: GrantView, grants: ReadonlyArray<ObservedGrant>) =>
     return yield* store.diff(v)
   })
 
-/** The suite, on one store shared by its tests (each test uses its own connector). */
-export const grantStoreContract = (it: Vitest.MethodsNonLive<GrantStore>) => {
-  it.effect("first snapshot is the baseline; then added, removed, mechanism changed; failed views remove nothing; retried diffs record nothing twice", () =>
+/**
+ * The suite, on one store shared by its tests (each test uses its own connector), built before them on
+ * live services. Not @effect/vitest's `layer()`: it writes its own `it.effect` onto vitest's global `it`,
+ * so every later file in a shared test process would run on this block's TestContext.
+ */
+export const grantStoreContract = (name: string, store: Layer.Layer<GrantStore>, timeout: Duration.DurationInput = "30 seconds") =>
+  describe(name, () => {
+    const runtime = ManagedRuntime.make(store)
+    let context: Context.Context<GrantStore> | undefined
+    beforeAll(async () => {
+      context = (await runtime.runtime()).context
+    }, Duration.toMillis(timeout))
+    afterAll(() => runtime.dispose(), Duration.toMillis(timeout))
+    const onStore = <A, E>(test: Effect.Effect<A, E, GrantStore>) =>
+      Effect.suspend(() => context === undefined ? Effect.dieMessage("the grant store was not built") : Effect.provide(test, context))
+    contract((title, test) => it.effect(title, () => onStore(test())))
+  })
+
+const contract = (it: (title: string, test: () => Effect.Effect<void, unknown, GrantStore>) => void) => {
+  it("first snapshot is the baseline; then added, removed, mechanism changed; failed views remove nothing; retried diffs record nothing twice", () =>
     Effect.gen(function*() {
       const store = yield* GrantStore
       const alice = grant("alice", "acme/api", "PUSH", "direct")
@@ -84,7 +101,7 @@ export const grantStoreContract = (it: Vitest.MethodsNonLive<GrantStore>) => {
       expect((yield* store.changes({ platform: "github", connectorId: "gh", since: new Date(Date.now() + 60_000), limit: 10 })).changes).toEqual([])
     }))
 
-  it.effect("a refresh of some assets diffs only those assets", () =>
+  it("a refresh of some assets diffs only those assets", () =>
     Effect.gen(function*() {
       const store = yield* GrantStore
       const a = grant("alice", "acme/api", "PUSH", "direct")
@@ -99,7 +116,7 @@ export const grantStoreContract = (it: Vitest.MethodsNonLive<GrantStore>) => {
       expect(pages.grants).toHaveLength(1)
     }))
 
-  it.effect("a refresh reports what was added and changed on its assets only; before the first complete snapshot it reports nothing", () =>
+  it("a refresh reports what was added and changed on its assets only; before the first complete snapshot it reports nothing", () =>
     Effect.gen(function*() {
       const store = yield* GrantStore
       // no baseline yet: a refresh has nothing to compare against
