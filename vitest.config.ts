@@ -53,8 +53,10 @@ class SlowFirst extends BaseSequencer {
 const testDir = fileURLToPath(new URL("test", import.meta.url))
 for (const file of readdirSync(testDir, { recursive: true, encoding: "utf8" })) {
   if (!file.endsWith(".ts")) continue
-  if (/import\s*\{[^}]*\blayer\b[^}]*\}\s*from\s*"@effect\/vitest"/.test(readFileSync(join(testDir, file), "utf8"))) {
-    throw new Error(`test/${file.split(sep).join("/")} imports layer from @effect/vitest, which rewrites the global it.effect for every later test file in its process: build the layer once in beforeAll (ManagedRuntime) and provide its context per test, as test/support/GrantStoreContract.ts does`)
+  const text = readFileSync(join(testDir, file), "utf8")
+  // `layer` imported from @effect/vitest, or the same function as `it.layer(...)`
+  if (/import\s*\{[^}]*\blayer\b[^}]*\}\s*from\s*"@effect\/vitest"/.test(text) || /\bit\.layer\(/.test(text)) {
+    throw new Error(`test/${file.split(sep).join("/")} uses layer from @effect/vitest, which rewrites the global it.effect for every later test file in its process: build the layer once in beforeAll (ManagedRuntime) and provide its context per test, as test/support/GrantStoreContract.ts does`)
   }
 }
 

@@ -1,6 +1,6 @@
 /** What every GrantStore implementation must do; run against memory and SQL (PostgreSQL, PGlite). */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { type Context, Duration, Effect, type Layer, ManagedRuntime } from "effect"
+import { Duration, Effect, type Layer, ManagedRuntime } from "effect"
 import type { GrantMechanism } from "../../src/domain/Access.js"
 import { Privilege } from "../../src/domain/Access.js"
 import type { ObservedGrant } from "../../src/domain/Grant.js"
@@ -39,13 +39,13 @@ const complete = (v: GrantView, grants: ReadonlyArray<ObservedGrant>) =>
 export const grantStoreContract = (name: string, store: Layer.Layer<GrantStore>, timeout: Duration.DurationInput = "30 seconds") =>
   describe(name, () => {
     const runtime = ManagedRuntime.make(store)
-    let context: Context.Context<GrantStore> | undefined
+    // built here, under the hook's timeout; the tests then get the cached runtime
     beforeAll(async () => {
-      context = (await runtime.runtime()).context
+      await runtime.runtime()
     }, Duration.toMillis(timeout))
     afterAll(() => runtime.dispose(), Duration.toMillis(timeout))
     const onStore = <A, E>(test: Effect.Effect<A, E, GrantStore>) =>
-      Effect.suspend(() => context === undefined ? Effect.dieMessage("the grant store was not built") : Effect.provide(test, context))
+      Effect.flatMap(Effect.promise(() => runtime.runtime()), (built) => Effect.provide(test, built.context))
     contract((title, test) => it.effect(title, () => onStore(test())))
   })
 
