@@ -79,6 +79,9 @@ export interface Model {
   nextInvitationId: number
   nextUserId: number
   nextEventSeq: number
+  /** event ids hash the seed, and times relative to this (the end of the seeded history): a seed's ids are the same on any day */
+  readonly idEpoch: number
+  readonly seed: number
 }
 
 const firstNames = ["alice", "Bob", "carol", "Dave", "erin", "Frank", "grace", "Heidi", "ivan", "Judy", "mallory", "Niaj", "olivia", "Peggy", "rupert", "Sybil", "trent", "Victor", "walter", "Xena"]
@@ -167,7 +170,9 @@ export const buildModel = (
     invitations: new Map(),
     nextInvitationId: 300_001,
     nextUserId,
-    nextEventSeq: 0
+    nextEventSeq: 0,
+    idEpoch: o.historyEndsAt,
+    seed: o.seed
   }
   // audit events: some share a millisecond; the history ends at `historyEndsAt` (the clock the simulator runs on)
   const gaps = Array.from({ length: o.events }, () => (rng() < 0.25 ? 0 : 1 + Math.floor(rng() * 4000)))
@@ -204,9 +209,13 @@ export const makeEntry = (model: Model, rng: () => number, ts: number, bad: bool
   return { ts, id, entry, bad }
 }
 
-/** A new entry's id: unique in the org, stable for a seed. */
+/**
+ * A new entry's id: unique in the org, stable for a seed. It hashes the time relative to the history's end:
+ * with an absolute time, the order of two seeded entries that share a millisecond (GitHub orders them by
+ * id) would change with the day the simulator starts on.
+ */
 export const entryId = (model: Model, ts: number) =>
-  createHash("sha1").update(`${model.org.login}:${model.nextEventSeq++}:${ts}`).digest("base64url").slice(0, 22)
+  createHash("sha1").update(`${model.org.login}:${model.seed}:${model.nextEventSeq++}:${ts - model.idEpoch}`).digest("base64url").slice(0, 22)
 
 export const byTimeThenId = (x: Entry, y: Entry) => x.ts - y.ts || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)
 
