@@ -3,15 +3,14 @@
  *
  * A child started as `node --import tsx main.ts` spends most of its start in tsx's loader hooks: every
  * module (about 800 for one command, effect's and fast-check's included) is resolved and loaded through
- * a worker thread, about 5 CPU-s per child on these machines. The same program compiled file by file
- * (esbuild, the layout kept, so `import.meta.url` assets, lazy `import()`s and `../../../package.json`
- * resolve as in src/) starts on plain node in about a third of that. test/support/Cli.ts runs it;
+ * a worker thread, about 5 CPU-s per child on these machines. Bundled with effect (esbuild), it starts on
+ * plain node in about 1 CPU-s. test/support/Cli.ts runs it;
  * the tests that check the README's own commands (`npm start`, a launch that keeps the heap limits'
  * re-launch) still run `node --import tsx main.ts`.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import { copyFileSync, cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { dirname, join, relative } from "node:path"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { build } from "esbuild"
 import type { TestProject } from "vitest/node"
@@ -25,37 +24,37 @@ declare module "vitest" {
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
 
-const filesUnder = (dir: string): Array<string> =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name)
-    return entry.isDirectory() ? filesUnder(path) : [path]
-  })
+/** Packages that stay in node_modules: PGlite reads its wasm beside its module, and optional native builds may be absent. */
+const external = ["@electric-sql/*", "pg-native", "msgpackr-extract", "bufferutil", "utf-8-validate"]
 
 /**
- * Compile the program at `root` (main.ts and src/) into `out`, runnable as `node <out>/main.js`: the
- * layout kept, src/'s other files copied, node_modules linked.
+ * Bundle the program at `root` (main.ts, and the producer thread's entry) into `out`, runnable as
+ * `node <out>/main.js`: the commands' lazy `import()`s become chunks beside it, and the files src/ reads
+ * through `import.meta.url` (the dashboard page, the scaffold's templates) are copied there too, as every
+ * chunk sits in `out`. effect is bundled too: loading its modules one by one is most of a start.
  */
 export const compileProgram = async (root: string, out: string): Promise<string> => {
-  const files = filesUnder(join(root, "src"))
   await build({
-    entryPoints: [join(root, "main.ts"), ...files.filter((f) => f.endsWith(".ts"))],
+    entryPoints: [join(root, "main.ts"), join(root, "src/adapters/KafkaWorkerMain.ts")],
     outdir: out,
-    outbase: root,
+    entryNames: "[name]",
+    bundle: true,
+    splitting: true,
     format: "esm",
     platform: "node",
     target: "node20",
     // node 20 reads `import ... with { type: "json" }` (src/platforms/github/Settings.ts)
     supported: { "import-attributes": true },
+    external,
+    // bundled CommonJS (kafkajs, pg, prom-client) requires node's built-ins
+    banner: { js: `import { createRequire as __verityRequire } from "node:module"; const require = __verityRequire(import.meta.url);` },
     logLevel: "warning"
   })
-  for (const file of files.filter((f) => !f.endsWith(".ts"))) {
-    const to = join(out, relative(root, file))
-    mkdirSync(dirname(to), { recursive: true })
-    copyFileSync(file, to)
-  }
-  // the producer thread's entry loads its TypeScript through tsx (src/adapters/kafkaWorker.mjs); here it is compiled
-  writeFileSync(join(out, "src/adapters/kafkaWorker.mjs"), `import "./KafkaWorkerMain.js"\n`)
-  // "type": "module", and the version src/platforms/github/Settings.ts reads
+  copyFileSync(join(root, "src/app/api/dashboard.html"), join(out, "dashboard.html"))
+  cpSync(join(root, "src/app/templates"), join(out, "templates"), { recursive: true })
+  // the producer thread's entry loads its TypeScript through tsx (src/adapters/kafkaWorker.mjs); here it is bundled
+  writeFileSync(join(out, "kafkaWorker.mjs"), `import "./KafkaWorkerMain.js"\n`)
+  // "type": "module"
   copyFileSync(join(root, "package.json"), join(out, "package.json"))
   symlinkSync(join(root, "node_modules"), join(out, "node_modules"), "dir")
   return join(out, "main.js")
