@@ -119,14 +119,19 @@ describe("cluster: several runners", () => {
       const allHeldByLiving = locks.pipe(
         Effect.map((rows) => rows.length === connectorIds.length * 2 && rows.every((r) => living().has(r.runner)))
       )
+      const runnerRows = db.query("SELECT address, healthy, last_heartbeat FROM cluster_runners ORDER BY address").pipe(
+        Effect.catchAllDefect((d) => Effect.succeed([{ unreadable: String(d) }]))
+      )
       const holds = (p: RunningProgram) => locks.pipe(Effect.map((rows) => rows.some((r) => r.runner === nameOf(p))))
 
       const first = yield* Effect.all([start, start, start])
       const balanced = Effect.all([allHeldByLiving, ...first.map(holds)]).pipe(Effect.map((xs) => xs.every(Boolean)))
       yield* waitUntil("every stream is held, and each of the three runners holds a share", balanced, "150 seconds", "200 millis").pipe(
+        // what the cluster's own storage says of each runner (registered, heart-beating, marked healthy) tells
+        // a runner the others never counted from one whose shards were never let go
         Effect.tapDefect(() =>
-          locks.pipe(Effect.map((rows) =>
-            console.log(`claims: ${JSON.stringify(rows.map((r) => [r.connector_id, r.stream, r.runner]))}\n${first.map((p) => `--- ${nameOf(p)} running=${p.isRunning()}\n${p.output().stderr.split("\n").filter((l) => !l.includes("cycle done")).slice(-12).join("\n")}`).join("\n")}`)
+          Effect.all([locks, runnerRows]).pipe(Effect.map(([rows, registered]) =>
+            console.log(`claims: ${JSON.stringify(rows.map((r) => [r.connector_id, r.stream, r.runner]))}\nrunners: ${JSON.stringify(registered)}\n${first.map((p) => `--- ${nameOf(p)} running=${p.isRunning()}\n${p.output().stderr.split("\n").filter((l) => !l.includes("cycle done")).slice(-12).join("\n")}`).join("\n")}`)
           ))
         )
       )
