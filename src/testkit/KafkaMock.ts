@@ -8,8 +8,8 @@
  * one line saying how to install it. It never silently skips.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
-import { existsSync } from "node:fs"
-import { Effect } from "effect"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
+import { Effect, Schedule } from "effect"
 
 export interface KafkaMock {
   readonly brokers: ReadonlyArray<string>
@@ -73,6 +73,30 @@ const start = Effect.async<{ child: ChildProcess; bootstrap: string }, Error>((r
   })
 })
 
+/**
+ * SIGSTOP lands asynchronously: until every thread of the mock has stopped, a broker thread could still
+ * answer a request sent just after the freeze. Where /proc is readable, wait for each thread's state "T".
+ */
+const readIfThere = (path: string): string | undefined => {
+  try {
+    return readFileSync(path, "utf8")
+  } catch {
+    return undefined // the thread has exited
+  }
+}
+
+const untilStopped = (pid: number | undefined) =>
+  Effect.sync(() => {
+    if (pid === undefined || !existsSync(`/proc/${pid}/task`)) return true
+    return readdirSync(`/proc/${pid}/task`).every((tid) => {
+      const stat = readIfThere(`/proc/${pid}/task/${tid}/stat`)
+      return stat === undefined || /^[Tt]/.test(stat.slice(stat.lastIndexOf(")") + 2))
+    })
+  }).pipe(
+    Effect.repeat({ until: (stopped) => stopped, schedule: Schedule.spaced("1 millis").pipe(Schedule.upTo("2 seconds")) }),
+    Effect.asVoid
+  )
+
 /** Start a mock cluster for the scope's life. */
 export const startKafkaMock = Effect.gen(function*() {
   yield* ensureKcat
@@ -84,7 +108,7 @@ export const startKafkaMock = Effect.gen(function*() {
   return {
     bootstrap,
     brokers: bootstrap.split(","),
-    freeze: Effect.sync(() => void child.kill("SIGSTOP")),
+    freeze: Effect.sync(() => void child.kill("SIGSTOP")).pipe(Effect.zipRight(untilStopped(child.pid))),
     thaw: Effect.sync(() => void child.kill("SIGCONT"))
   } satisfies KafkaMock
 }).pipe(Effect.orDie)

@@ -6,8 +6,8 @@ import { RawEvent } from "../../src/domain/RawEvent.js"
 const sane = (e: RawEvent) => e.occurredAt.getUTCFullYear() >= 1970 && e.occurredAt.getUTCFullYear() < 10000
 
 const nanPayload = new RawEvent({
-  platform: "a",
-  eventId: " ",
+  platform: "a" as RawEvent["platform"],
+  eventId: " " as RawEvent["eventId"],
   occurredAt: new Date(0),
   principalRef: " ",
   assetRef: " ",
