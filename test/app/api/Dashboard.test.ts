@@ -2,10 +2,10 @@
  * The dashboard in a real browser (headless Debian Chromium through playwright-core): one connector
  * cycle against the GitHub simulator into memory stores, the API served in process over real HTTP,
  * and the page shows the connectors, answers a grant search and draws the throughput chart. It saves
- * the README's screenshot (docs/dashboard.png).
+ * a screenshot; `npm run docs:dashboard` saves it as the README's (docs/dashboard.png), so that `npm test`
+ * leaves the checkout as it found it.
  */
 import { createServer } from "node:http"
-import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
@@ -90,14 +90,19 @@ describe("the dashboard", () => {
           firstColumn = await page.locator("#grants tbody tr td:first-child").allInnerTexts()
         }
         const grants = await page.locator("#grants tbody").innerText()
-        mkdirSync(join(projectRoot, "docs"), { recursive: true })
         await page.fill("#query", "")
         await page.click("#grant-search button")
         await page.waitForTimeout(300)
-        await page.screenshot({ path: join(projectRoot, "docs", "dashboard.png") })
-        return { connectors, bars, grants, firstColumn, errors }
+        // a card whose table is wider than the card hides its last columns (the connectors' runner)
+        const overflowing = await page.evaluate<Array<string>>(
+          `[...document.querySelectorAll("main section")].filter((s) => s.scrollWidth > s.clientWidth).map((s) => s.querySelector("h2").textContent)`
+        )
+        const shot = await page.screenshot(process.env["VERITY_UPDATE_SCREENSHOT"] === "1" ? { path: join(projectRoot, "docs", "dashboard.png") } : {})
+        expect(shot.length).toBeGreaterThan(10_000)
+        return { connectors, bars, grants, firstColumn, errors, overflowing }
       })
       expect(seen.errors).toEqual([])
+      expect(seen.overflowing).toEqual([])
       expect(seen.connectors).toContain("github-acme (github)")
       expect(seen.connectors).toContain("permissions")
       expect(seen.connectors).toContain("audit")
