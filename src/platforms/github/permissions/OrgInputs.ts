@@ -4,21 +4,37 @@
  * collaborator list, so it asks GraphQL for every repository. So does a full refresh falling due.
  * Every read is conditional: an unchanged org costs 304s, which spend no rate budget.
  */
-import { Duration, Effect, Stream } from "effect"
+import { Duration, Effect, Either, Schema, Stream } from "effect"
 import type { ConnectorError } from "../../../domain/Errors.js"
 import type { GitHubClient } from "../Client.js"
+import { Organization } from "../Payloads.js"
 import { conditionalPages, loginsOf } from "./Pages.js"
 import type { PermissionsOptions, PermissionsState } from "./State.js"
 
 const anyChanged = <V>(s: Stream.Stream<{ readonly changed: boolean; readonly value: V }, ConnectorError>) =>
   Stream.runFold(s, false, (acc, p) => acc || p.changed)
 
-/** Whether the org, its owners, its teams, or a team's members or repositories changed. */
+const decodeOrg = Schema.decodeUnknownEither(Organization, { onExcessProperty: "ignore" })
+
+/**
+ * What of `/orgs/{org}` moves grants: the base permission. The rest of that answer (its counters of
+ * repositories, seats and outside collaborators, its dates) moves with changes each repository's own
+ * lists show, and moving its ETag must not ask GraphQL for every repository. GitHub leaves the base
+ * permission out for a token that may not see it: then any change of the answer counts.
+ */
+const basePermissionOf = (items: ReadonlyArray<unknown>): string | undefined =>
+  Either.getOrUndefined(Either.map(decodeOrg(items[0]), (org) => org.default_repository_permission))
+
+/** Whether the org's base permission, its owners, its teams, or a team's members or repositories changed. */
 export const orgInputsChanged = (client: GitHubClient, state: PermissionsState): Effect.Effect<boolean, ConnectorError> =>
   Effect.gen(function*() {
     const { org, pageSize, concurrency } = client.settings
     const per = `per_page=${pageSize}`
-    const orgPage = yield* client.conditional(state.pages, `/orgs/${org}`, () => null, `read organization ${org}`)
+    const orgUrl = `/orgs/${org}`
+    const before = state.pages.get(orgUrl)
+    const orgPage = yield* client.conditional(state.pages, orgUrl, basePermissionOf, `read organization ${org}`)
+    const orgChanged = orgPage.changed &&
+      (before === undefined || orgPage.value === undefined || before.value !== orgPage.value)
     const ownersChanged = yield* anyChanged(
       conditionalPages(client, state.pages, `/orgs/${org}/members?role=admin&${per}`, () => null, "list org owners")
     )
@@ -37,7 +53,7 @@ export const orgInputsChanged = (client: GitHubClient, state: PermissionsState):
           ), { concurrency }),
         Stream.runFold(false, (acc, changed) => acc || changed)
       )
-    return orgPage.changed || ownersChanged || teamsChanged || teamInputsChanged
+    return orgChanged || ownersChanged || teamsChanged || teamInputsChanged
   })
 
 /** Whether GraphQL is owed every repository whatever the ETags say (`fullRefreshEvery` since the last complete one). */

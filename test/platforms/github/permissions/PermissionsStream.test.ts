@@ -5,7 +5,7 @@ import type { TruthGrant } from "../../../../src/platforms/github/simulator/Type
 import type { GitHubConnectorOptions } from "../../../../src/platforms/github/Connector.js"
 import { MemorySink } from "../../../../src/services/EventSink.js"
 import { runPermissions } from "../../../../src/pipeline/Pipeline.js"
-import { captureLogs, connectorFor, fastOptions, pipelineOptions, publishedDeadLetters, publishedSnapshots, roomyRestPoints, runtimeLayer, sortedKeys } from "../../../support/GitHub.js"
+import { adminRequest, captureLogs, connectorFor, fastOptions, pipelineOptions, publishedDeadLetters, publishedSnapshots, roomyRestPoints, runtimeLayer, sortedKeys } from "../../../support/GitHub.js"
 
 /**
  * `user|repo` pairs where a direct grant is weaker than a team or org grant of the same user: REST sees
@@ -224,8 +224,7 @@ describe.concurrent("GitHub permissions against the simulator", () => {
       const names = [...connector.state.repoPages.values()].flatMap((page) => page.value)
       expect(names.length).toBe(30)
       const changed = [names[0]!, names[29]!]
-      // an org member (not an owner) made a direct admin of both: no org-wide input moves (an outside
-      // collaborator would move the org's `collaborators` counter, and so its ETag, asking for every repository)
+      // an org member (not an owner) made a direct admin of both: no org-wide input moves
       const logins = Schema.Array(Schema.Struct({ login: Schema.String }))
       const members = (yield* connector.client.getJson("core", `/orgs/${sim.org}/members?per_page=100`, logins, "list members")).body
       const owners = new Set((yield* connector.client.getJson("core", `/orgs/${sim.org}/members?role=admin&per_page=100`, logins, "list owners")).body.map((m) => m.login))
@@ -242,5 +241,35 @@ describe.concurrent("GitHub permissions against the simulator", () => {
       yield* runPermissions(connector, pipelineOptions)
       expect(sortedKeys((yield* publishedSnapshots) as never)).toEqual(sortedKeys(truth))
       expect((yield* sim.requestLog).filter((e) => e.resource === "graphql").length).toBe(1)
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer())), 60_000)
+
+  it.live("a new outside collaborator moves the org's answer (its collaborators counter) but not its base permission: only that repository is asked of GraphQL; a new base permission asks for every one", () =>
+    Effect.gen(function*() {
+      const limits = { restPointsPerEndpoint: 20_000, windowSeconds: 60 }
+      const { sim, connector } = yield* limitedOrg({ repos: 30, members: 20, teams: 3, outsideCollaborators: 6, seed: 31 }, limits, {
+        permissions: { graphqlBatch: 10 }
+      })
+      yield* runPermissions(connector, pipelineOptions)
+      const repo = [...connector.state.repoPages.values()].flatMap((page) => page.value)[17]!
+      yield* connector.client.write("PUT", `/repos/${sim.org}/${repo}/collaborators/ext-newcomer`, { permission: "push" }, "add collaborator")
+      for (const invitation of yield* sim.pendingInvitations) yield* sim.acceptInvitation(invitation.id)
+      const truth = yield* sim.truthGrants
+      yield* sim.resetStats
+      yield* (yield* MemorySink).clear
+      yield* runPermissions(connector, pipelineOptions)
+      const log = yield* sim.requestLog
+      // the org's answer did change (GitHub's counters moved), so the read was a 200, not a 304
+      expect(log.filter((e) => e.path === `/orgs/${sim.org}`).map((e) => e.status)).toEqual([200])
+      expect(log.filter((e) => e.resource === "graphql").length).toBe(1)
+      expect(sortedKeys((yield* publishedSnapshots) as never)).toEqual(sortedKeys(truth))
+
+      // the base permission is an org-wide input: every repository is asked again (3 queries of 10)
+      yield* adminRequest(sim, "PATCH", `/orgs/${sim.org}`, { default_repository_permission: "write" })
+      const rebased = yield* sim.truthGrants
+      yield* sim.resetStats
+      yield* (yield* MemorySink).clear
+      yield* runPermissions(connector, pipelineOptions)
+      expect((yield* sim.requestLog).filter((e) => e.resource === "graphql").length).toBe(3)
+      expect(sortedKeys((yield* publishedSnapshots) as never)).toEqual(sortedKeys(rebased))
     }).pipe(Effect.scoped, Effect.provide(runtimeLayer())), 60_000)
 })
