@@ -90,8 +90,9 @@ export const makePersistence = (
 ) => {
   // the cache's revision of the state this process holds, as it last loaded or saved it
   let held: string | undefined
+  // suspended: `held` is read when a pull starts, not when the stream was built
   const load = (store: ConditionalCache["Type"]) =>
-    store.getChanged(connector, permissionsCacheKey, held).pipe(
+    Effect.suspend(() => store.getChanged(connector, permissionsCacheKey, held)).pipe(
       Effect.tap(Option.match({
         onNone: () => Effect.void,
         onSome: (kept) =>

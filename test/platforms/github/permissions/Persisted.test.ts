@@ -51,6 +51,33 @@ describe("the GitHub ETag and grant cache in the state database", () => {
       })
       yield* program.pipe(Effect.provide(onDatabase(db)))
     }).pipe(Effect.scoped))
+  it.live("a process reads the cache's value only when another one saved since: its second pull of its own state reads nothing back", () =>
+    Effect.gen(function*() {
+      const db = yield* testDatabase
+      const sim = yield* startGitHubSimulator({ repos: 8, members: 10, teams: 2, outsideCollaborators: 0, events: 0, seed: 3 })
+      let valuesRead = 0
+      // the database's cache, counting the answers that carry a value to decode
+      const counted = Layer.effect(ConditionalCache, Effect.map(ConditionalCache, (cache) => ({
+        ...cache,
+        getChanged: (connector: Parameters<typeof cache.getChanged>[0], key: string, known: string | undefined) =>
+          cache.getChanged(connector, key, known).pipe(Effect.tap((o) => Effect.sync(() => {
+            if (Option.isSome(o)) valuesRead++
+          })))
+      })))
+      const program = Effect.gen(function*() {
+        const connector = yield* connectorFor(sim)
+        yield* runPermissions(connector, pipelineOptions)
+        yield* runPermissions(connector, pipelineOptions)
+        expect(valuesRead).toBe(0)
+        // another instance (a second runner) saves: the first reads that once, then no more
+        yield* runPermissions(yield* connectorFor(sim), pipelineOptions)
+        yield* runPermissions(connector, pipelineOptions)
+        yield* runPermissions(connector, pipelineOptions)
+        expect(valuesRead).toBe(2) // the new instance's first pull, and the first instance's next
+        expect(sortedKeys((yield* publishedSnapshots) as never).length).toBeGreaterThan(0)
+      })
+      yield* program.pipe(Effect.provide(Layer.provideMerge(counted, onDatabase(db))))
+    }).pipe(Effect.scoped))
   it.live("a runner that takes the permissions stream over reuses the grants another runner derived last, its refreshes included, not its own older copy", () =>
     Effect.gen(function*() {
       const db = yield* testDatabase
