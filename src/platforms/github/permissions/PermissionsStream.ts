@@ -50,6 +50,9 @@ export const permissionsStream = (
   Stream.unwrap(Effect.gen(function*() {
     const { org, pageSize, concurrency } = client.settings
     const changed = yield* orgInputsChanged(client, state)
+    // the org-wide pages are cached now, so the next pull would see them unchanged: until a full pull
+    // completes, each pull owes every repository (one cut short would leave some on their old mechanism)
+    if (changed) state.lastFullRefresh = undefined
     const now = yield* Clock.currentTimeMillis
     const full = changed || fullRefreshDue(state, options, now)
     if (full) {

@@ -272,4 +272,45 @@ describe.concurrent("GitHub permissions against the simulator", () => {
       expect((yield* sim.requestLog).filter((e) => e.resource === "graphql").length).toBe(3)
       expect(sortedKeys((yield* publishedSnapshots) as never)).toEqual(sortedKeys(rebased))
     }).pipe(Effect.scoped, Effect.provide(runtimeLayer())), 60_000)
+
+  it.live("a pull cut short after it saw an org-wide change (a takeover, a crash) leaves the next pull owing every repository: a team's mechanism-only grant is not lost", () =>
+    Effect.gen(function*() {
+      const limits = { restPointsPerEndpoint: 20_000, windowSeconds: 60 }
+      const { sim, connector } = yield* limitedOrg({ repos: 30, members: 20, teams: 3, outsideCollaborators: 0, seed: 37 }, limits, {
+        permissions: { graphqlBatch: 10 }
+      })
+      // every member reads every repository through the base permission (mechanism: role)
+      yield* adminRequest(sim, "PATCH", `/orgs/${sim.org}`, { default_repository_permission: "read" })
+      yield* runPermissions(connector, pipelineOptions)
+      const names = [...connector.state.repoPages.values()].flatMap((page) => page.value)
+      const get = <A, I>(path: string, schema: Schema.Schema<A, I>) => Effect.map(connector.client.getJson("core", path, schema, path), (r) => r.body)
+      const teams = yield* get(`/orgs/${sim.org}/teams?per_page=100`, Schema.Array(Schema.Struct({ slug: Schema.String })))
+      // a repository late in the listing that no team reaches yet
+      const reached = new Set((yield* Effect.forEach(teams, (t) =>
+        get(`/orgs/${sim.org}/teams/${t.slug}/repos?per_page=100`, Schema.Array(Schema.Struct({ name: Schema.String }))))).flat().map((r) => r.name))
+      const repo = names.slice(20).reverse().find((n) => !reached.has(n))
+      const slug = teams[0]!.slug
+      const lists = (name: string) => Effect.all([`all`, `direct`].map((a) => get(`/repos/${sim.org}/${name}/collaborators?affiliation=${a}&per_page=100`, Schema.Array(Schema.Unknown))))
+      const before = yield* lists(repo!)
+      const groupOn = (gs: ReadonlyArray<TruthGrant>) => gs.filter((g) => g.asset_ref === `${sim.org}/${repo!}` && g.grant_mechanism === "group")
+      expect(groupOn(yield* sim.truthGrants)).toEqual([])
+      // the team's read there moves its members' read from the base permission to the team: no list moves
+      yield* adminRequest(sim, "PUT", `/orgs/${sim.org}/teams/${slug}/repos/${sim.org}/${repo!}`, { permission: "pull" })
+      expect(yield* lists(repo!)).toEqual(before)
+      const truth = yield* sim.truthGrants
+      expect(groupOn(truth).length).toBeGreaterThan(0)
+
+      // a pull that sees the team's change and stops after its first record, before it reaches the repository
+      yield* sim.resetStats
+      yield* connector.permissions.pipe(Stream.take(1), Stream.runDrain)
+      // it asked GraphQL for the first 10 repositories only
+      expect((yield* sim.requestLog).filter((e) => e.resource === "graphql").length).toBe(1)
+      expect(names.indexOf(repo!)).toBeGreaterThanOrEqual(20)
+      yield* (yield* MemorySink).clear
+      yield* sim.resetStats
+      yield* runPermissions(connector, pipelineOptions)
+      // every team list answers 304 now, and still every repository is asked again (3 queries of 10)
+      expect((yield* sim.requestLog).filter((e) => e.resource === "graphql").length).toBe(3)
+      expect(sortedKeys((yield* publishedSnapshots) as never)).toEqual(sortedKeys(truth))
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer())), 60_000)
 })
