@@ -8,7 +8,7 @@ import { Duration, Effect, Either, Schema, Stream } from "effect"
 import type { ConnectorError } from "../../../domain/Errors.js"
 import type { GitHubClient } from "../Client.js"
 import { Organization } from "../Payloads.js"
-import { conditionalPages, loginsOf } from "./Pages.js"
+import { conditionalPages, loginsOf, movedPages } from "./Pages.js"
 import type { PermissionsOptions, PermissionsState } from "./State.js"
 
 const anyChanged = <V>(s: Stream.Stream<{ readonly changed: boolean; readonly value: V }, ConnectorError>) =>
@@ -25,7 +25,18 @@ const decodeOrg = Schema.decodeUnknownEither(Organization, { onExcessProperty: "
 const basePermissionOf = (items: ReadonlyArray<unknown>): string | undefined =>
   Either.getOrUndefined(Either.map(decodeOrg(items[0]), (org) => org.default_repository_permission))
 
-/** Whether the org's base permission, its owners, its teams, or a team's members or repositories changed. */
+/** A team's repositories as what moves grants: each name with the team's role there. */
+const teamRolesOf = (items: ReadonlyArray<unknown>): ReadonlyArray<string> =>
+  items.flatMap((item) => {
+    if (typeof item !== "object" || item === null) return []
+    const { name, role_name, permissions } = item as Record<string, unknown>
+    return typeof name === "string" ? [`${name}:${typeof role_name === "string" ? role_name : JSON.stringify(permissions)}`] : []
+  })
+
+/**
+ * Whether the org's base permission, its owners, its teams, or a team's members or repositories (and
+ * the team's role on them) changed. The lists are compared by what they say of access, not by ETag.
+ */
 export const orgInputsChanged = (client: GitHubClient, state: PermissionsState): Effect.Effect<boolean, ConnectorError> =>
   Effect.gen(function*() {
     const { org, pageSize, concurrency } = client.settings
@@ -36,7 +47,7 @@ export const orgInputsChanged = (client: GitHubClient, state: PermissionsState):
     const orgChanged = orgPage.changed &&
       (before === undefined || orgPage.value === undefined || before.value !== orgPage.value)
     const ownersChanged = yield* anyChanged(
-      conditionalPages(client, state.pages, `/orgs/${org}/members?role=admin&${per}`, () => null, "list org owners")
+      movedPages(client, state.pages, `/orgs/${org}/members?role=admin&${per}`, loginsOf("login"), "list org owners")
     )
     let teamsChanged = false
     const teamInputsChanged = yield* conditionalPages(client, state.slugPages, `/orgs/${org}/teams?${per}`, loginsOf("slug"), "list teams")
@@ -47,8 +58,8 @@ export const orgInputsChanged = (client: GitHubClient, state: PermissionsState):
         Stream.flatMap((page) => Stream.fromIterable(page.value)),
         Stream.mapEffect((slug) =>
           Effect.zipWith(
-            anyChanged(conditionalPages(client, state.pages, `/orgs/${org}/teams/${slug}/members?${per}`, () => null, `list members of team ${slug}`)),
-            anyChanged(conditionalPages(client, state.pages, `/orgs/${org}/teams/${slug}/repos?${per}`, () => null, `list repos of team ${slug}`)),
+            anyChanged(movedPages(client, state.pages, `/orgs/${org}/teams/${slug}/members?${per}`, loginsOf("login"), `list members of team ${slug}`)),
+            anyChanged(movedPages(client, state.pages, `/orgs/${org}/teams/${slug}/repos?${per}`, teamRolesOf, `list repos of team ${slug}`)),
             (a, b) => a || b
           ), { concurrency }),
         Stream.runFold(false, (acc, changed) => acc || changed)

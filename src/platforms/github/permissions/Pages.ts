@@ -2,7 +2,7 @@
 import { Effect, Stream } from "effect"
 import type { CachedPage, GitHubClient } from "../Client.js"
 
-export const loginsOf = (field: "slug" | "name") => (items: ReadonlyArray<unknown>): ReadonlyArray<string> =>
+export const loginsOf = (field: "slug" | "name" | "login") => (items: ReadonlyArray<unknown>): ReadonlyArray<string> =>
   items.flatMap((item) => {
     if (typeof item !== "object" || item === null) return []
     const value = (item as Record<string, unknown>)[field]
@@ -20,3 +20,25 @@ export const conditionalPages = <V>(
   Stream.paginateEffect(firstUrl, (url) =>
     client.conditional(cache, url, project, what).pipe(Effect.map((page) => [page, page.next] as const))
   )
+
+/**
+ * Walk a list conditionally, each page `changed` only when what `project` keeps of it changed: a new
+ * ETag over the same kept value (GitHub's objects carry dates and counters: a push moves a repository's
+ * `pushed_at`) is no change. A page never read before counts as changed.
+ */
+export const movedPages = <V>(
+  client: GitHubClient,
+  cache: Map<string, CachedPage<unknown>>,
+  firstUrl: string,
+  project: (items: ReadonlyArray<unknown>) => V,
+  what: string
+) =>
+  Stream.paginateEffect(firstUrl, (url) => {
+    const before = cache.get(url)
+    return client.conditional(cache, url, project, what).pipe(
+      Effect.map((page) => {
+        const changed = page.changed && (before === undefined || JSON.stringify(before.value) !== JSON.stringify(page.value))
+        return [{ ...page, changed }, page.next] as const
+      })
+    )
+  })

@@ -118,7 +118,10 @@ export const repoJson = (base: string, model: Model, r: Repo) => {
     tags_url: `${api}/tags`,
     teams_url: `${api}/teams`,
     trees_url: `${api}/git/trees{/sha}`,
-    visibility: r.private ? "private" : "public"
+    visibility: r.private ? "private" : "public",
+    created_at: createdAt,
+    updated_at: new Date(r.pushedAt).toISOString().replace(/\.\d{3}Z$/, "Z"),
+    pushed_at: new Date(r.pushedAt).toISOString().replace(/\.\d{3}Z$/, "Z")
   }
 }
 

@@ -109,6 +109,14 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
         ...(i.org ? { role: i.org.role } : {})
       }))
 
+    /** A push: only the repository's dates move (the simulator keeps no git content). */
+    const push = (name: string): boolean => {
+      const repo = model.repos.find((r) => r.name === name)
+      if (repo === undefined) return false
+      repo.pushedAt = Math.max(Date.now(), repo.pushedAt + 1000)
+      return true
+    }
+
     /** The simulator's own endpoints: free, no auth, no faults. */
     const ownEndpoint = (path: string, method: string) => {
       // the ground truth
@@ -126,6 +134,10 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
       if (accept && method === "POST") {
         const accepted = writes.acceptInvitation({ actor: "ghost", now: Date.now() }, Number(accept[1]))._tag === "applied"
         return jsonResponse(accepted ? { status: 200, body: { accepted: true } } : { status: 404, body: { message: "Not Found" } })
+      }
+      const pushed = /^\/_simulator\/repos\/([^/]+)\/push$/.exec(path)
+      if (pushed && method === "POST") {
+        return jsonResponse(push(decodeURIComponent(pushed[1]!)) ? { status: 200, body: { pushed: true } } : { status: 404, body: { message: "Not Found" } })
       }
       if (path === "/_simulator/live") return jsonResponse({ status: 200, body: liveCounters })
       return undefined
@@ -241,6 +253,7 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
       truthEvents: Effect.sync(() => truthEventsOf(model, Date.now())),
       requestLog: Effect.sync(() => [...stats.log]),
       pendingInvitations: Effect.sync(pendingOf),
+      push: (repo) => Effect.sync(() => push(repo)),
       acceptInvitation: (id) => Effect.sync(() => writes.acceptInvitation({ actor: "ghost", now: Date.now() }, id)._tag === "applied"),
       live: Effect.sync(() => ({ ...liveCounters })),
       stopLive: liveFiber === undefined ? Effect.void : Fiber.interrupt(liveFiber).pipe(Effect.asVoid),

@@ -138,6 +138,8 @@ export interface GitHubSimulator {
   readonly pendingInvitations: Effect.Effect<ReadonlyArray<PendingInvitation>>
   /** the invitee accepts: the grant or membership takes effect (false: no such invitation) */
   readonly acceptInvitation: (id: number) => Effect.Effect<boolean>
+  /** someone pushes to the repository: its `pushed_at` and `updated_at` move, and so do the ETags of every list that carries it (false: no such repository) */
+  readonly push: (repo: string) => Effect.Effect<boolean>
   /** what live mode has done so far */
   readonly live: Effect.Effect<LiveCounters>
   /** live mode stops (no more events or changes): the truth holds still from here (a quiesce point) */

@@ -273,6 +273,28 @@ describe.concurrent("GitHub permissions against the simulator", () => {
       expect(sortedKeys((yield* publishedSnapshots) as never)).toEqual(sortedKeys(rebased))
     }).pipe(Effect.scoped, Effect.provide(runtimeLayer())), 60_000)
 
+  it.live("a push moves a team's repository list (its pushed_at) but no one's access: the next pull asks GraphQL nothing", () =>
+    Effect.gen(function*() {
+      const limits = { restPointsPerEndpoint: 20_000, windowSeconds: 60 }
+      const { sim, connector } = yield* limitedOrg({ repos: 30, members: 20, teams: 3, outsideCollaborators: 2, seed: 41 }, limits, {
+        permissions: { graphqlBatch: 10 }
+      })
+      yield* runPermissions(connector, pipelineOptions)
+      const teams = (yield* connector.client.getJson("core", `/orgs/${sim.org}/teams?per_page=100`, Schema.Array(Schema.Struct({ slug: Schema.String })), "list teams")).body
+      const reached = (yield* Effect.forEach(teams, (t) =>
+        Effect.map(connector.client.getJson("core", `/orgs/${sim.org}/teams/${t.slug}/repos?per_page=100`, Schema.Array(Schema.Struct({ name: Schema.String })), "list team repos"), (r) => r.body))).flat()
+      expect(reached.length).toBeGreaterThan(0)
+      for (const repo of reached) expect(yield* sim.push(repo.name)).toBe(true)
+      yield* sim.resetStats
+      yield* (yield* MemorySink).clear
+      yield* runPermissions(connector, pipelineOptions)
+      const log = yield* sim.requestLog
+      // the teams' lists did change (GitHub's answer moved), so they were 200s, not 304s
+      expect(log.filter((e) => /^\/orgs\/[^/]+\/teams\/[^/]+\/repos/.test(e.path)).some((e) => e.status === 200)).toBe(true)
+      expect(log.filter((e) => e.resource === "graphql").length).toBe(0)
+      expect(sortedKeys((yield* publishedSnapshots) as never)).toEqual(sortedKeys(yield* sim.truthGrants))
+    }).pipe(Effect.scoped, Effect.provide(runtimeLayer())), 60_000)
+
   it.live("a pull cut short after it saw an org-wide change (a takeover, a crash) leaves the next pull owing every repository: a team's mechanism-only grant is not lost", () =>
     Effect.gen(function*() {
       const limits = { restPointsPerEndpoint: 20_000, windowSeconds: 60 }

@@ -51,6 +51,25 @@ describe("GitHub simulator", () => {
       expect((yield* sim.stats).notModified).toBe(1)
     }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici)))
 
+  it.live("a push moves the repository's pushed_at and updated_at, and so the ETags of the lists that carry it (the org's and its teams'); an unknown repository is 404", () =>
+    Effect.gen(function*() {
+      const sim = yield* startGitHubSimulator({ repos: 6, members: 5, teams: 2, seed: 4 })
+      const teamRepos = (yield* call(`${sim.url}/orgs/acme-corp/teams`, sim.token)).json as ReadonlyArray<{ slug: string }>
+      const lists = [`${sim.url}/orgs/acme-corp/repos`, ...teamRepos.map((t) => `${sim.url}/orgs/acme-corp/teams/${t.slug}/repos`)]
+      const before = yield* Effect.forEach(lists, (url) => call(url, sim.token))
+      const reached = (before[1]!.json as ReadonlyArray<{ name: string; pushed_at: string; updated_at: string }>)[0]!
+      expect(reached.pushed_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/)
+      expect((yield* call(`${sim.url}/_simulator/repos/${reached.name}/push`, undefined, { method: "POST" })).status).toBe(200)
+      const after = yield* call(lists[1]!, sim.token, { etag: before[1]!.headers["etag"]! })
+      expect(after.status).toBe(200)
+      const moved = (after.json as ReadonlyArray<{ name: string; pushed_at: string; updated_at: string }>).find((r) => r.name === reached.name)!
+      expect(Date.parse(moved.pushed_at)).toBeGreaterThan(Date.parse(reached.pushed_at))
+      expect(moved.updated_at).toBe(moved.pushed_at)
+      expect((yield* call(lists[0]!, sim.token, { etag: before[0]!.headers["etag"]! })).status).toBe(200)
+      expect(yield* sim.push("no-such-repo")).toBe(false)
+      expect((yield* call(`${sim.url}/_simulator/repos/no-such-repo/push`, undefined, { method: "POST" })).status).toBe(404)
+    }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici)))
+
   it.live("the budget runs out with GitHub's 403, and GraphQL charges by GitHub's cost rule", () =>
     Effect.gen(function*() {
       const sim = yield* startGitHubSimulator({ repos: 150, members: 5, teams: 1, seed: 2, rateLimit: { limit: 3, windowSeconds: 60 } })
