@@ -20,10 +20,10 @@ const decodeOrg = Schema.decodeUnknownEither(Organization, { onExcessProperty: "
  * What of `/orgs/{org}` moves grants: the base permission. The rest of that answer (its counters of
  * repositories, seats and outside collaborators, its dates) moves with changes each repository's own
  * lists show, and moving its ETag must not ask GraphQL for every repository. GitHub leaves the base
- * permission out for a token that may not see it: then any change of the answer counts.
+ * permission out for a token that may not see it: then the whole answer is kept, and any change counts.
  */
-const basePermissionOf = (items: ReadonlyArray<unknown>): string | undefined =>
-  Either.getOrUndefined(Either.map(decodeOrg(items[0]), (org) => org.default_repository_permission))
+const basePermissionOf = (items: ReadonlyArray<unknown>): unknown =>
+  Either.getOrUndefined(Either.map(decodeOrg(items[0]), (org) => org.default_repository_permission)) ?? { whole: items[0] }
 
 /** A team's repositories as what moves grants: each name with the team's role there. */
 const teamRolesOf = (items: ReadonlyArray<unknown>): ReadonlyArray<string> =>
@@ -41,11 +41,7 @@ export const orgInputsChanged = (client: GitHubClient, state: PermissionsState):
   Effect.gen(function*() {
     const { org, pageSize, concurrency } = client.settings
     const per = `per_page=${pageSize}`
-    const orgUrl = `/orgs/${org}`
-    const before = state.pages.get(orgUrl)
-    const orgPage = yield* client.conditional(state.pages, orgUrl, basePermissionOf, `read organization ${org}`)
-    const orgChanged = orgPage.changed &&
-      (before === undefined || orgPage.value === undefined || before.value !== orgPage.value)
+    const orgChanged = yield* anyChanged(movedPages(client, state.pages, `/orgs/${org}`, basePermissionOf, `read organization ${org}`))
     const ownersChanged = yield* anyChanged(
       movedPages(client, state.pages, `/orgs/${org}/members?role=admin&${per}`, loginsOf("login"), "list org owners")
     )

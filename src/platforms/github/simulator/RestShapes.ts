@@ -71,6 +71,8 @@ export const permissionsJson = (level: Level) => ({
 export const repoJson = (base: string, model: Model, r: Repo) => {
   const fullName = `${model.org.login}/${r.name}`
   const api = `${base}/repos/${fullName}`
+  // GitHub's timestamps here are to the second
+  const pushedAt = new Date(r.pushedAt).toISOString().replace(/\.\d{3}Z$/, "Z")
   return {
     id: r.id,
     node_id: nodeId("Repository", r.id),
@@ -120,8 +122,8 @@ export const repoJson = (base: string, model: Model, r: Repo) => {
     trees_url: `${api}/git/trees{/sha}`,
     visibility: r.private ? "private" : "public",
     created_at: createdAt,
-    updated_at: new Date(r.pushedAt).toISOString().replace(/\.\d{3}Z$/, "Z"),
-    pushed_at: new Date(r.pushedAt).toISOString().replace(/\.\d{3}Z$/, "Z")
+    updated_at: pushedAt,
+    pushed_at: pushedAt
   }
 }
 
