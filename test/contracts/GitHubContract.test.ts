@@ -166,9 +166,12 @@ describe("GitHub's published contract", () => {
           }).then(async (r) => ({ status: r.status, text: await r.text() }))
         )
 
-      // the connector: a pull, then a second one of the unchanged org (304s), then the audit log
+      // the connector: a pull, a second one of the unchanged org (304s), a third after a push (the lists
+      // that carry the repository answer anew, with its new pushed_at), then the audit log
       const connector = yield* connectorFor(viaProxy, { pageSize: 40 })
       yield* runPermissions(connector, pipelineOptions)
+      yield* runPermissions(connector, pipelineOptions)
+      expect(yield* sim.push("backend")).toBe(true)
       yield* runPermissions(connector, pipelineOptions)
       const audit = Chunk.toReadonlyArray(yield* Stream.runCollect(connector.auditEvents(Option.none())))
       expect(audit.length).toBe((yield* sim.truthEvents).length)

@@ -8,7 +8,7 @@ import { Duration, Effect, Either, Schema, Stream } from "effect"
 import type { ConnectorError } from "../../../domain/Errors.js"
 import type { GitHubClient } from "../Client.js"
 import { Organization } from "../Payloads.js"
-import { conditionalPages, loginsOf, movedPages } from "./Pages.js"
+import { conditionalPages, loginsOf } from "./Pages.js"
 import type { PermissionsOptions, PermissionsState } from "./State.js"
 
 const anyChanged = <V>(s: Stream.Stream<{ readonly changed: boolean; readonly value: V }, ConnectorError>) =>
@@ -41,9 +41,9 @@ export const orgInputsChanged = (client: GitHubClient, state: PermissionsState):
   Effect.gen(function*() {
     const { org, pageSize, concurrency } = client.settings
     const per = `per_page=${pageSize}`
-    const orgChanged = yield* anyChanged(movedPages(client, state.pages, `/orgs/${org}`, basePermissionOf, `read organization ${org}`))
+    const orgChanged = yield* anyChanged(conditionalPages(client, state.pages, `/orgs/${org}`, basePermissionOf, `read organization ${org}`, "value"))
     const ownersChanged = yield* anyChanged(
-      movedPages(client, state.pages, `/orgs/${org}/members?role=admin&${per}`, loginsOf("login"), "list org owners")
+      conditionalPages(client, state.pages, `/orgs/${org}/members?role=admin&${per}`, loginsOf("login"), "list org owners", "value")
     )
     let teamsChanged = false
     const teamInputsChanged = yield* conditionalPages(client, state.slugPages, `/orgs/${org}/teams?${per}`, loginsOf("slug"), "list teams")
@@ -54,8 +54,8 @@ export const orgInputsChanged = (client: GitHubClient, state: PermissionsState):
         Stream.flatMap((page) => Stream.fromIterable(page.value)),
         Stream.mapEffect((slug) =>
           Effect.zipWith(
-            anyChanged(movedPages(client, state.pages, `/orgs/${org}/teams/${slug}/members?${per}`, loginsOf("login"), `list members of team ${slug}`)),
-            anyChanged(movedPages(client, state.pages, `/orgs/${org}/teams/${slug}/repos?${per}`, teamRolesOf, `list repos of team ${slug}`)),
+            anyChanged(conditionalPages(client, state.pages, `/orgs/${org}/teams/${slug}/members?${per}`, loginsOf("login"), `list members of team ${slug}`, "value")),
+            anyChanged(conditionalPages(client, state.pages, `/orgs/${org}/teams/${slug}/repos?${per}`, teamRolesOf, `list repos of team ${slug}`, "value")),
             (a, b) => a || b
           ), { concurrency }),
         Stream.runFold(false, (acc, changed) => acc || changed)

@@ -9,35 +9,25 @@ export const loginsOf = (field: "slug" | "name" | "login") => (items: ReadonlyAr
     return typeof value === "string" ? [value] : []
   })
 
-/** Walk every page of a list conditionally; the stream's elements are the pages. */
+/**
+ * Walk every page of a list conditionally; the stream's elements are the pages. By default a page is
+ * `changed` when its ETag moved. With `by: "value"`, only when what `project` keeps of it changed: a new
+ * ETag over the same kept value (GitHub's objects carry dates and counters: a push moves a repository's
+ * `pushed_at`) is no change, and a page never read before is one.
+ */
 export const conditionalPages = <V>(
   client: GitHubClient,
   cache: Map<string, CachedPage<V>>,
   firstUrl: string,
   project: (items: ReadonlyArray<unknown>) => V,
-  what: string
-) =>
-  Stream.paginateEffect(firstUrl, (url) =>
-    client.conditional(cache, url, project, what).pipe(Effect.map((page) => [page, page.next] as const))
-  )
-
-/**
- * Walk a list conditionally, each page `changed` only when what `project` keeps of it changed: a new
- * ETag over the same kept value (GitHub's objects carry dates and counters: a push moves a repository's
- * `pushed_at`) is no change. A page never read before counts as changed.
- */
-export const movedPages = <V>(
-  client: GitHubClient,
-  cache: Map<string, CachedPage<unknown>>,
-  firstUrl: string,
-  project: (items: ReadonlyArray<unknown>) => V,
-  what: string
+  what: string,
+  by: "etag" | "value" = "etag"
 ) =>
   Stream.paginateEffect(firstUrl, (url) => {
     const before = cache.get(url)
     return client.conditional(cache, url, project, what).pipe(
       Effect.map((page) => {
-        const changed = page.changed && (before === undefined || JSON.stringify(before.value) !== JSON.stringify(page.value))
+        const changed = page.changed && (by === "etag" || before === undefined || JSON.stringify(before.value) !== JSON.stringify(page.value))
         return [{ ...page, changed }, page.next] as const
       })
     )

@@ -20,7 +20,7 @@ import { mulberry32 } from "../../../sdk/simulator/SeededRandom.js"
 import { listen } from "../../../sdk/simulator/Serve.js"
 import { faultSettings, makeRefusals } from "./Faults.js"
 import { makeGraphQL } from "./GraphQL.js"
-import { buildModel, byTimeThenId, makeEntry } from "./Model.js"
+import { buildModel, byTimeThenId, makeEntry, repoByName } from "./Model.js"
 import { makeRateWindows, makeSecondaryWindows, resourceOf } from "./RateWindows.js"
 import {
   contentCreationPerMinute,
@@ -111,7 +111,7 @@ export const startGitHubSimulator = (options: GitHubSimulatorOptions = {}): Effe
 
     /** A push: only the repository's dates move (the simulator keeps no git content). */
     const push = (name: string): boolean => {
-      const repo = model.repos.find((r) => r.name === name)
+      const repo = repoByName(model, name)
       if (repo === undefined) return false
       repo.pushedAt = Math.max(Date.now(), repo.pushedAt + 1000)
       return true

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, Schema, Stream } from "effect"
 import { startGitHubSimulator } from "../../../../src/platforms/github/simulator/Server.js"
-import type { TruthGrant } from "../../../../src/platforms/github/simulator/Types.js"
-import type { GitHubConnectorOptions } from "../../../../src/platforms/github/Connector.js"
+import type { GitHubSimulator, TruthGrant } from "../../../../src/platforms/github/simulator/Types.js"
+import type { GitHubConnector, GitHubConnectorOptions } from "../../../../src/platforms/github/Connector.js"
 import { MemorySink } from "../../../../src/services/EventSink.js"
 import { runPermissions } from "../../../../src/pipeline/Pipeline.js"
-import { adminRequest, captureLogs, connectorFor, fastOptions, pipelineOptions, publishedDeadLetters, publishedSnapshots, roomyRestPoints, runtimeLayer, sortedKeys } from "../../../support/GitHub.js"
+import { adminGet, adminRequest, captureLogs, connectorFor, fastOptions, pipelineOptions, publishedDeadLetters, publishedSnapshots, Members, Repositories, roomyRestPoints, runtimeLayer, sortedKeys, Teams } from "../../../support/GitHub.js"
 
 /**
  * `user|repo` pairs where a direct grant is weaker than a team or org grant of the same user: REST sees
@@ -30,6 +30,31 @@ const limitedOrg = (
     const sim = yield* startGitHubSimulator({ ...org, events: 0, secondaryLimits: limits })
     const connector = yield* connectorFor(sim, { restPointsPerMinute: limits.restPointsPerEndpoint }, { ...fastOptions, ...options })
     return { sim, connector }
+  })
+
+/** Rate limits raised on both sides (these tests are about batching, not pacing), 10 repositories a query: 30 ask 3. */
+const batchingOrg = (org: Parameters<typeof limitedOrg>[0]) =>
+  limitedOrg(org, { restPointsPerEndpoint: 20_000, windowSeconds: 60 }, { permissions: { graphqlBatch: 10 } })
+
+/** The repositories as the last pull listed them, in its order. */
+const listedRepos = (connector: GitHubConnector) => [...connector.state.repoPages.values()].flatMap((page) => page.value)
+
+/** The next pull, alone: the simulator's log of it, its GraphQL queries, and the snapshots it published. */
+const pullAgain = (sim: GitHubSimulator, connector: GitHubConnector) =>
+  Effect.gen(function*() {
+    yield* sim.resetStats
+    yield* (yield* MemorySink).clear
+    yield* runPermissions(connector, pipelineOptions)
+    const log = yield* sim.requestLog
+    return { log, graphqlQueries: log.filter((e) => e.resource === "graphql").length, snapshots: sortedKeys((yield* publishedSnapshots) as never) }
+  })
+
+/** The org's teams, and the repositories any of them reaches. */
+const reachedByTeams = (sim: GitHubSimulator) =>
+  Effect.gen(function*() {
+    const teams = yield* adminGet(sim, `/orgs/${sim.org}/teams?per_page=100`, Teams)
+    const repos = yield* Effect.forEach(teams, (t) => adminGet(sim, `/orgs/${sim.org}/teams/${t.slug}/repos?per_page=100`, Repositories))
+    return { teams, reached: new Set(repos.flat().map((r) => r.name)) }
   })
 
 // each test has a simulator of its own and mostly waits on its rate windows and retries: run them side by side
@@ -212,22 +237,16 @@ describe.concurrent("GitHub permissions against the simulator", () => {
 
   it.live("changed repositories far apart in the listing share one GraphQL query; unchanged ones ask none", () =>
     Effect.gen(function*() {
-      // 10 repositories per query keeps the org small; the per-endpoint limit is raised on both sides
-      // (this test is about batching, not pacing)
-      const limits = { restPointsPerEndpoint: 20_000, windowSeconds: 60 }
-      const { sim, connector } = yield* limitedOrg({ repos: 30, members: 20, teams: 3, outsideCollaborators: 6, seed: 29 }, limits, {
-        permissions: { graphqlBatch: 10 }
-      })
+      const { sim, connector } = yield* batchingOrg({ repos: 30, members: 20, teams: 3, outsideCollaborators: 6, seed: 29 })
       yield* runPermissions(connector, pipelineOptions)
       expect((yield* sim.requestLog).filter((e) => e.resource === "graphql").length).toBe(3)
       // the listing's order, as the pull read it: the first and the last repository, 29 apart
-      const names = [...connector.state.repoPages.values()].flatMap((page) => page.value)
+      const names = listedRepos(connector)
       expect(names.length).toBe(30)
       const changed = [names[0]!, names[29]!]
       // an org member (not an owner) made a direct admin of both: no org-wide input moves
-      const logins = Schema.Array(Schema.Struct({ login: Schema.String }))
-      const members = (yield* connector.client.getJson("core", `/orgs/${sim.org}/members?per_page=100`, logins, "list members")).body
-      const owners = new Set((yield* connector.client.getJson("core", `/orgs/${sim.org}/members?role=admin&per_page=100`, logins, "list owners")).body.map((m) => m.login))
+      const members = yield* adminGet(sim, `/orgs/${sim.org}/members?per_page=100`, Members)
+      const owners = new Set((yield* adminGet(sim, `/orgs/${sim.org}/members?role=admin&per_page=100`, Members)).map((m) => m.login))
       const member = members.map((m) => m.login).find((l) => !owners.has(l))!
       const before = yield* sim.truthGrants
       for (const repo of changed) {
@@ -236,83 +255,60 @@ describe.concurrent("GitHub permissions against the simulator", () => {
       const truth = yield* sim.truthGrants
       const grantsOf = (gs: ReadonlyArray<TruthGrant>, repo: string) => sortedKeys(gs.filter((g) => g.principal_ref === member.toLowerCase() && g.asset_ref === `${sim.org}/${repo}`))
       for (const repo of changed) expect(grantsOf(truth, repo)).not.toEqual(grantsOf(before, repo))
-      yield* sim.resetStats
-      yield* (yield* MemorySink).clear
-      yield* runPermissions(connector, pipelineOptions)
-      expect(sortedKeys((yield* publishedSnapshots) as never)).toEqual(sortedKeys(truth))
-      expect((yield* sim.requestLog).filter((e) => e.resource === "graphql").length).toBe(1)
+      const next = yield* pullAgain(sim, connector)
+      expect(next.snapshots).toEqual(sortedKeys(truth))
+      expect(next.graphqlQueries).toBe(1)
     }).pipe(Effect.scoped, Effect.provide(runtimeLayer())), 60_000)
 
   it.live("a new outside collaborator moves the org's answer (its collaborators counter) but not its base permission: only that repository is asked of GraphQL; a new base permission asks for every one", () =>
     Effect.gen(function*() {
-      const limits = { restPointsPerEndpoint: 20_000, windowSeconds: 60 }
-      const { sim, connector } = yield* limitedOrg({ repos: 30, members: 20, teams: 3, outsideCollaborators: 6, seed: 31 }, limits, {
-        permissions: { graphqlBatch: 10 }
-      })
+      const { sim, connector } = yield* batchingOrg({ repos: 30, members: 20, teams: 3, outsideCollaborators: 6, seed: 31 })
       yield* runPermissions(connector, pipelineOptions)
-      const repo = [...connector.state.repoPages.values()].flatMap((page) => page.value)[17]!
+      const repo = listedRepos(connector)[17]!
       yield* connector.client.write("PUT", `/repos/${sim.org}/${repo}/collaborators/ext-newcomer`, { permission: "push" }, "add collaborator")
       for (const invitation of yield* sim.pendingInvitations) yield* sim.acceptInvitation(invitation.id)
       const truth = yield* sim.truthGrants
-      yield* sim.resetStats
-      yield* (yield* MemorySink).clear
-      yield* runPermissions(connector, pipelineOptions)
-      const log = yield* sim.requestLog
+      const next = yield* pullAgain(sim, connector)
       // the org's answer did change (GitHub's counters moved), so the read was a 200, not a 304
-      expect(log.filter((e) => e.path === `/orgs/${sim.org}`).map((e) => e.status)).toEqual([200])
-      expect(log.filter((e) => e.resource === "graphql").length).toBe(1)
-      expect(sortedKeys((yield* publishedSnapshots) as never)).toEqual(sortedKeys(truth))
+      expect(next.log.filter((e) => e.path === `/orgs/${sim.org}`).map((e) => e.status)).toEqual([200])
+      expect(next.graphqlQueries).toBe(1)
+      expect(next.snapshots).toEqual(sortedKeys(truth))
 
       // the base permission is an org-wide input: every repository is asked again (3 queries of 10)
       yield* adminRequest(sim, "PATCH", `/orgs/${sim.org}`, { default_repository_permission: "write" })
       const rebased = yield* sim.truthGrants
-      yield* sim.resetStats
-      yield* (yield* MemorySink).clear
-      yield* runPermissions(connector, pipelineOptions)
-      expect((yield* sim.requestLog).filter((e) => e.resource === "graphql").length).toBe(3)
-      expect(sortedKeys((yield* publishedSnapshots) as never)).toEqual(sortedKeys(rebased))
+      const after = yield* pullAgain(sim, connector)
+      expect(after.graphqlQueries).toBe(3)
+      expect(after.snapshots).toEqual(sortedKeys(rebased))
     }).pipe(Effect.scoped, Effect.provide(runtimeLayer())), 60_000)
 
   it.live("a push moves a team's repository list (its pushed_at) but no one's access: the next pull asks GraphQL nothing", () =>
     Effect.gen(function*() {
-      const limits = { restPointsPerEndpoint: 20_000, windowSeconds: 60 }
-      const { sim, connector } = yield* limitedOrg({ repos: 30, members: 20, teams: 3, outsideCollaborators: 2, seed: 41 }, limits, {
-        permissions: { graphqlBatch: 10 }
-      })
+      const { sim, connector } = yield* batchingOrg({ repos: 30, members: 20, teams: 3, outsideCollaborators: 2, seed: 41 })
       yield* runPermissions(connector, pipelineOptions)
-      const teams = (yield* connector.client.getJson("core", `/orgs/${sim.org}/teams?per_page=100`, Schema.Array(Schema.Struct({ slug: Schema.String })), "list teams")).body
-      const reached = (yield* Effect.forEach(teams, (t) =>
-        Effect.map(connector.client.getJson("core", `/orgs/${sim.org}/teams/${t.slug}/repos?per_page=100`, Schema.Array(Schema.Struct({ name: Schema.String })), "list team repos"), (r) => r.body))).flat()
-      expect(reached.length).toBeGreaterThan(0)
-      for (const repo of reached) expect(yield* sim.push(repo.name)).toBe(true)
-      yield* sim.resetStats
-      yield* (yield* MemorySink).clear
-      yield* runPermissions(connector, pipelineOptions)
-      const log = yield* sim.requestLog
+      const { reached } = yield* reachedByTeams(sim)
+      expect(reached.size).toBeGreaterThan(0)
+      for (const repo of reached) expect(yield* sim.push(repo)).toBe(true)
+      const next = yield* pullAgain(sim, connector)
       // the teams' lists did change (GitHub's answer moved), so they were 200s, not 304s
-      expect(log.filter((e) => /^\/orgs\/[^/]+\/teams\/[^/]+\/repos/.test(e.path)).some((e) => e.status === 200)).toBe(true)
-      expect(log.filter((e) => e.resource === "graphql").length).toBe(0)
-      expect(sortedKeys((yield* publishedSnapshots) as never)).toEqual(sortedKeys(yield* sim.truthGrants))
+      expect(next.log.filter((e) => /^\/orgs\/[^/]+\/teams\/[^/]+\/repos/.test(e.path)).some((e) => e.status === 200)).toBe(true)
+      expect(next.graphqlQueries).toBe(0)
+      expect(next.snapshots).toEqual(sortedKeys(yield* sim.truthGrants))
     }).pipe(Effect.scoped, Effect.provide(runtimeLayer())), 60_000)
 
   it.live("a pull cut short after it saw an org-wide change (a takeover, a crash) leaves the next pull owing every repository: a team's mechanism-only grant is not lost", () =>
     Effect.gen(function*() {
-      const limits = { restPointsPerEndpoint: 20_000, windowSeconds: 60 }
-      const { sim, connector } = yield* limitedOrg({ repos: 30, members: 20, teams: 3, outsideCollaborators: 0, seed: 37 }, limits, {
-        permissions: { graphqlBatch: 10 }
-      })
+      const { sim, connector } = yield* batchingOrg({ repos: 30, members: 20, teams: 3, outsideCollaborators: 0, seed: 37 })
       // every member reads every repository through the base permission (mechanism: role)
       yield* adminRequest(sim, "PATCH", `/orgs/${sim.org}`, { default_repository_permission: "read" })
       yield* runPermissions(connector, pipelineOptions)
-      const names = [...connector.state.repoPages.values()].flatMap((page) => page.value)
-      const get = <A, I>(path: string, schema: Schema.Schema<A, I>) => Effect.map(connector.client.getJson("core", path, schema, path), (r) => r.body)
-      const teams = yield* get(`/orgs/${sim.org}/teams?per_page=100`, Schema.Array(Schema.Struct({ slug: Schema.String })))
+      const names = listedRepos(connector)
       // a repository late in the listing that no team reaches yet
-      const reached = new Set((yield* Effect.forEach(teams, (t) =>
-        get(`/orgs/${sim.org}/teams/${t.slug}/repos?per_page=100`, Schema.Array(Schema.Struct({ name: Schema.String }))))).flat().map((r) => r.name))
+      const { reached, teams } = yield* reachedByTeams(sim)
       const repo = names.slice(20).reverse().find((n) => !reached.has(n))
       const slug = teams[0]!.slug
-      const lists = (name: string) => Effect.all([`all`, `direct`].map((a) => get(`/repos/${sim.org}/${name}/collaborators?affiliation=${a}&per_page=100`, Schema.Array(Schema.Unknown))))
+      const lists = (name: string) =>
+        Effect.all([`all`, `direct`].map((a) => adminGet(sim, `/repos/${sim.org}/${name}/collaborators?affiliation=${a}&per_page=100`, Schema.Array(Schema.Unknown))))
       const before = yield* lists(repo!)
       const groupOn = (gs: ReadonlyArray<TruthGrant>) => gs.filter((g) => g.asset_ref === `${sim.org}/${repo!}` && g.grant_mechanism === "group")
       expect(groupOn(yield* sim.truthGrants)).toEqual([])
@@ -328,11 +324,9 @@ describe.concurrent("GitHub permissions against the simulator", () => {
       // it asked GraphQL for the first 10 repositories only
       expect((yield* sim.requestLog).filter((e) => e.resource === "graphql").length).toBe(1)
       expect(names.indexOf(repo!)).toBeGreaterThanOrEqual(20)
-      yield* (yield* MemorySink).clear
-      yield* sim.resetStats
-      yield* runPermissions(connector, pipelineOptions)
+      const next = yield* pullAgain(sim, connector)
       // every team list answers 304 now, and still every repository is asked again (3 queries of 10)
-      expect((yield* sim.requestLog).filter((e) => e.resource === "graphql").length).toBe(3)
-      expect(sortedKeys((yield* publishedSnapshots) as never)).toEqual(sortedKeys(truth))
+      expect(next.graphqlQueries).toBe(3)
+      expect(next.snapshots).toEqual(sortedKeys(truth))
     }).pipe(Effect.scoped, Effect.provide(runtimeLayer())), 60_000)
 })
