@@ -73,10 +73,6 @@ const start = Effect.async<{ child: ChildProcess; bootstrap: string }, Error>((r
   })
 })
 
-/**
- * SIGSTOP lands asynchronously: until every thread of the mock has stopped, a broker thread could still
- * answer a request sent just after the freeze. Where /proc is readable, wait for each thread's state "T".
- */
 const readIfThere = (path: string): string | undefined => {
   try {
     return readFileSync(path, "utf8")
@@ -85,6 +81,10 @@ const readIfThere = (path: string): string | undefined => {
   }
 }
 
+/**
+ * SIGSTOP lands asynchronously: until every thread of the mock has stopped, a broker thread could still
+ * answer a request sent just after the freeze. Where /proc is readable, wait for each thread's state "T".
+ */
 const untilStopped = (pid: number | undefined) =>
   Effect.sync(() => {
     if (pid === undefined || !existsSync(`/proc/${pid}/task`)) return true

@@ -109,8 +109,8 @@ export const pick = <A>(rng: () => number, items: ReadonlyArray<A>): A => items[
 /** The seeded history spans at most this long, so that it stays inside the audit log's default three-month window. */
 const maxHistoryMs = 60 * 86_400_000
 
-/** When the seeded repositories were created (and last pushed to): fixed, so their lists' ETags are stable. */
-const reposCreatedAt = Date.UTC(2020, 0, 6, 9)
+/** When the seeded repositories were last pushed to (an hour apart): fixed, so their lists' ETags are stable. */
+const reposPushedAt = Date.UTC(2020, 0, 6, 9)
 
 export const buildModel = (
   o: Required<Pick<GitHubSimulatorOptions, "org" | "repos" | "members" | "teams" | "outsideCollaborators" | "events" | "badEvents" | "seed">> & {
@@ -137,7 +137,7 @@ export const buildModel = (
     id: 50_000 + i,
     name: i === 0 ? "backend" : `${pick(rng, nouns)}-${pick(rng, ["service", "app", "lib", "tools", "site"])}-${i}`,
     private: rng() < 0.7,
-    pushedAt: reposCreatedAt + i * 3_600_000
+    pushedAt: reposPushedAt + i * 3_600_000
   }))
   const teams: Array<Team> = Array.from({ length: o.teams }, (_, i) => {
     const slug = `${pick(rng, teamNouns)}-${i}`
